@@ -1,0 +1,193 @@
+package board
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/aihat/aihat/pkg/clock"
+	"github.com/warthog618/go-gpiocdev"
+	"periph.io/x/conn/v3/i2c"
+	"periph.io/x/conn/v3/i2c/i2creg"
+	"periph.io/x/host/v3"
+)
+
+// Linux is the real host, with its filesystem rooted at Root so that a
+// fixture tree laid out like a Pi 5 can stand in for "/".
+type Linux struct {
+	root     string
+	fsys     fs.FS
+	hostOnce sync.Once
+	hostErr  error
+}
+
+// NewLinux returns the linux target rooted at root ("/" on a real Pi).
+func NewLinux(root string) (*Linux, error) {
+	if root == "" {
+		root = "/"
+	}
+	st, err := os.Stat(root)
+	if err != nil {
+		return nil, fmt.Errorf("root %s: %w (give --root an existing directory)", root, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("root %s is not a directory", root)
+	}
+	return &Linux{root: root, fsys: os.DirFS(root)}, nil
+}
+
+// Name implements Board.
+func (l *Linux) Name() string { return "linux" }
+
+// Root is the directory the board's "/" maps to.
+func (l *Linux) Root() string { return l.root }
+
+// FS implements Board.
+func (l *Linux) FS() fs.FS { return l.fsys }
+
+// I2C implements Board through periph's host drivers (/dev/i2c-N). periph
+// is used for I2C only: its memory-mapped GPIO does not know the Pi 5's RP1.
+func (l *Linux) I2C(n int) (i2c.BusCloser, error) {
+	if l.root != "/" {
+		return nil, fmt.Errorf("open /dev/i2c-%d: no I2C under --root %s (fixture trees have no live buses)", n, l.root)
+	}
+	l.hostOnce.Do(func() { _, l.hostErr = host.Init() })
+	if l.hostErr != nil {
+		return nil, fmt.Errorf("init periph host: %w", l.hostErr)
+	}
+	b, err := i2creg.Open(fmt.Sprint(n))
+	if err != nil {
+		return nil, fmt.Errorf("open /dev/i2c-%d: %w (is the bus enabled in config.txt and are you in group i2c?)", n, err)
+	}
+	return &linuxBus{BusCloser: b, n: n}, nil
+}
+
+// Line implements Board with the GPIO character device (go-gpiocdev).
+func (l *Linux) Line(chip string, offset int) (Line, error) {
+	if chip == "" {
+		chip = HeaderChipLabel
+	}
+	name, err := l.findChip(chip)
+	if err != nil {
+		return nil, err
+	}
+	return &cdevLine{chip: name, offset: offset}, nil
+}
+
+// findChip maps a chip label to its /dev/gpiochipN name by reading sysfs.
+func (l *Linux) findChip(label string) (string, error) {
+	if strings.HasPrefix(label, "gpiochip") {
+		return label, nil
+	}
+	matches, _ := fs.Glob(l.fsys, "sys/bus/gpio/devices/gpiochip*/label")
+	if len(matches) == 0 {
+		matches, _ = fs.Glob(l.fsys, "sys/class/gpio/gpiochip*/label")
+	}
+	for _, m := range matches {
+		b, err := fs.ReadFile(l.fsys, m)
+		if err == nil && strings.TrimSpace(string(b)) == label {
+			return filepath.Base(filepath.Dir(m)), nil
+		}
+	}
+	return "", fmt.Errorf("no GPIO chip labelled %q under %s (is this a Raspberry Pi 5?)", label, l.root)
+}
+
+// cdevLine requests the line lazily: as an output on Set, as an input on Get.
+type cdevLine struct {
+	chip   string
+	offset int
+	line   *gpiocdev.Line
+	output bool
+}
+
+func (c *cdevLine) Set(v int) error {
+	if c.line != nil && c.output {
+		return c.line.SetValue(v)
+	}
+	c.close()
+	ln, err := gpiocdev.RequestLine(c.chip, c.offset, gpiocdev.AsOutput(v), gpiocdev.WithConsumer("aihat"))
+	if err != nil {
+		return fmt.Errorf("request %s line %d as output: %w", c.chip, c.offset, err)
+	}
+	c.line, c.output = ln, true
+	return nil
+}
+
+func (c *cdevLine) Get() (int, error) {
+	if c.line == nil {
+		ln, err := gpiocdev.RequestLine(c.chip, c.offset, gpiocdev.AsInput, gpiocdev.WithConsumer("aihat"))
+		if err != nil {
+			return 0, fmt.Errorf("request %s line %d as input: %w", c.chip, c.offset, err)
+		}
+		c.line = ln
+	}
+	v, err := c.line.Value()
+	if err != nil {
+		return 0, fmt.Errorf("read %s line %d: %w", c.chip, c.offset, err)
+	}
+	return v, nil
+}
+
+func (c *cdevLine) close() {
+	if c.line != nil {
+		c.line.Close()
+		c.line = nil
+	}
+}
+
+func (c *cdevLine) Close() error { c.close(); return nil }
+
+// Run implements Board by executing the command on the host. Commands are
+// looked up on PATH; under a fixture --root, a canned output file
+// <root>/.aihat/cmd/<name>_<args joined by _> stands in for the command
+// so that fixture trees can carry vcgencmd output captured on a real Pi.
+func (l *Linux) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	if l.root != "/" {
+		canned := ".aihat/cmd/" + strings.Join(append([]string{name}, args...), "_")
+		b, err := fs.ReadFile(l.fsys, canned)
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read canned output %s: %w", canned, err)
+		}
+		return nil, fmt.Errorf("%s %s: no canned output %s under --root %s", name, strings.Join(args, " "), canned, l.root)
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg != "" {
+			return out, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
+		}
+		return out, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+	}
+	return out, nil
+}
+
+// Clock implements Board: the real clock.
+func (l *Linux) Clock() clock.Clock { return clock.Real() }
+
+// SetLoad implements Board: on real hardware the load is real.
+func (l *Linux) SetLoad(Load) {}
+
+// Close implements Board.
+func (l *Linux) Close() error { return nil }
+
+// IsPi5 reports whether the device tree under fsys names a Raspberry Pi 5.
+func IsPi5(fsys fs.FS) bool {
+	b, err := fs.ReadFile(fsys, "proc/device-tree/model")
+	if err != nil {
+		b, err = fs.ReadFile(fsys, "sys/firmware/devicetree/base/model")
+	}
+	return err == nil && strings.Contains(string(b), "Raspberry Pi 5")
+}

@@ -1,0 +1,120 @@
+// Package bringup runs stages in order into one run record: the bring-up
+// day checklist. It owns the table of stage names, so a plan (or a
+// command) can name any stage.
+package bringup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/aihat/aihat/pkg/i2c"
+	"github.com/aihat/aihat/pkg/identify"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+// Stages returns the stages by step name.
+func Stages() map[string]stage.Func {
+	return map[string]stage.Func{
+		"board.identify": identify.Stage,
+		"i2c.scan":       i2c.ScanStage(),
+	}
+}
+
+// Meta describes a run: who ran it, where, on what.
+type Meta struct {
+	ToolVersion string
+	Serial      string
+	Station     string
+	Operator    string
+}
+
+// Step is a named stage to run.
+type Step struct {
+	Name string
+	Func stage.Func
+}
+
+// Resolve turns stage names into runnable steps. Names the plan knows but
+// no stage implements yet are left out with a notice on env.Progress.
+func Resolve(env *stage.Env, names []string) ([]Step, error) {
+	known := Stages()
+	var steps []Step
+	for _, n := range names {
+		f, ok := known[n]
+		if !ok {
+			fmt.Fprintf(env.Progress, "notice: stage %s is in the plan but not implemented in this version; skipped\n", n)
+			continue
+		}
+		steps = append(steps, Step{Name: n, Func: f})
+	}
+	if len(steps) == 0 {
+		return nil, errors.New("none of the plan's stages can run: " + strings.Join(names, ", "))
+	}
+	return steps, nil
+}
+
+// Run runs steps in order on env's board and returns the finished record.
+// A cancelled ctx (Ctrl-C) marks the step in progress ABORTED and the rest
+// are not started; everything measured so far is kept. A stage that
+// panics becomes an ERROR step rather than taking the run down.
+func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.Run {
+	clk := env.Board.Clock()
+	r := &report.Run{
+		Schema:      report.Schema,
+		ToolVersion: meta.ToolVersion,
+		Target:      env.Board.Name(),
+		Serial:      meta.Serial,
+		Station:     meta.Station,
+		Operator:    meta.Operator,
+		Started:     clk.Now(),
+		Steps:       []*report.Step{},
+	}
+	for _, s := range steps {
+		if ctx.Err() != nil {
+			break
+		}
+		fmt.Fprintf(env.Progress, "== %s\n", s.Name)
+		st := report.NewStep(s.Name, clk.Now())
+		err := runOne(ctx, env, s, st)
+		if ctx.Err() != nil {
+			st.Abort(clk.Now(), "interrupted: "+ctx.Err().Error())
+		} else {
+			st.Finish(clk.Now(), err)
+		}
+		r.Steps = append(r.Steps, st)
+		fmt.Fprintf(env.Progress, "   %s %s\n", s.Name, st.Outcome)
+	}
+	if r.Serial == "" {
+		r.Serial = env.Facts["board.serial"]
+	}
+	r.ID = runID(r)
+	r.Finish(clk.Now())
+	if ctx.Err() != nil {
+		r.Outcome = report.Aborted
+	}
+	return r
+}
+
+func runOne(ctx context.Context, env *stage.Env, s Step, st *report.Step) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			st.Logf("internal error: %v\n%s", p, debug.Stack())
+			err = fmt.Errorf("internal error in stage %s: %v (please report it with the run's JSON)", s.Name, p)
+		}
+	}()
+	return s.Func(ctx, env, st)
+}
+
+// runID names a run by its board and start time, so it is stable for a
+// seeded simulated run and unique on a station.
+func runID(r *report.Run) string {
+	serial := r.Serial
+	if serial == "" {
+		serial = "noserial"
+	}
+	return fmt.Sprintf("%s-%s", serial, r.Started.UTC().Format("20060102T150405Z"))
+}

@@ -1,0 +1,114 @@
+package i2c
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+// ScanStage returns the i2c.scan stage for the given buses; with none it
+// scans every bus the plan lists. Each expected device is a measurement
+// (present, or absent = FAIL unless optional); each device that answers
+// but is not expected is recorded, failing unless the plan allows it.
+func ScanStage(buses ...int) stage.Func {
+	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
+		planned := env.Plan.I2C.Buses
+		if len(buses) > 0 {
+			planned = selectBuses(planned, buses)
+		}
+		if len(planned) == 0 {
+			return fmt.Errorf("no I2C bus to scan: the plan lists none (i2c.buses)")
+		}
+		for _, pb := range planned {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := scanBus(env, step, pb); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// selectBuses keeps the plan's entries for the named buses and adds an
+// empty expectation for buses the plan does not describe.
+func selectBuses(planned []plan.I2CBus, want []int) []plan.I2CBus {
+	var out []plan.I2CBus
+	for _, n := range want {
+		found := false
+		for _, pb := range planned {
+			if pb.Bus == n {
+				out = append(out, pb)
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, plan.I2CBus{Bus: n, AllowUnexpected: true})
+		}
+	}
+	return out
+}
+
+func scanBus(env *stage.Env, step *report.Step, pb plan.I2CBus) error {
+	bus, err := env.Board.I2C(pb.Bus)
+	if err != nil {
+		return err
+	}
+	defer bus.Close()
+	found, err := Scan(bus, First, Last, IsBusy(board.ErrBusy))
+	if err != nil {
+		return fmt.Errorf("scan /dev/i2c-%d: %w", pb.Bus, err)
+	}
+	seen := map[uint16]Result{}
+	var addrs []string
+	for _, r := range found {
+		seen[r.Addr] = r
+		addrs = append(addrs, fmt.Sprintf("0x%02x", r.Addr))
+	}
+	step.Logf("i2c-%d: %d address(es) answered: %s", pb.Bus, len(found), strings.Join(addrs, " "))
+	expected := map[uint16]bool{}
+	for _, d := range pb.Expect {
+		expected[d.Addr] = true
+		r, ok := seen[d.Addr]
+		m := report.Measurement{
+			Name:   fmt.Sprintf("bus%d.0x%02x.present", pb.Bus, d.Addr),
+			Value:  ok,
+			Limits: report.Equal(true),
+			Code:   "I2C_DEVICE_MISSING",
+		}
+		if d.Optional {
+			m.Limits = nil
+		}
+		if !ok {
+			m.Message = fmt.Sprintf("%s did not acknowledge at 0x%02x on /dev/i2c-%d: check the HAT is seated on the header, that its ID_SD/ID_SC pins (27/28) connect, and that nothing holds the bus low", d.Name, d.Addr, pb.Bus)
+		} else if r.State == Busy {
+			step.Logf("i2c-%d 0x%02x (%s) is claimed by a kernel driver (UU)", pb.Bus, d.Addr, d.Name)
+		}
+		stage.Measure(env, step, m)
+	}
+	for _, r := range found {
+		if expected[r.Addr] {
+			continue
+		}
+		m := report.Measurement{
+			Name:  fmt.Sprintf("bus%d.0x%02x.unexpected", pb.Bus, r.Addr),
+			Value: true,
+			Code:  "I2C_UNEXPECTED_DEVICE",
+		}
+		if !pb.AllowUnexpected {
+			m.Limits = report.Equal(false)
+			m.Message = fmt.Sprintf("a device the plan does not list answered at 0x%02x on /dev/i2c-%d (%s probe): add it to the plan's i2c.buses or find what is on the bus", r.Addr, pb.Bus, r.Probe)
+		}
+		step.Add(m)
+	}
+	stage.Measure(env, step, report.Measurement{
+		Name: fmt.Sprintf("bus%d.devices", pb.Bus), Value: float64(len(found)), Unit: "count",
+	})
+	return nil
+}

@@ -1,0 +1,99 @@
+// Package identify is the board.identify stage: what board this is (model,
+// serial number, kernel, firmware), read from the board's own files and
+// firmware, checked against the board the plan is for.
+package identify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+// Stage is the board.identify stage. It sets env.Facts "board.model",
+// "board.serial", "board.kernel" and "board.firmware".
+func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	fsys := env.Board.FS()
+	model, err := readDTString(fsys, "model")
+	if err != nil {
+		return fmt.Errorf("read the board model: %w (is this a Raspberry Pi? is --root a Pi root filesystem?)", err)
+	}
+	env.Facts["board.model"] = model
+	m := step.Add(report.Measurement{Name: "model", Value: model, Code: "BOARD_MODEL"})
+	if want := env.Plan.Board.Model; want != "" && !strings.HasPrefix(model, want) {
+		m.Outcome = report.Fail
+		m.Message = fmt.Sprintf("board is %q, the plan is for %q: use the plan made for this board (--plan)", model, want)
+	}
+
+	serial, err := readDTString(fsys, "serial-number")
+	if err != nil {
+		serial = cpuinfoField(fsys, "Serial")
+	}
+	if serial != "" {
+		env.Facts["board.serial"] = serial
+		step.Add(report.Measurement{Name: "serial", Value: serial})
+	} else {
+		step.Logf("no serial number in the device tree or /proc/cpuinfo")
+	}
+
+	if k, err := fs.ReadFile(fsys, "proc/sys/kernel/osrelease"); err == nil {
+		env.Facts["board.kernel"] = strings.TrimSpace(string(k))
+		step.Add(report.Measurement{Name: "kernel", Value: env.Facts["board.kernel"]})
+	} else {
+		step.Logf("kernel release unknown: %v", err)
+	}
+
+	if out, err := env.Board.Run(ctx, "vcgencmd", "version"); err == nil {
+		fw := firmwareVersion(out)
+		env.Facts["board.firmware"] = fw
+		step.Add(report.Measurement{Name: "firmware", Value: fw})
+	} else {
+		step.Logf("firmware version unknown: %v", err)
+	}
+	return nil
+}
+
+// readDTString reads a NUL-terminated device-tree string property from
+// proc/device-tree, falling back to sys/firmware/devicetree/base.
+func readDTString(fsys fs.FS, prop string) (string, error) {
+	b, err := fs.ReadFile(fsys, "proc/device-tree/"+prop)
+	if err != nil {
+		var err2 error
+		b, err2 = fs.ReadFile(fsys, "sys/firmware/devicetree/base/"+prop)
+		if err2 != nil {
+			return "", err
+		}
+	}
+	return strings.TrimSpace(string(bytes.TrimRight(b, "\x00"))), nil
+}
+
+func cpuinfoField(fsys fs.FS, key string) string {
+	b, err := fs.ReadFile(fsys, "proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+// firmwareVersion condenses `vcgencmd version` (date line, copyright,
+// "version <hash> (release) (embedded)") to "<date> <hash>".
+func firmwareVersion(out []byte) string {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	date := strings.TrimSpace(lines[0])
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "version" {
+			return date + " " + f[1]
+		}
+	}
+	return date
+}

@@ -1,0 +1,6 @@
+package plan
+
+// BenchPlan holds the model benchmark's settings.
+type BenchPlan struct {
+	Synth string `yaml:"synth,omitempty"`
+}

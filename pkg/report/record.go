@@ -1,0 +1,361 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"time"
+)
+
+// Schema names the version of the run record's JSON shape.
+const Schema = "aihat.run/v1"
+
+// Outcome is the verdict of a measurement, a step or a run.
+type Outcome string
+
+// Outcomes, from best to worst. A run's outcome is the worst of its steps'.
+const (
+	Pass    Outcome = "PASS"
+	Skip    Outcome = "SKIP"
+	Fail    Outcome = "FAIL"
+	Error   Outcome = "ERROR"
+	Aborted Outcome = "ABORTED"
+)
+
+func (o Outcome) rank() int {
+	switch o {
+	case Pass:
+		return 0
+	case Skip:
+		return 1
+	case Fail:
+		return 2
+	case Error:
+		return 3
+	case Aborted:
+		return 4
+	}
+	return 0
+}
+
+// Exit codes of the aihat command, shared by every stage.
+const (
+	ExitPass    = 0
+	ExitFail    = 1
+	ExitError   = 2
+	ExitAborted = 3
+	ExitUsage   = 64
+)
+
+// Limits bound a measurement. Low and High are inclusive. The marginal band
+// lies inside them: a value outside [MarginalLow, MarginalHigh] but inside
+// [Low, High] passes, marked marginal. Equals, when set, requires equality
+// (numbers, strings or booleans) and is checked instead of the bounds.
+type Limits struct {
+	Low          *float64 `json:"low,omitempty"`
+	High         *float64 `json:"high,omitempty"`
+	MarginalLow  *float64 `json:"marginal_low,omitempty"`
+	MarginalHigh *float64 `json:"marginal_high,omitempty"`
+	Equals       any      `json:"equals,omitempty"`
+}
+
+func ptr(v float64) *float64 { return &v }
+
+// Between returns limits lo <= v <= hi.
+func Between(lo, hi float64) *Limits { return &Limits{Low: ptr(lo), High: ptr(hi)} }
+
+// AtLeast returns limits v >= lo.
+func AtLeast(lo float64) *Limits { return &Limits{Low: ptr(lo)} }
+
+// AtMost returns limits v <= hi.
+func AtMost(hi float64) *Limits { return &Limits{High: ptr(hi)} }
+
+// Equal returns limits v == want.
+func Equal(want any) *Limits { return &Limits{Equals: want} }
+
+// WithMarginal returns a copy of l with a marginal band [mlo, mhi]; pass
+// NaN for a side without a band.
+func (l *Limits) WithMarginal(mlo, mhi float64) *Limits {
+	c := *l
+	if !math.IsNaN(mlo) {
+		c.MarginalLow = ptr(mlo)
+	}
+	if !math.IsNaN(mhi) {
+		c.MarginalHigh = ptr(mhi)
+	}
+	return &c
+}
+
+// String renders the limits the way an engineer writes them: "[4.75, 5.25]",
+// ">= 3", "== hailo-ai-hat2".
+func (l *Limits) String() string {
+	if l == nil {
+		return ""
+	}
+	if l.Equals != nil {
+		return fmt.Sprintf("== %v", l.Equals)
+	}
+	switch {
+	case l.Low != nil && l.High != nil:
+		return fmt.Sprintf("[%s, %s]", fnum(*l.Low), fnum(*l.High))
+	case l.Low != nil:
+		return ">= " + fnum(*l.Low)
+	case l.High != nil:
+		return "<= " + fnum(*l.High)
+	}
+	return ""
+}
+
+func fnum(v float64) string { return fmt.Sprintf("%.6g", v) }
+
+// Measurement is one named reading with its unit, limits and verdict.
+// Value is a float64 (in the SI unit named by Unit), a string, a bool, or
+// nil when the reading could not be taken.
+type Measurement struct {
+	Name     string  `json:"name"`
+	Value    any     `json:"value"`
+	Unit     string  `json:"unit,omitempty"`
+	Limits   *Limits `json:"limits,omitempty"`
+	Outcome  Outcome `json:"outcome"`
+	Marginal bool    `json:"marginal,omitempty"`
+	// Code is a stable failure code for factory databases, e.g.
+	// "EEPROM_CRC"; when empty a failing measurement is known by its name.
+	Code string `json:"code,omitempty"`
+	// Message says why it failed and what to do about it.
+	Message string `json:"message,omitempty"`
+}
+
+// Evaluate sets Outcome and Marginal from Value and Limits. A measurement
+// without limits is informational and passes when it has a value. A missing
+// value or NaN fails. A message explaining a failure is added when the
+// caller did not give one.
+func (m *Measurement) Evaluate() {
+	m.Marginal = false
+	if m.Outcome == Skip || m.Outcome == Error || m.Outcome == Aborted {
+		return
+	}
+	m.Outcome = Pass
+	fail := func(why string) {
+		m.Outcome = Fail
+		if m.Message == "" {
+			m.Message = why
+		}
+	}
+	if m.Value == nil {
+		fail("no reading")
+		return
+	}
+	num, isNum := toFloat(m.Value)
+	if isNum && math.IsNaN(num) {
+		fail("reading is not a number")
+		return
+	}
+	l := m.Limits
+	if l == nil {
+		return
+	}
+	if l.Equals != nil {
+		if !equalValues(m.Value, l.Equals) {
+			fail(fmt.Sprintf("got %v, want %v", m.Value, l.Equals))
+		}
+		return
+	}
+	if l.Low == nil && l.High == nil && l.MarginalLow == nil && l.MarginalHigh == nil {
+		return
+	}
+	if !isNum {
+		fail(fmt.Sprintf("got %v, want a number within %s", m.Value, l))
+		return
+	}
+	if l.Low != nil && num < *l.Low {
+		fail(fmt.Sprintf("%s %s below the minimum %s %s", fnum(num), m.Unit, fnum(*l.Low), m.Unit))
+		return
+	}
+	if l.High != nil && num > *l.High {
+		fail(fmt.Sprintf("%s %s above the maximum %s %s", fnum(num), m.Unit, fnum(*l.High), m.Unit))
+		return
+	}
+	if (l.MarginalLow != nil && num < *l.MarginalLow) || (l.MarginalHigh != nil && num > *l.MarginalHigh) {
+		m.Marginal = true
+	}
+}
+
+func toFloat(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case uint:
+		return float64(x), true
+	case uint8:
+		return float64(x), true
+	case uint16:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	}
+	return 0, false
+}
+
+func equalValues(got, want any) bool {
+	gf, gok := toFloat(got)
+	wf, wok := toFloat(want)
+	if gok && wok {
+		return gf == wf
+	}
+	return fmt.Sprint(got) == fmt.Sprint(want)
+}
+
+// Attachment is a file written next to the report (a plot, a log, a dump).
+type Attachment struct {
+	Name      string `json:"name"`
+	Path      string `json:"path"`
+	MediaType string `json:"media_type,omitempty"`
+}
+
+// Step is one stage's record within a run, e.g. "eeprom.verify".
+type Step struct {
+	Name         string        `json:"name"`
+	Outcome      Outcome       `json:"outcome"`
+	Marginal     bool          `json:"marginal,omitempty"`
+	Started      time.Time     `json:"started"`
+	Duration     time.Duration `json:"duration_ns"`
+	Measurements []Measurement `json:"measurements"`
+	Attachments  []Attachment  `json:"attachments,omitempty"`
+	Log          []string      `json:"log,omitempty"`
+	// Error is set when the step could not do its work at all (an
+	// infrastructure problem, not a limit violation).
+	Error string `json:"error,omitempty"`
+}
+
+// NewStep starts a step at the given time.
+func NewStep(name string, started time.Time) *Step {
+	return &Step{Name: name, Started: started, Measurements: []Measurement{}}
+}
+
+// Add evaluates m against its limits, appends it to the step and returns
+// the stored copy.
+func (s *Step) Add(m Measurement) *Measurement {
+	m.Evaluate()
+	s.Measurements = append(s.Measurements, m)
+	return &s.Measurements[len(s.Measurements)-1]
+}
+
+// Logf appends a line to the step's log.
+func (s *Step) Logf(format string, args ...any) {
+	s.Log = append(s.Log, fmt.Sprintf(format, args...))
+}
+
+// Finish sets the step's duration and outcome: ERROR when err is not nil or
+// Error was set, ABORTED when aborted, else the worst measurement outcome.
+func (s *Step) Finish(ended time.Time, err error) {
+	s.Duration = ended.Sub(s.Started)
+	if err != nil && s.Error == "" {
+		s.Error = err.Error()
+	}
+	s.Outcome = Pass
+	s.Marginal = false
+	for _, m := range s.Measurements {
+		if m.Outcome.rank() > s.Outcome.rank() {
+			s.Outcome = m.Outcome
+		}
+		s.Marginal = s.Marginal || m.Marginal
+	}
+	if s.Error != "" && s.Outcome.rank() < Error.rank() {
+		s.Outcome = Error
+	}
+	if len(s.Measurements) == 0 && s.Error == "" && s.Outcome == Pass {
+		s.Outcome = Skip
+	}
+}
+
+// Abort marks the step as cut off (Ctrl-C, deadline) and keeps what it has.
+func (s *Step) Abort(ended time.Time, why string) {
+	s.Duration = ended.Sub(s.Started)
+	s.Outcome = Aborted
+	if s.Error == "" {
+		s.Error = why
+	}
+}
+
+// Run is one invocation's record: what ran, on what, and what it found.
+type Run struct {
+	Schema       string    `json:"schema"`
+	ID           string    `json:"id"`
+	ToolVersion  string    `json:"tool_version"`
+	Target       string    `json:"target"`
+	Serial       string    `json:"serial,omitempty"`
+	Station      string    `json:"station,omitempty"`
+	Operator     string    `json:"operator,omitempty"`
+	Started      time.Time `json:"started"`
+	Ended        time.Time `json:"ended"`
+	Outcome      Outcome   `json:"outcome"`
+	Marginal     bool      `json:"marginal,omitempty"`
+	FailureCodes []string  `json:"failure_codes,omitempty"`
+	Steps        []*Step   `json:"steps"`
+}
+
+// Finish sets the run's end, outcome, marginal flag and failure codes from
+// its steps. An empty run is an ERROR: nothing was checked.
+func (r *Run) Finish(ended time.Time) {
+	r.Schema = Schema
+	r.Ended = ended
+	r.Outcome = Pass
+	r.Marginal = false
+	codes := map[string]bool{}
+	for _, s := range r.Steps {
+		if s.Outcome.rank() > r.Outcome.rank() {
+			r.Outcome = s.Outcome
+		}
+		r.Marginal = r.Marginal || s.Marginal
+		for _, m := range s.Measurements {
+			if m.Outcome == Fail || m.Outcome == Error {
+				code := m.Code
+				if code == "" {
+					code = s.Name + "." + m.Name
+				}
+				codes[code] = true
+			}
+		}
+		if s.Error != "" && s.Outcome != Aborted {
+			codes[s.Name+".error"] = true
+		}
+	}
+	if len(r.Steps) == 0 {
+		r.Outcome = Error
+	}
+	if r.Outcome == Skip {
+		r.Outcome = Pass
+	}
+	r.FailureCodes = r.FailureCodes[:0]
+	for c := range codes {
+		r.FailureCodes = append(r.FailureCodes, c)
+	}
+	sort.Strings(r.FailureCodes)
+}
+
+// ExitCode maps a finished run to the process exit code. A marginal pass
+// is a pass unless strict is set, when it counts as a failure.
+func ExitCode(r *Run, strict bool) int {
+	switch r.Outcome {
+	case Pass, Skip:
+		if strict && r.Marginal {
+			return ExitFail
+		}
+		return ExitPass
+	case Fail:
+		return ExitFail
+	case Aborted:
+		return ExitAborted
+	}
+	return ExitError
+}

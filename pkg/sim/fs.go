@@ -1,0 +1,303 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// entry is one file of the rendered tree; content is produced when the
+// file is opened, from the model at that virtual time.
+type entry struct {
+	mode    fs.FileMode
+	content func() []byte
+	sys     *syscall.Stat_t
+}
+
+// tree lists every file of the simulated root at the current state.
+// Directories are implied by paths.
+func (b *Board) tree() map[string]entry {
+	st := b.state
+	files := map[string]entry{}
+	static := func(p string, s string) { files[p] = entry{mode: 0o444, content: func() []byte { return []byte(s) }} }
+	dynamic := func(p string, f func() string) {
+		files[p] = entry{mode: 0o444, content: func() []byte { return []byte(f()) }}
+	}
+	raw := func(p string, d []byte) { files[p] = entry{mode: 0o444, content: func() []byte { return d }} }
+
+	// Device tree as the firmware left it.
+	dt := "proc/device-tree/"
+	static(dt+"model", st.Model+"\x00")
+	static(dt+"compatible", strings.Join(st.Compatible, "\x00")+"\x00")
+	static(dt+"serial-number", st.Serial+"\x00")
+	raw(dt+"chosen/power/max_current", be32(st.MaxCurrentmA))
+	for p, v := range st.DT {
+		raw(dt+p, v)
+	}
+	if st.HatNode != nil {
+		static(dt+"hat/name", "hat\x00")
+		for k, v := range st.HatNode {
+			static(dt+"hat/"+k, v+"\x00")
+		}
+	}
+
+	// Boot partition.
+	static("boot/firmware/config.txt", st.ConfigTxt)
+	for name, dtbo := range st.Overlays {
+		raw("boot/firmware/overlays/"+name+".dtbo", dtbo)
+	}
+	for p, v := range st.ExtraFiles {
+		static(p, v)
+	}
+
+	// Kernel.
+	static("proc/sys/kernel/osrelease", st.Kernel+"\n")
+	static("proc/version", fmt.Sprintf("Linux version %s (serge@raspberrypi.com) (aarch64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT Debian 1:6.12.47-1+rpt1 (2025-09-16) aarch64\n", st.Kernel))
+	static("proc/cpuinfo", cpuinfo(st))
+	static("proc/modules", procModules(st.Modules))
+	for name, ver := range st.Modules {
+		static("sys/module/"+name+"/initstate", "live\n")
+		if ver != "" {
+			static("sys/module/"+name+"/version", ver+"\n")
+		}
+	}
+	static("etc/group", fmt.Sprintf("root:x:0:\nvideo:x:%d:pi\ngpio:x:%d:pi\ni2c:x:%d:pi\npi:x:1000:\n", GIDVideo, GIDGPIO, GIDI2C))
+
+	// Thermal, clocks, hwmon.
+	dynamic("sys/class/thermal/thermal_zone0/type", func() string { return "cpu-thermal\n" })
+	dynamic("sys/class/thermal/thermal_zone0/temp", func() string { return milli(b.socTemp()) })
+	for cpu := 0; cpu < 4; cpu++ {
+		cf := fmt.Sprintf("sys/devices/system/cpu/cpu%d/cpufreq/", cpu)
+		// scaling_cur_freq is the governor's request: on a Pi 5 it does not
+		// show firmware throttling (use vcgencmd measure_clock arm).
+		dynamic(cf+"scaling_cur_freq", func() string { return fmt.Sprintf("%d\n", b.governorKHz()) })
+		static(cf+"scaling_max_freq", "2400000\n")
+		static(cf+"scaling_min_freq", "1500000\n")
+		static(cf+"cpuinfo_max_freq", "2400000\n")
+		static(cf+"cpuinfo_min_freq", "1500000\n")
+		static(cf+"scaling_governor", "ondemand\n")
+	}
+	static("sys/class/hwmon/hwmon0/name", "cpu_thermal\n")
+	dynamic("sys/class/hwmon/hwmon0/temp1_input", func() string { return milli(b.socTemp()) })
+	static("sys/class/hwmon/hwmon1/name", "rp1_adc\n")
+	dynamic("sys/class/hwmon/hwmon1/temp1_input", func() string { return milli(b.socTemp() - 6) })
+	static("sys/class/hwmon/hwmon2/name", "rpi_volt\n")
+	dynamic("sys/class/hwmon/hwmon2/in0_lcrit_alarm", func() string { return boolDigit(b.uvAlarm()) })
+	static("sys/class/hwmon/hwmon3/name", "pwmfan\n")
+	dynamic("sys/class/hwmon/hwmon3/fan1_input", func() string { return fmt.Sprintf("%d\n", b.fanRPM()) })
+	dynamic("sys/class/hwmon/hwmon3/pwm1", func() string { return fmt.Sprintf("%d\n", b.fanPWM()) })
+
+	// PCIe: the RP1 root port on domain 1 and the accelerator behind it.
+	pci := "sys/bus/pci/devices/"
+	static(pci+"0001:00:00.0/vendor", "0x14e4\n")
+	static(pci+"0001:00:00.0/device", "0x2712\n")
+	static(pci+"0001:00:00.0/class", "0x060400\n")
+	if d := st.PCIe; d != nil {
+		p := pci + d.Address + "/"
+		static(p+"vendor", fmt.Sprintf("0x%04x\n", d.Vendor))
+		static(p+"device", fmt.Sprintf("0x%04x\n", d.Device))
+		static(p+"class", fmt.Sprintf("0x%06x\n", d.Class))
+		static(p+"current_link_speed", d.LinkSpeed+"\n")
+		static(p+"current_link_width", fmt.Sprintf("%d\n", d.LinkWidth))
+		static(p+"max_link_speed", d.MaxLinkSpeed+"\n")
+		static(p+"max_link_width", fmt.Sprintf("%d\n", d.MaxLinkWidth))
+	}
+
+	// GPIO chip of the 40-pin header.
+	static("sys/bus/gpio/devices/gpiochip0/label", "pinctrl-rp1\n")
+	static("sys/bus/gpio/devices/gpiochip0/ngpio", "54\n")
+
+	// Device nodes: character devices with owner and mode.
+	for p, n := range st.DevNodes {
+		n := n
+		files[p] = entry{
+			mode:    fs.ModeDevice | fs.ModeCharDevice | n.Mode.Perm(),
+			content: func() []byte { return nil },
+			sys:     &syscall.Stat_t{Uid: n.UID, Gid: n.GID, Rdev: uint64(n.Major)<<8 | uint64(n.Minor), Mode: syscall.S_IFCHR | uint32(n.Mode.Perm())},
+		}
+	}
+	return files
+}
+
+func be32(v uint32) []byte {
+	b := make([]byte, 4)
+	binary.BigEndian.PutUint32(b, v)
+	return b
+}
+
+func milli(c float64) string { return fmt.Sprintf("%d\n", int64(c*1000)) }
+
+func boolDigit(v bool) string {
+	if v {
+		return "1\n"
+	}
+	return "0\n"
+}
+
+func procModules(mods map[string]string) string {
+	names := make([]string, 0, len(mods))
+	for n := range mods {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var sb strings.Builder
+	for i, n := range names {
+		fmt.Fprintf(&sb, "%s %d 0 - Live 0xffffffc0%08x\n", n, 16384*(i+2), 0x13c0000+i*0x10000)
+	}
+	return sb.String()
+}
+
+func cpuinfo(st *State) string {
+	var sb strings.Builder
+	for i := 0; i < 4; i++ {
+		fmt.Fprintf(&sb, "processor\t: %d\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x4\nCPU part\t: 0xd0b\nCPU revision\t: 1\n\n", i)
+	}
+	fmt.Fprintf(&sb, "Revision\t: d04170\nSerial\t\t: %s\nModel\t\t: %s\n", st.Serial, st.Model)
+	return sb.String()
+}
+
+// fsys is the board's fs.FS.
+type fsys struct{ b *Board }
+
+// Open implements fs.FS.
+func (f fsys) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	f.b.mu.Lock()
+	f.b.sync()
+	files := f.b.tree()
+	now := f.b.clk.Now()
+	var content []byte
+	e, isFile := files[name]
+	if isFile {
+		content = e.content()
+	}
+	f.b.mu.Unlock()
+
+	if isFile {
+		return &file{name: path.Base(name), e: e, r: bytes.NewReader(content), size: int64(len(content)), mod: now}, nil
+	}
+	// A directory exists when some file lies below it.
+	prefix := name + "/"
+	if name == "." {
+		prefix = ""
+	}
+	children := map[string]bool{} // name → is a directory
+	for p := range files {
+		if !strings.HasPrefix(p, prefix) {
+			continue
+		}
+		rest := p[len(prefix):]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			children[rest[:i]] = true
+		} else {
+			children[rest] = false
+		}
+	}
+	if len(children) == 0 {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	d := &dir{name: path.Base(name), mod: now}
+	names := make([]string, 0, len(children))
+	for n := range children {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if children[n] {
+			d.entries = append(d.entries, fs.FileInfoToDirEntry(dirInfo{name: n, mod: now}))
+		} else {
+			e := files[prefix+n]
+			d.entries = append(d.entries, fs.FileInfoToDirEntry(fileInfo{name: n, e: e, mod: now, size: 4096}))
+		}
+	}
+	return d, nil
+}
+
+type fileInfo struct {
+	name string
+	e    entry
+	size int64
+	mod  time.Time
+}
+
+func (i fileInfo) Name() string       { return i.name }
+func (i fileInfo) Size() int64        { return i.size }
+func (i fileInfo) Mode() fs.FileMode  { return i.e.mode }
+func (i fileInfo) ModTime() time.Time { return i.mod }
+func (i fileInfo) IsDir() bool        { return false }
+func (i fileInfo) Sys() any {
+	if i.e.sys != nil {
+		return i.e.sys
+	}
+	return &syscall.Stat_t{Mode: syscall.S_IFREG | uint32(i.e.mode.Perm())}
+}
+
+type dirInfo struct {
+	name string
+	mod  time.Time
+}
+
+func (i dirInfo) Name() string       { return i.name }
+func (i dirInfo) Size() int64        { return 0 }
+func (i dirInfo) Mode() fs.FileMode  { return fs.ModeDir | 0o555 }
+func (i dirInfo) ModTime() time.Time { return i.mod }
+func (i dirInfo) IsDir() bool        { return true }
+func (i dirInfo) Sys() any           { return &syscall.Stat_t{Mode: syscall.S_IFDIR | 0o555} }
+
+type file struct {
+	name string
+	e    entry
+	r    *bytes.Reader
+	size int64
+	mod  time.Time
+}
+
+func (f *file) Stat() (fs.FileInfo, error) {
+	return fileInfo{name: f.name, e: f.e, size: f.size, mod: f.mod}, nil
+}
+func (f *file) Read(p []byte) (int, error) {
+	if f.e.mode&fs.ModeCharDevice != 0 {
+		return 0, fmt.Errorf("read %s: a character device cannot be read from the simulated tree", f.name)
+	}
+	return f.r.Read(p)
+}
+func (f *file) Close() error { return nil }
+
+type dir struct {
+	name    string
+	mod     time.Time
+	entries []fs.DirEntry
+	off     int
+}
+
+func (d *dir) Stat() (fs.FileInfo, error) { return dirInfo{name: d.name, mod: d.mod}, nil }
+func (d *dir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: fs.ErrInvalid}
+}
+func (d *dir) Close() error { return nil }
+
+// ReadDir implements fs.ReadDirFile.
+func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.entries[d.off:]
+	if n <= 0 {
+		d.off = len(d.entries)
+		return rest, nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	if n > len(rest) {
+		n = len(rest)
+	}
+	d.off += n
+	return rest[:n], nil
+}
