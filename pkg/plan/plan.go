@@ -129,7 +129,14 @@ func decodeInto(p *Plan, b []byte, file string) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil && !errors.Is(err, io.EOF) {
-		return yamlError(file, err)
+		err := yamlError(file, err)
+		var pe *Error
+		if errors.As(err, &pe) && pe.Line > 0 {
+			if key := keyAtLine(&root, pe.Line); key != "" && !strings.Contains(pe.Msg, key) {
+				pe.Msg = key + ": " + pe.Msg
+			}
+		}
+		return err
 	}
 	return p.validate(file, &root)
 }
@@ -245,6 +252,36 @@ func lineOf(root *yaml.Node, path ...string) int {
 		}
 	}
 	return line
+}
+
+// keyAtLine returns the dotted path of the mapping key on a line.
+func keyAtLine(n *yaml.Node, line int) string {
+	var walk func(n *yaml.Node, path string) string
+	walk = func(n *yaml.Node, path string) string {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for _, c := range n.Content {
+				if k := walk(c, path); k != "" {
+					return k
+				}
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key := n.Content[i].Value
+				if path != "" {
+					key = path + "." + key
+				}
+				if n.Content[i].Line == line {
+					return key
+				}
+				if k := walk(n.Content[i+1], key); k != "" {
+					return k
+				}
+			}
+		}
+		return ""
+	}
+	return walk(n, "")
 }
 
 func lineOfIndex(root *yaml.Node, key string, i int) int {

@@ -183,7 +183,7 @@ func (f fsys) Open(name string) (fs.File, error) {
 	f.b.mu.Unlock()
 
 	if isFile {
-		return &file{name: path.Base(name), e: e, r: bytes.NewReader(content), size: int64(len(content)), mod: now}, nil
+		return &file{name: path.Base(name), e: e, r: bytes.NewReader(content), size: statSize(name, int64(len(content))), mod: now}, nil
 	}
 	// A directory exists when some file lies below it.
 	prefix := name + "/"
@@ -216,10 +216,29 @@ func (f fsys) Open(name string) (fs.File, error) {
 			d.entries = append(d.entries, fs.FileInfoToDirEntry(dirInfo{name: n, mod: now}))
 		} else {
 			e := files[prefix+n]
-			d.entries = append(d.entries, fs.FileInfoToDirEntry(fileInfo{name: n, e: e, mod: now, size: 4096}))
+			size := statSize(prefix+n, -1)
+			if size < 0 {
+				size = int64(len(e.content()))
+			}
+			d.entries = append(d.entries, fs.FileInfoToDirEntry(fileInfo{name: n, e: e, mod: now, size: size}))
 		}
 	}
 	return d, nil
+}
+
+// statSize is the size stat reports: sysfs attributes are 4096 bytes and
+// procfs files 0 whatever they hold, as on Linux; other files their length
+// (n, or -1 when the caller has not rendered it).
+func statSize(p string, n int64) int64 {
+	switch {
+	case strings.HasPrefix(p, "sys/"):
+		return 4096
+	case strings.HasPrefix(p, "proc/") && !strings.HasPrefix(p, "proc/device-tree/"):
+		return 0
+	case strings.HasPrefix(p, "dev/"):
+		return 0
+	}
+	return n
 }
 
 type fileInfo struct {
@@ -264,12 +283,9 @@ type file struct {
 func (f *file) Stat() (fs.FileInfo, error) {
 	return fileInfo{name: f.name, e: f.e, size: f.size, mod: f.mod}, nil
 }
-func (f *file) Read(p []byte) (int, error) {
-	if f.e.mode&fs.ModeCharDevice != 0 {
-		return 0, fmt.Errorf("read %s: a character device cannot be read from the simulated tree", f.name)
-	}
-	return f.r.Read(p)
-}
+// Read returns the rendered content; device nodes read as empty (their
+// existence, owner and mode are what the stages check).
+func (f *file) Read(p []byte) (int, error) { return f.r.Read(p) }
 func (f *file) Close() error { return nil }
 
 type dir struct {

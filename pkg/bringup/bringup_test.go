@@ -1,0 +1,123 @@
+package bringup
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/sim"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+func env(t *testing.T, faults ...string) *stage.Env {
+	t.Helper()
+	b, err := sim.New(sim.Options{Seed: 3, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stage.NewEnv(b, p)
+}
+
+func pass(name string) Step {
+	return Step{Name: name, Func: func(ctx context.Context, env *stage.Env, s *report.Step) error {
+		s.Add(report.Measurement{Name: "ok", Value: true, Limits: report.Equal(true)})
+		return nil
+	}}
+}
+
+func TestRunKeepsOrderAndWorstOutcome(t *testing.T) {
+	e := env(t)
+	failing := Step{Name: "b", Func: func(ctx context.Context, env *stage.Env, s *report.Step) error {
+		s.Add(report.Measurement{Name: "v", Value: 6.0, Unit: "V", Limits: report.Between(4.75, 5.25)})
+		return nil
+	}}
+	r := Run(context.Background(), e, []Step{pass("a"), failing, pass("c")}, Meta{ToolVersion: "t"})
+	if len(r.Steps) != 3 || r.Steps[0].Name != "a" || r.Steps[1].Name != "b" || r.Steps[2].Name != "c" {
+		t.Fatalf("steps = %v", r.Steps)
+	}
+	if r.Outcome != report.Fail || r.Target != "sim" || r.Schema != report.Schema || r.ID == "" {
+		t.Fatalf("run = %+v", r)
+	}
+	if len(r.FailureCodes) != 1 || r.FailureCodes[0] != "b.v" {
+		t.Fatalf("failure codes = %v", r.FailureCodes)
+	}
+}
+
+func TestRunMarksAnInfrastructureErrorAndGoesOn(t *testing.T) {
+	e := env(t)
+	broken := Step{Name: "x", Func: func(ctx context.Context, env *stage.Env, s *report.Step) error {
+		return errors.New("open /dev/i2c-0: permission denied")
+	}}
+	r := Run(context.Background(), e, []Step{broken, pass("y")}, Meta{})
+	if r.Steps[0].Outcome != report.Error || r.Steps[0].Error == "" || r.Steps[1].Outcome != report.Pass {
+		t.Fatalf("steps = %+v %+v", r.Steps[0], r.Steps[1])
+	}
+	if r.Outcome != report.Error {
+		t.Fatalf("run outcome %s, want ERROR", r.Outcome)
+	}
+}
+
+func TestRunRecoversFromAPanickingStage(t *testing.T) {
+	e := env(t)
+	bad := Step{Name: "p", Func: func(ctx context.Context, env *stage.Env, s *report.Step) error {
+		var m map[string]int
+		m["x"]++
+		return nil
+	}}
+	r := Run(context.Background(), e, []Step{bad, pass("q")}, Meta{})
+	if r.Steps[0].Outcome != report.Error || r.Steps[1].Outcome != report.Pass {
+		t.Fatalf("panic not contained: %+v", r.Steps)
+	}
+}
+
+func TestCancelAbortsTheCurrentStepAndKeepsEarlierOnes(t *testing.T) {
+	e := env(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	interrupted := Step{Name: "long", Func: func(ctx context.Context, env *stage.Env, s *report.Step) error {
+		s.Add(report.Measurement{Name: "partial", Value: 1.0})
+		cancel() // Ctrl-C arrives mid-stage
+		return ctx.Err()
+	}}
+	r := Run(ctx, e, []Step{pass("first"), interrupted, pass("never")}, Meta{})
+	if len(r.Steps) != 2 {
+		t.Fatalf("ran %d steps, want 2 (the rest not started)", len(r.Steps))
+	}
+	if r.Steps[0].Outcome != report.Pass || r.Steps[1].Outcome != report.Aborted || len(r.Steps[1].Measurements) != 1 {
+		t.Fatalf("steps = %+v", r.Steps)
+	}
+	if r.Outcome != report.Aborted || report.ExitCode(r, false) != report.ExitAborted {
+		t.Fatalf("run %s", r.Outcome)
+	}
+}
+
+func TestResolveSkipsUnimplementedPlanStagesWithANotice(t *testing.T) {
+	e := env(t)
+	steps, err := Resolve(e, []string{"board.identify", "not.yet", "i2c.scan"})
+	if err != nil || len(steps) != 2 {
+		t.Fatalf("steps = %v, err %v", steps, err)
+	}
+	if _, err := Resolve(e, []string{"not.yet"}); err == nil {
+		t.Fatal("nothing runnable, no error")
+	}
+}
+
+func TestHealthySimPassesTheFoundationStages(t *testing.T) {
+	e := env(t)
+	steps, err := Resolve(e, []string{"board.identify", "i2c.scan"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Run(context.Background(), e, steps, Meta{})
+	if r.Outcome != report.Pass {
+		t.Fatalf("outcome %s: %+v", r.Outcome, r.Steps)
+	}
+	if r.Serial == "" || e.Facts["board.model"] == "" || e.Facts["board.kernel"] == "" || e.Facts["board.firmware"] == "" {
+		t.Fatalf("identify facts missing: serial %q facts %v", r.Serial, e.Facts)
+	}
+}

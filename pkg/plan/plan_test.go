@@ -1,0 +1,137 @@
+package plan
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writePlan(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDefaultPlanIsValidAndForAIHATPlus2(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Board.Model != "Raspberry Pi 5" || p.HAT.Product != "AI HAT+ 2" || p.HAT.ProductID != 0x0010 {
+		t.Fatalf("default plan identity = %+v / %+v", p.Board, p.HAT)
+	}
+	if len(p.I2C.Buses) == 0 || p.I2C.Buses[0].Expect[0].Addr != 0x50 {
+		t.Fatalf("default plan does not expect the HAT EEPROM at 0x50 on bus 0: %+v", p.I2C)
+	}
+	if p.Stages[0] != "board.identify" {
+		t.Fatalf("first stage = %s", p.Stages[0])
+	}
+}
+
+func TestOverrideMergesLimitsAndReplacesScalars(t *testing.T) {
+	path := writePlan(t, `
+hat:
+  product: Other HAT
+limits:
+  test.voltage:
+    low: 4.75
+    high: 5.25
+    marginal_low: 4.9
+    unit: V
+`)
+	p, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.HAT.Product != "Other HAT" {
+		t.Fatalf("product = %q, want the override", p.HAT.Product)
+	}
+	if p.HAT.Vendor != "Raspberry Pi Ltd" {
+		t.Fatalf("vendor = %q: an override of one field must keep the others", p.HAT.Vendor)
+	}
+	l := p.Limit("test.voltage")
+	if l == nil || *l.Low != 4.75 || *l.High != 5.25 || *l.MarginalLow != 4.9 || p.Unit("test.voltage") != "V" {
+		t.Fatalf("limit = %+v", l)
+	}
+	if p.Limit("not.planned") != nil {
+		t.Fatal("unplanned key has limits")
+	}
+}
+
+func TestOverrideErrorsNameFileAndLine(t *testing.T) {
+	tests := []struct {
+		name, text string
+		line       int
+		want       string
+	}{
+		{"unknown field", "hat:\n  vendor: x\n  colour: red\n", 3, "colour"},
+		{"wrong type", "hat:\n  product_id: lots\n", 2, "product_id"},
+		{"syntax", "hat:\n  vendor: [unclosed\n", 0, ""},
+		{"bounds out of order", "limits:\n  a.b:\n    low: 5\n    high: 4\n", 2, "low (5) is above high (4)"},
+		{"marginal outside", "limits:\n  a.b:\n    low: 1\n    high: 4\n    marginal_high: 5\n", 2, "marginal_high (5) is above high (4)"},
+		{"unknown unit", "limits:\n  a.b:\n    high: 4\n    unit: furlongs\n", 2, `unknown unit "furlongs"`},
+		{"unknown stage", "stages:\n  - board.identify\n  - coffee.brew\n", 3, `unknown stage "coffee.brew"`},
+		{"no stages", "stages: []\n", 1, "runs no stage"},
+		{"equals with bounds", "limits:\n  a.b:\n    equals: 3\n    low: 1\n", 2, "equals cannot be combined"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writePlan(t, tc.text)
+			_, err := Load(path)
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v (%T), want *plan.Error", err, err)
+			}
+			if pe.File != path {
+				t.Errorf("file = %s, want %s", pe.File, path)
+			}
+			if tc.line != 0 && pe.Line != tc.line {
+				t.Errorf("line = %d, want %d (%v)", pe.Line, tc.line, err)
+			}
+			if tc.line == 0 && pe.Line == 0 {
+				t.Errorf("syntax error without a line: %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Fatalf("err = %v, want the path named", err)
+	}
+}
+
+func TestEmptyOverrideChangesNothing(t *testing.T) {
+	p, err := Load(writePlan(t, "# nothing\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := Default()
+	if len(p.Stages) != len(d.Stages) {
+		t.Fatal("empty override changed the stages")
+	}
+}
+
+func TestYAMLRoundTrips(t *testing.T) {
+	p, _ := Default()
+	y, err := p.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Load(writePlan(t, string(y)))
+	if err != nil {
+		t.Fatalf("the printed plan does not load: %v\n%s", err, y)
+	}
+	if q.HAT != p.HAT || len(q.Stages) != len(p.Stages) {
+		t.Fatal("printed plan differs after loading")
+	}
+}
