@@ -283,10 +283,11 @@ type file struct {
 func (f *file) Stat() (fs.FileInfo, error) {
 	return fileInfo{name: f.name, e: f.e, size: f.size, mod: f.mod}, nil
 }
+
 // Read returns the rendered content; device nodes read as empty (their
 // existence, owner and mode are what the stages check).
 func (f *file) Read(p []byte) (int, error) { return f.r.Read(p) }
-func (f *file) Close() error { return nil }
+func (f *file) Close() error               { return nil }
 
 type dir struct {
 	name    string

@@ -134,6 +134,7 @@ var _ i2c.BusCloser = (*Bus)(nil)
 // QuickWrite probes addr with an SMBus quick write (address only): the
 // device sees an empty transaction and acknowledges or not.
 func (b *Bus) QuickWrite(addr uint16) error { return b.Tx(addr, nil, nil) }
+
 // DeviceFunc adapts a function to a Device (a chip that always answers,
 // a register model written inline in a test).
 type DeviceFunc func(w, r []byte) error
