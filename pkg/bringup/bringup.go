@@ -10,19 +10,9 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/aihat/aihat/pkg/i2c"
-	"github.com/aihat/aihat/pkg/identify"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 )
-
-// Stages returns the stages by step name.
-func Stages() map[string]stage.Func {
-	return map[string]stage.Func{
-		"board.identify": identify.Stage,
-		"i2c.scan":       i2c.ScanStage(),
-	}
-}
 
 // Meta describes a run: who ran it, where, on what.
 type Meta struct {

@@ -6,10 +6,11 @@ package plan
 
 import (
 	"bytes"
-	_ "embed"
+	"embed"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"sort"
@@ -21,6 +22,13 @@ import (
 
 //go:embed default.yaml
 var defaultYAML []byte
+
+// defaultsFS holds each stage's share of the default plan (its section and
+// its limits), merged over default.yaml in file-name order. One file per
+// stage keeps a stage's defaults next to nothing else's.
+//
+//go:embed defaults/*.yaml
+var defaultsFS embed.FS
 
 // Plan is the effective test plan.
 type Plan struct {
@@ -77,10 +85,25 @@ func Default() (*Plan, error) {
 	if err := decodeInto(p, defaultYAML, "default plan"); err != nil {
 		return nil, err
 	}
+	files, err := fs.Glob(defaultsFS, "defaults/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	for _, name := range files {
+		b, err := defaultsFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := decodeInto(p, b, "default plan "+name); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
-// DefaultYAML returns the embedded plan's text.
+// DefaultYAML returns the embedded base plan's text (without the
+// per-stage defaults; `aihat plan show` prints the merged plan).
 func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
 
 // Load returns the default plan with the YAML file at path merged over it:

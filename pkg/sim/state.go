@@ -62,6 +62,17 @@ type State struct {
 	NPUThermalOhm float64
 	// MaxCurrentmA is /proc/device-tree/chosen/power/max_current.
 	MaxCurrentmA uint32
+
+	// Stage-specific knobs: each stage's issue adds its fields under its
+	// own marker, so parallel work does not touch the same lines.
+
+	// eeprom stage (issue 3).
+
+	// overlay and driver stages (issue 4).
+
+	// power stage (issue 5).
+
+	// bench stage (issue 6).
 }
 
 // DevNode is a character device node under dev/.

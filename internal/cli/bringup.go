@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"github.com/aihat/aihat/pkg/bringup"
+	"github.com/spf13/cobra"
+)
+
+// BringupOptions are `aihat bringup`'s flags.
+type BringupOptions struct {
+	Only []string
+}
+
+func newCmdBringup(f *Factory) *cobra.Command {
+	opts := &BringupOptions{}
+	cmd := &cobra.Command{
+		Use:   "bringup",
+		Short: "Run every stage of the plan in order into one report",
+		Long: `Run the bring-up checklist: every stage the plan lists, in plan order, into one run
+record, printed as a table (or -o json|junit|markdown) and, with --report-dir, written
+as run.json, junit.xml and report.md.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := f.Env()
+			if err != nil {
+				return err
+			}
+			names := env.Plan.Stages
+			if len(opts.Only) > 0 {
+				names = opts.Only
+			}
+			steps, err := bringup.Resolve(env, names)
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			if !f.Global.Verbose {
+				env.Progress = f.IO.ErrOut
+			}
+			return f.RunSteps(cmd.Context(), env, steps)
+		},
+	}
+	cmd.Flags().StringSliceVar(&opts.Only, "only", nil, "run only these stages (names as in 'aihat plan show')")
+	return cmd
+}

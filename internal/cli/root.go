@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Main runs aihat with args and returns the process exit code. Errors are
+// printed as one line on stderr, never as a stack trace.
+func Main(ctx context.Context, args []string, io *IOStreams, build BuildInfo) int {
+	f := &Factory{IO: io, Build: build}
+	defer f.Close()
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(io.In)
+	root.SetOut(io.Out)
+	root.SetErr(io.ErrOut)
+	err := root.ExecuteContext(ctx)
+	code, msg := exitCode(err)
+	if msg != "" {
+		fmt.Fprintf(io.ErrOut, "aihat: %s\n", msg)
+		if code == 64 {
+			fmt.Fprintln(io.ErrOut, "Run 'aihat --help' for usage.")
+		}
+	}
+	return code
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "aihat",
+		Short: "Bring up and validate a Raspberry Pi 5 with the AI HAT+ 2",
+		Long: `aihat brings up and validates a Raspberry Pi 5 with the AI HAT+ 2 (Hailo-10H NPU on
+PCIe, HAT+ ID EEPROM on I2C), stage by stage, and says PASS or FAIL with numbers and
+limits. Run it on the Pi (--target linux), against a fixture tree (--root DIR), or on
+the simulated board (--target sim) with faults to inject.
+
+Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	g := &f.Global
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.Target, "target", "auto", "board to test: linux, sim or auto (linux on a Pi 5, else sim)")
+	pf.StringVar(&g.Root, "root", "/", "root of the board's filesystem (linux target; a fixture tree in tests)")
+	pf.StringArrayVar(&g.Faults, "fault", nil, "inject a fault into the simulated board (repeatable; see 'aihat sim faults')")
+	pf.Int64Var(&g.Seed, "seed", 1, "seed of the simulated board (same seed, same readings)")
+	pf.Float64Var(&g.TimeScale, "time-scale", 0, "pace the simulated clock: N virtual seconds per real second (0: as fast as possible)")
+	pf.StringVar(&g.PlanFile, "plan", "", "YAML test plan merged over the default plan")
+	pf.StringVar(&g.Serial, "serial", "", "serial number of the board under test (default: read from the board)")
+	pf.StringVar(&g.Station, "station", "", "test station name, recorded in reports")
+	pf.StringVar(&g.Operator, "operator", "", "operator name, recorded in reports")
+	pf.StringVarP(&g.Output, "output", "o", "table", "stdout format: table, json, junit or markdown")
+	pf.StringVar(&g.ReportDir, "report-dir", "", "also write run.json, junit.xml and report.md to this directory")
+	pf.BoolVar(&g.Strict, "strict", false, "a marginal pass fails")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print progress and stage logs on stderr")
+
+	root.AddCommand(
+		newCmdVersion(f),
+		newCmdPlan(f),
+		newCmdSim(f),
+		newCmdI2C(f),
+		newCmdBringup(f),
+	)
+	for _, c := range stageCommands {
+		root.AddCommand(c(f))
+	}
+	return root
+}
+
+// stageCommands are the stage command groups (eeprom, overlay, driver,
+// power, bench, model ...), each appended by its own file's init so stage
+// commands land without touching each other's lines.
+var stageCommands []func(*Factory) *cobra.Command
+
+// exactArgs is cobra.ExactArgs with a usage error.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErrorf("%s takes %d argument(s), got %d: %s", cmd.CommandPath(), n, len(args), strings.Join(args, " "))
+		}
+		return nil
+	}
+}
+
+// noArgs is cobra.NoArgs with a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("%s takes no arguments, got %q", cmd.CommandPath(), strings.Join(args, " "))
+	}
+	return nil
+}

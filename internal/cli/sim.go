@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/aihat/aihat/pkg/sim"
+	"github.com/spf13/cobra"
+)
+
+func newCmdSim(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "The simulated Raspberry Pi 5 + AI HAT+ 2",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "faults",
+		Short: "List the faults --fault can inject and what each breaks",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "FAULT\tBREAKS")
+			for _, flt := range sim.Catalogue() {
+				fmt.Fprintf(w, "%s\t%s\n", flt.Name, flt.Breaks)
+			}
+			return w.Flush()
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "status",
+		Short: "Print the simulated board's model state (temperatures, clocks, fan, supply)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.Global.Target = "sim"
+			b, err := f.Board()
+			if err != nil {
+				return err
+			}
+			s := b.(*sim.Board).Snapshot()
+			fmt.Fprintf(f.IO.Out, "time       %s\nfaults     %v\nSoC        %.1f °C\nNPU        %.1f °C\nArm clock  %.0f MHz\nfan        PWM %d, %d rpm\ninput      %.3f V, %.2f W\nthrottled  0x%x\n",
+				s.Time.Format("2006-01-02T15:04:05Z07:00"), b.(*sim.Board).Faults(), s.SoCTempC, s.NPUTempC, s.ArmHz/1e6, s.FanPWM, s.FanRPM, s.InputVolts, s.InputWatts, s.Throttled)
+			return nil
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,171 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Format is a stdout format for a run.
+type Format string
+
+// The formats -o accepts.
+const (
+	FormatTable    Format = "table"
+	FormatJSON     Format = "json"
+	FormatJUnit    Format = "junit"
+	FormatMarkdown Format = "markdown"
+)
+
+// Formats lists the formats in the order help text shows them.
+var Formats = []Format{FormatTable, FormatJSON, FormatJUnit, FormatMarkdown}
+
+// ParseFormat checks a -o value.
+func ParseFormat(s string) (Format, error) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, nil
+		}
+	}
+	if s == "md" {
+		return FormatMarkdown, nil
+	}
+	return "", fmt.Errorf("unknown output format %q (want table, json, junit or markdown)", s)
+}
+
+// Write writes r to w in format f.
+func Write(w io.Writer, r *Run, f Format, opt TableOptions) error {
+	switch f {
+	case FormatTable:
+		return WriteTable(w, r, opt)
+	case FormatJSON:
+		return WriteJSON(w, r)
+	case FormatJUnit:
+		return WriteJUnit(w, r)
+	case FormatMarkdown:
+		return WriteMarkdown(w, r)
+	}
+	return fmt.Errorf("unknown output format %q", f)
+}
+
+// Report file names inside a report directory.
+const (
+	RunJSONFile  = "run.json"
+	JUnitFile    = "junit.xml"
+	MarkdownFile = "report.md"
+)
+
+// WriteDir writes run.json, junit.xml and report.md into dir, creating it.
+// Each file is written atomically, so a run cut off while writing leaves
+// the previous complete file rather than half of a new one.
+func WriteDir(dir string, r *Run) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := WriteJSONFile(filepath.Join(dir, RunJSONFile), r); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, JUnitFile), func(w io.Writer) error { return WriteJUnit(w, r) }); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(dir, MarkdownFile), func(w io.Writer) error { return WriteMarkdown(w, r) })
+}
+
+// writeFileAtomic writes through a temporary file in the same directory,
+// syncs it and renames it over path.
+func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = write(tmp); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// FormatValue renders a measurement's value with its unit for people.
+func FormatValue(m Measurement) string {
+	var s string
+	switch v := m.Value.(type) {
+	case nil:
+		return "—"
+	case float64:
+		s = formatFloat(v)
+	case float32:
+		s = formatFloat(float64(v))
+	case bool:
+		return strconv.FormatBool(v)
+	case string:
+		s = v
+	default:
+		s = fmt.Sprint(v)
+	}
+	if m.Unit != "" && m.Unit != "1" {
+		s += " " + m.Unit
+	}
+	return s
+}
+
+func formatFloat(v float64) string {
+	if math.IsNaN(v) {
+		return "NaN"
+	}
+	if v == math.Trunc(v) && math.Abs(v) < 1e9 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 5, 64)
+}
+
+// FormatLimits renders limits with the unit, "" when there are none.
+func FormatLimits(m Measurement) string {
+	if m.Limits == nil {
+		return ""
+	}
+	s := m.Limits.String()
+	if s == "" {
+		return ""
+	}
+	if m.Unit != "" && m.Unit != "1" && m.Limits.Equals == nil {
+		s += " " + m.Unit
+	}
+	if ml := m.Limits.MarginalLow; ml != nil {
+		s += fmt.Sprintf(" (marginal < %s)", fnum(*ml))
+	}
+	if mh := m.Limits.MarginalHigh; mh != nil {
+		s += fmt.Sprintf(" (marginal > %s)", fnum(*mh))
+	}
+	return s
+}
+
+// Verdict is a measurement's or step's outcome with the marginal flag.
+func Verdict(o Outcome, marginal bool) string {
+	if marginal && o == Pass {
+		return "PASS (marginal)"
+	}
+	return string(o)
+}
+
+// oneLine folds a message onto one line for table cells.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

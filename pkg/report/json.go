@@ -1,0 +1,38 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+// WriteJSON writes r as indented JSON (schema aihat.run/v1).
+func WriteJSON(w io.Writer, r *Run) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteJSONFile writes r to path atomically (temporary file, fsync,
+// rename), so a reader never sees half a record.
+func WriteJSONFile(path string, r *Run) error {
+	return writeFileAtomic(path, func(w io.Writer) error { return WriteJSON(w, r) })
+}
+
+// ReadJSONFile reads a run record written by WriteJSONFile, checking its
+// schema so a file from another tool is refused by name.
+func ReadJSONFile(path string) (*Run, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: not an aihat run record: %v", path, err)
+	}
+	if r.Schema != Schema {
+		return nil, fmt.Errorf("%s: schema %q, want %q", path, r.Schema, Schema)
+	}
+	return &r, nil
+}
