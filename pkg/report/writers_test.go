@@ -1,0 +1,201 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// sampleRun has one of everything a writer must render: pass, marginal,
+// failure with a code, a step that could not run, a skipped step, and
+// text that needs escaping in XML and Markdown.
+func sampleRun() *Run {
+	t0 := time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)
+	id := NewStep("board.identify", t0)
+	id.Add(Measurement{Name: "model", Value: "Raspberry Pi 5 Model B Rev 1.0"})
+	id.Logf("serial from proc/device-tree/serial-number")
+	id.Finish(t0.Add(20*time.Millisecond), nil)
+
+	pw := NewStep("power.rails", t0.Add(20*time.Millisecond))
+	pw.Add(Measurement{Name: "EXT5V_V.min", Value: 4.81, Unit: "V", Limits: Between(4.75, 5.25).WithMarginal(4.85, 5.2)})
+	pw.Add(Measurement{Name: "HAT_5V.max_current", Value: 2.5, Unit: "A", Limits: AtMost(2), Code: "POWER_OVERCURRENT",
+		Message: "2.5 A above 2 A: check the <HAT> & its \"supply\" | cable"})
+	pw.Add(Measurement{Name: "uv_alarm", Value: false, Limits: Equal(false)})
+	pw.Finish(t0.Add(1020*time.Millisecond), nil)
+
+	ee := NewStep("eeprom.verify", t0.Add(1020*time.Millisecond))
+	ee.Finish(t0.Add(1030*time.Millisecond), os.ErrPermission)
+
+	sk := NewStep("bench", t0.Add(1030*time.Millisecond))
+	sk.Finish(t0.Add(1030*time.Millisecond), nil)
+
+	r := &Run{ToolVersion: "1.2.3", Target: "sim", Serial: "4d65822107fcfd52", Station: "line 3 station", Operator: "ada",
+		Started: t0, Steps: []*Step{id, pw, ee, sk}}
+	r.ID = "4d65822107fcfd52-20260101T080000Z"
+	r.Finish(t0.Add(1030 * time.Millisecond))
+	return r
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from golden file (run with -update if intended):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestWritersMatchGolden(t *testing.T) {
+	for _, f := range Formats {
+		t.Run(string(f), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Write(&b, sampleRun(), f, TableOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			ext := map[Format]string{FormatTable: "txt", FormatJSON: "json", FormatJUnit: "xml", FormatMarkdown: "md"}[f]
+			golden(t, "sample."+ext, b.Bytes())
+		})
+	}
+}
+
+func TestTableShowsVerdictsAndRemedies(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteTable(&b, sampleRun(), TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"PASS (marginal)", "4.81 V", "[4.75, 5.25] V (marginal < 4.85) (marginal > 5.2)",
+		"FAIL power.rails.HAT_5V.max_current: 2.5 A above 2 A",
+		"ERROR eeprom.verify: permission denied",
+		"RESULT: ERROR (target sim, serial 4d65822107fcfd52",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour codes without Color")
+	}
+	b.Reset()
+	WriteTable(&b, sampleRun(), TableOptions{Color: true})
+	if !strings.Contains(b.String(), ansiRed+"FAIL"+ansiReset) {
+		t.Errorf("no red FAIL with Color:\n%q", b.String())
+	}
+}
+
+func TestJUnitValidatesAgainstSchema(t *testing.T) {
+	// testdata/JUnit.xsd is the Ant/Jenkins schema, copied from
+	// shared/testdata/junit.
+	xsd := filepath.Join("testdata", "JUnit.xsd")
+	if _, err := exec.LookPath("xmllint"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("xmllint is needed in CI (apt-get install libxml2-utils)")
+		}
+		t.Skip("xmllint not installed (apt-get install libxml2-utils)")
+	}
+	runs := map[string]*Run{"sample": sampleRun(), "empty": func() *Run {
+		r := &Run{Target: "sim", Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		r.Finish(r.Started)
+		return r
+	}()}
+	for name, r := range runs {
+		path := filepath.Join(t.TempDir(), name+".xml")
+		f, _ := os.Create(path)
+		if err := WriteJUnit(f, r); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		out, err := exec.Command("xmllint", "--noout", "--schema", xsd, path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: junit.xml does not validate: %v\n%s", name, err, out)
+		}
+	}
+}
+
+func TestJUnitCounts(t *testing.T) {
+	var b bytes.Buffer
+	WriteJUnit(&b, sampleRun())
+	out := b.String()
+	for _, want := range []string{
+		`tests="6" failures="1" errors="1" skipped="1"`,
+		`<failure message="2.5 A above 2 A: check the &lt;HAT&gt; &amp; its &#34;supply&#34; | cable" type="POWER_OVERCURRENT">`,
+		`<error message="permission denied" type="ERROR">`,
+		`<property name="serial" value="4d65822107fcfd52"></property>`,
+		`<property name="station" value="line 3 station"></property>`,
+		`<property name="target" value="sim"></property>`,
+		`<property name="tool_version" value="1.2.3"></property>`,
+		`timestamp="2026-01-01T08:00:00"`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("junit lacks %s", want)
+		}
+	}
+}
+
+func TestWriteDirAndReadBack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "reports", "nested")
+	r := sampleRun()
+	if err := WriteDir(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "junit.xml,report.md,run.json" {
+		t.Fatalf("report dir holds %v (temporary files left behind?)", names)
+	}
+	back, err := ReadJSONFile(filepath.Join(dir, RunJSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.ID != r.ID || back.Outcome != r.Outcome || len(back.Steps) != len(r.Steps) ||
+		back.Steps[1].Measurements[0].Value != 4.81 || back.Steps[1].Duration != time.Second {
+		t.Fatalf("read back %+v", back)
+	}
+}
+
+func TestReadJSONFileRefusesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"garbage.json": "{not json",
+		"other.json":   `{"schema":"something/v9"}`,
+	} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(content), 0o644)
+		if _, err := ReadJSONFile(p); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v, want an error naming the file", name, err)
+		}
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for _, s := range []string{"table", "json", "junit", "markdown", "md"} {
+		if _, err := ParseFormat(s); err != nil {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+	if _, err := ParseFormat("yaml"); err == nil || !strings.Contains(err.Error(), "yaml") {
+		t.Errorf("yaml accepted or error unclear: %v", err)
+	}
+}
