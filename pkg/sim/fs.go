@@ -47,6 +47,13 @@ func (b *Board) tree() map[string]entry {
 			static(dt+"hat/"+k, v+"\x00")
 		}
 	}
+	// proc/device-tree is a link to sys/firmware/devicetree/base: the same
+	// tree under both names.
+	for p, e := range files {
+		if strings.HasPrefix(p, dt) {
+			files["sys/firmware/devicetree/base/"+p[len(dt):]] = e
+		}
+	}
 
 	// Boot partition.
 	static("boot/firmware/config.txt", st.ConfigTxt)
@@ -68,6 +75,9 @@ func (b *Board) tree() map[string]entry {
 			static("sys/module/"+name+"/version", ver+"\n")
 		}
 	}
+	// The driver package installs its module for the running kernel (DKMS).
+	static("lib/modules/"+st.Kernel+"/modules.dep", "updates/dkms/hailo1x_pci.ko.xz:\n")
+	static("lib/modules/"+st.Kernel+"/updates/dkms/hailo1x_pci.ko.xz", "")
 	static("etc/group", fmt.Sprintf("root:x:0:\nvideo:x:%d:pi\ngpio:x:%d:pi\ni2c:x:%d:pi\npi:x:1000:\n", GIDVideo, GIDGPIO, GIDI2C))
 
 	// Thermal, clocks, hwmon.
@@ -108,6 +118,12 @@ func (b *Board) tree() map[string]entry {
 		static(p+"current_link_width", fmt.Sprintf("%d\n", d.LinkWidth))
 		static(p+"max_link_speed", d.MaxLinkSpeed+"\n")
 		static(p+"max_link_width", fmt.Sprintf("%d\n", d.MaxLinkWidth))
+		uevent := fmt.Sprintf("PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\nMODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
+			d.Class, d.Vendor, d.Device, d.Vendor, d.Device, d.Address, d.Vendor, d.Device, d.Vendor, d.Device, d.Class>>16, (d.Class>>8)&0xff, d.Class&0xff)
+		if drv := pciDriver(st.Modules, d.Vendor); drv != "" {
+			uevent = "DRIVER=" + drv + "\n" + uevent
+		}
+		static(p+"uevent", uevent)
 	}
 
 	// GPIO chip of the 40-pin header.
@@ -124,6 +140,40 @@ func (b *Board) tree() map[string]entry {
 		}
 	}
 	return files
+}
+
+// pciDriver is the loaded module that binds a vendor's device, or "".
+func pciDriver(mods map[string]string, vendor uint16) string {
+	if vendor != 0x1e60 {
+		return ""
+	}
+	for _, m := range []string{"hailo1x_pci", "hailo_pci"} {
+		if _, ok := mods[m]; ok {
+			return m
+		}
+	}
+	return ""
+}
+
+// stockDTBO is a minimal valid overlay blob (FDT header, empty structure
+// block) standing in for the stock overlays the firmware ships.
+func stockDTBO() []byte {
+	const hdr, rsv, strct = 40, 16, 16
+	b := make([]byte, hdr+rsv+strct)
+	put := func(off int, v uint32) { binary.BigEndian.PutUint32(b[off:], v) }
+	put(0, 0xd00dfeed)      // magic
+	put(4, uint32(len(b)))  // totalsize
+	put(8, hdr+rsv)         // off_dt_struct
+	put(12, uint32(len(b))) // off_dt_strings (empty)
+	put(16, hdr)            // off_mem_rsvmap: one terminating zero entry
+	put(20, 17)             // version
+	put(24, 16)             // last_comp_version
+	put(32, 0)              // size_dt_strings
+	put(36, strct)          // size_dt_struct
+	put(hdr+rsv, 1)         // FDT_BEGIN_NODE, name "" padded to 4 B
+	put(hdr+rsv+8, 2)       // FDT_END_NODE
+	put(hdr+rsv+12, 9)      // FDT_END
+	return b
 }
 
 func be32(v uint32) []byte {

@@ -112,7 +112,7 @@ func healthyState(eeprom []byte, dtbo []byte, serial string) *State {
 		Firmware:   "2025/05/08 15:13:17",
 		ConfigTxt:  defaultConfigTxt,
 		ExtraFiles: map[string]string{},
-		Overlays:   map[string][]byte{"hailo-ai-hat2": dtbo},
+		Overlays:   map[string][]byte{"hailo-ai-hat2": dtbo, "vc4-kms-v3d-pi5": stockDTBO(), "dwc2": stockDTBO()},
 		DT: map[string][]byte{
 			"axi/pcie@1000110000/compatible":     []byte("brcm,bcm2712-pcie\x00"),
 			"axi/pcie@1000110000/status":         []byte("okay\x00"),

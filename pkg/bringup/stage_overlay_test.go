@@ -1,0 +1,162 @@
+package bringup
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+// overlayDriverSteps runs overlay.check and driver.check as registered.
+func overlayDriverSteps() []Step {
+	st := Stages()
+	return []Step{{Name: "overlay.check", Func: st["overlay.check"]}, {Name: "driver.check", Func: st["driver.check"]}}
+}
+
+func TestOverlayAndDriverPassOnTheHealthySim(t *testing.T) {
+	r := Run(context.Background(), env(t), overlayDriverSteps(), Meta{})
+	for _, s := range r.Steps {
+		if s.Outcome != report.Pass || s.Marginal {
+			t.Errorf("%s: %s (marginal %v) error %q", s.Name, s.Outcome, s.Marginal, s.Error)
+		}
+		for _, m := range s.Measurements {
+			if m.Outcome != report.Pass {
+				t.Errorf("%s %s = %v: %s %s", s.Name, m.Name, m.Value, m.Outcome, m.Message)
+			}
+		}
+	}
+}
+
+// Each fault fails exactly its own measurement(s), with a code and a
+// remedy; every other measurement of both stages passes (or is skipped
+// because what it needs is the thing the fault broke).
+func TestEachOverlayAndDriverFaultFailsItsOwnMeasurement(t *testing.T) {
+	tests := []struct {
+		fault   string
+		failing []string // step/measurement
+		code    string
+		remedy  string // a phrase of the remedy
+		skipped []string
+	}{
+		{"overlay-missing", []string{"overlay.check/overlay.hailo-ai-hat2.configured"}, "OVERLAY_NOT_CONFIGURED", "dtoverlay=hailo-ai-hat2", nil},
+		{"overlay-dtbo-missing", []string{"overlay.check/overlay.hailo-ai-hat2.dtbo"}, "OVERLAY_DTBO_MISSING", "reinstall", nil},
+		{"config-malformed", []string{"overlay.check/config.warnings"}, "CONFIG_MALFORMED", "config.txt:", nil},
+		{"dt-node-missing", []string{"overlay.check/dt.pcie1.present"}, "DT_NODE_MISSING", "rpi-eeprom-update", nil},
+		{"hat-node-mismatch", []string{"overlay.check/hat.product", "overlay.check/hat.product_id"}, "HAT_NODE_MISMATCH", "reboot", nil},
+		{"driver-missing", []string{"driver.check/module.loaded"}, "DRIVER_NOT_LOADED", "modprobe hailo1x_pci", []string{"driver.check/devnode.present"}},
+		{"devnode-perms", []string{"driver.check/devnode.accessible"}, "DEVNODE_PERMS", "51-hailo-udev.rules", nil},
+		{"pcie-gen2", []string{"driver.check/pcie.link_speed"}, "PCIE_LINK_SLOW", "reseat", nil},
+		{"pcie-link-down", []string{"driver.check/pcie.present"}, "PCIE_LINK_DOWN", "ribbon cable", []string{"driver.check/pcie.link_speed", "driver.check/pcie.link_width", "driver.check/devnode.present"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fault, func(t *testing.T) {
+			r := Run(context.Background(), env(t, tc.fault), overlayDriverSteps(), Meta{})
+			var failing, skipped []string
+			for _, s := range r.Steps {
+				if s.Error != "" {
+					t.Fatalf("%s errored: %s", s.Name, s.Error)
+				}
+				for _, m := range s.Measurements {
+					key := s.Name + "/" + m.Name
+					switch m.Outcome {
+					case report.Pass:
+					case report.Skip:
+						skipped = append(skipped, key)
+					case report.Fail:
+						failing = append(failing, key)
+						if m.Code != tc.code {
+							t.Errorf("%s code %q, want %q", key, m.Code, tc.code)
+						}
+						if !strings.Contains(m.Message, tc.remedy) {
+							t.Errorf("%s message %q lacks the remedy %q", key, m.Message, tc.remedy)
+						}
+					default:
+						t.Errorf("%s outcome %s", key, m.Outcome)
+					}
+				}
+			}
+			sort.Strings(failing)
+			if strings.Join(failing, " ") != strings.Join(tc.failing, " ") {
+				t.Errorf("failing = %v, want %v", failing, tc.failing)
+			}
+			if strings.Join(skipped, " ") != strings.Join(tc.skipped, " ") {
+				t.Errorf("skipped = %v, want %v", skipped, tc.skipped)
+			}
+			if r.Outcome != report.Fail {
+				t.Errorf("run outcome %s, want FAIL", r.Outcome)
+			}
+		})
+	}
+}
+
+// With the EEPROM's identity in the facts (eeprom.verify ran first), the
+// hat node is checked against it, not against the plan.
+func TestHATNodeIsCrossCheckedAgainstTheEEPROMFacts(t *testing.T) {
+	e := env(t)
+	e.Facts["hat.vendor"] = "Raspberry Pi Ltd"
+	e.Facts["hat.product"] = "AI HAT+ 2"
+	e.Facts["hat.product_id"] = "16" // decimal, as another reader may render it
+	e.Facts["hat.product_ver"] = "0x2"
+	e.Facts["hat.uuid"] = "00000000-0000-0000-0000-000000000000"
+	r := Run(context.Background(), e, overlayDriverSteps()[:1], Meta{})
+	var failing []string
+	for _, m := range r.Steps[0].Measurements {
+		if m.Outcome == report.Fail {
+			failing = append(failing, m.Name)
+			if !strings.Contains(m.Message, "EEPROM read in this run") {
+				t.Errorf("%s message %q does not name the EEPROM as the source", m.Name, m.Message)
+			}
+		}
+	}
+	if strings.Join(failing, " ") != "hat.uuid" {
+		t.Fatalf("failing = %v, want only hat.uuid", failing)
+	}
+}
+
+// The healthy fixture trees pass both stages; overlay.check's reading of
+// the live tree explains driver.check's slow link when the device tree
+// caps the controller.
+func TestOverlayAndDriverOnFixtureTrees(t *testing.T) {
+	tests := []struct {
+		fixture string
+		failing string
+		inMsg   string
+	}{
+		{"healthy-6.12", "", ""},
+		{"healthy-6.6", "", ""},
+		{"pcie-gen2", "driver.check/pcie.link_speed", "reseat the ribbon cable"},
+		{"pcie-gen2-dt-capped", "driver.check/pcie.link_speed", "set dtparam=pciex1_gen=3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fixture, func(t *testing.T) {
+			b, err := board.NewLinux(filepath.Join("..", "..", "testdata", "rootfs", tc.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, _ := plan.Default()
+			r := Run(context.Background(), stage.NewEnv(b, p), overlayDriverSteps(), Meta{})
+			var failing []string
+			for _, s := range r.Steps {
+				for _, m := range s.Measurements {
+					if m.Outcome == report.Fail {
+						failing = append(failing, s.Name+"/"+m.Name)
+						if !strings.Contains(m.Message, tc.inMsg) {
+							t.Errorf("%s message %q lacks %q", m.Name, m.Message, tc.inMsg)
+						}
+					} else if m.Outcome != report.Pass {
+						t.Errorf("%s %s: %s", s.Name, m.Name, m.Outcome)
+					}
+				}
+			}
+			if strings.Join(failing, " ") != tc.failing {
+				t.Fatalf("failing %v, want %q", failing, tc.failing)
+			}
+		})
+	}
+}

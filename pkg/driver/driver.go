@@ -1,0 +1,494 @@
+// Package driver is the driver.check stage: is the accelerator's kernel
+// module loaded (and which version), did the accelerator enumerate on the
+// external PCIe port with the expected link, and is its device node there,
+// a character device that the invoking user can open. It also generates
+// the udev rule and the systemd unit that go with the device node.
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+// Failure codes of driver.check.
+const (
+	CodeNotLoaded    = "DRIVER_NOT_LOADED"
+	CodeLinkDown     = "PCIE_LINK_DOWN"
+	CodeWrongDevice  = "PCIE_WRONG_DEVICE"
+	CodeLinkSlow     = "PCIE_LINK_SLOW"
+	CodeLinkNarrow   = "PCIE_LINK_NARROW"
+	CodeNodeMissing  = "DEVNODE_MISSING"
+	CodeNodeNotChar  = "DEVNODE_NOT_CHAR"
+	CodeNodePerms    = "DEVNODE_PERMS"
+	pciDevicesDir    = "sys/bus/pci/devices"
+	kernelReleaseKey = "proc/sys/kernel/osrelease"
+)
+
+// Stage is the driver.check stage. It sets env.Facts "kernel.release",
+// "driver.module", "driver.version", "pcie.address", "pcie.link_speed"
+// and "driver.devnode".
+func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	d := env.Plan.Driver
+	if err := d.Check(); err != nil {
+		return err
+	}
+	fsys := env.Board.FS()
+
+	kernel := "unknown"
+	if b, err := fs.ReadFile(fsys, kernelReleaseKey); err == nil {
+		kernel = strings.TrimSpace(string(b))
+		env.Facts["kernel.release"] = kernel
+		step.Add(report.Measurement{Name: "kernel.release", Value: kernel})
+	} else {
+		step.Logf("kernel release unknown: %v", err)
+	}
+
+	loaded := checkModule(env, step, d, kernel)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dev, err := FindAccelerator(fsys, d)
+	if err != nil {
+		return err
+	}
+	checkPCIe(env, step, d, dev)
+	checkNode(env, step, d, loaded, dev != nil)
+	return nil
+}
+
+// Modules returns the loaded modules from proc/modules.
+func Modules(fsys fs.FS) (map[string]bool, error) {
+	b, err := fs.ReadFile(fsys, "proc/modules")
+	if err != nil {
+		return nil, err
+	}
+	mods := map[string]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 0 {
+			mods[f[0]] = true
+		}
+	}
+	return mods, nil
+}
+
+func checkModule(env *stage.Env, step *report.Step, d plan.DriverPlan, kernel string) bool {
+	fsys := env.Board.FS()
+	name := d.Module
+	mods, err := Modules(fsys)
+	loaded := mods[name]
+	how := "/proc/modules"
+	if err != nil {
+		step.Logf("read /proc/modules: %v", err)
+	}
+	if !loaded {
+		// A module built into the kernel is in sys/module but not in
+		// proc/modules; a loadable one being removed has initstate "going".
+		if st, serr := fs.ReadFile(fsys, "sys/module/"+name+"/initstate"); serr == nil {
+			loaded, how = strings.TrimSpace(string(st)) == "live", "/sys/module/"+name+"/initstate"
+		} else if fi, serr := fs.Stat(fsys, "sys/module/"+name); serr == nil && fi.IsDir() {
+			loaded, how = true, "/sys/module/"+name+" (built in)"
+		}
+	}
+	env.Facts["driver.module"] = name
+	m := report.Measurement{Name: "module.loaded", Value: loaded, Limits: report.Equal(true), Code: CodeNotLoaded}
+	if loaded {
+		step.Logf("module %s loaded (%s)", name, how)
+	} else {
+		other := ""
+		for _, id := range d.PCIIDs {
+			if id.Module != "" && id.Module != name && mods[id.Module] {
+				other = fmt.Sprintf(" %s (the %s driver) is loaded instead: the packages for the two chips cannot co-exist (hailo-all vs hailo-h10-all); remove the other one.", id.Module, id.Chip)
+			}
+		}
+		m.Message = fmt.Sprintf("kernel module %s is not loaded (not in /proc/modules).%s %s", name, other, moduleAdvice(fsys, step, name, kernel))
+	}
+	stage.Measure(env, step, m)
+	if b, err := fs.ReadFile(fsys, "sys/module/"+name+"/version"); err == nil {
+		v := strings.TrimSpace(string(b))
+		env.Facts["driver.version"] = v
+		step.Add(report.Measurement{Name: "module.version", Value: v})
+	}
+	return loaded
+}
+
+// ModuleFiles finds name's module file (.ko, .ko.xz, .ko.zst, .ko.gz)
+// under lib/modules, by kernel release.
+func ModuleFiles(fsys fs.FS, name string) map[string][]string {
+	out := map[string][]string{}
+	rels, err := fs.ReadDir(fsys, "lib/modules")
+	if err != nil {
+		return out
+	}
+	want := strings.ReplaceAll(name, "-", "_")
+	for _, r := range rels {
+		if !r.IsDir() {
+			continue
+		}
+		base := path.Join("lib/modules", r.Name())
+		_ = fs.WalkDir(fsys, base, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil
+			}
+			n := d.Name()
+			for _, ext := range []string{".ko", ".ko.xz", ".ko.zst", ".ko.gz"} {
+				if stem, ok := strings.CutSuffix(n, ext); ok && strings.ReplaceAll(stem, "-", "_") == want {
+					out[r.Name()] = append(out[r.Name()], p)
+				}
+			}
+			return nil
+		})
+	}
+	return out
+}
+
+// moduleAdvice says why name may not load, from what lib/modules holds.
+func moduleAdvice(fsys fs.FS, step *report.Step, name, kernel string) string {
+	generic := fmt.Sprintf("Run `sudo modprobe %s`; if that fails with 'Invalid module format' or 'not found', the module was not built for the running kernel %s: compare `modinfo -F vermagic %s` with `uname -r` and reinstall the driver package (hailo-h10-all, DKMS) for this kernel; see `dmesg | grep -i hailo`", name, kernel, name)
+	if _, err := fs.Stat(fsys, "lib/modules"); err != nil {
+		return generic
+	}
+	files := ModuleFiles(fsys, name)
+	if f := files[kernel]; len(f) > 0 {
+		step.Logf("%s is installed for the running kernel: /%s", name, f[0])
+		return fmt.Sprintf("It is installed for the running kernel %s (/%s): run `sudo modprobe %s` and read `dmesg | grep -i hailo` for why it did not load (firmware, HailoRT version mismatch)", kernel, f[0], name)
+	}
+	var others []string
+	for rel, f := range files {
+		others = append(others, rel)
+		step.Logf("%s is installed for kernel %s: /%s", name, rel, f[0])
+	}
+	sort.Strings(others)
+	if len(others) > 0 {
+		return fmt.Sprintf("It is built only for kernel %s, not for the running kernel %s (a kernel upgrade without a driver rebuild): reinstall the driver package so DKMS builds it for this kernel (sudo apt install --reinstall hailo-h10-all) and reboot, or boot the kernel it was built for", strings.Join(others, ", "), kernel)
+	}
+	return fmt.Sprintf("No %s module file under /lib/modules for any kernel: install the driver package (sudo apt install hailo-h10-all) and reboot", name)
+}
+
+// Device is an accelerator found on the PCI bus.
+type Device struct {
+	Address      string // "0001:01:00.0"
+	Vendor       uint16
+	Device       uint16
+	Chip         string // from the plan's table, or "" when unknown
+	Driver       string // bound driver from uevent, or ""
+	LinkSpeed    string // current_link_speed as read
+	LinkWidth    string
+	MaxLinkSpeed string
+	MaxLinkWidth string
+}
+
+// FindAccelerator finds the first PCI device whose vendor is in the plan's
+// id table (a known device id first). It returns nil when there is none;
+// an error only when the PCI bus cannot be listed at all.
+func FindAccelerator(fsys fs.FS, d plan.DriverPlan) (*Device, error) {
+	entries, err := fs.ReadDir(fsys, pciDevicesDir)
+	if err != nil {
+		if isNotExist(err) {
+			return nil, fmt.Errorf("no /%s: cannot see the PCI bus (is sysfs mounted? is --root a Pi root filesystem?)", pciDevicesDir)
+		}
+		return nil, fmt.Errorf("list /%s: %w", pciDevicesDir, err)
+	}
+	vendors := map[uint16]bool{}
+	for _, v := range d.Vendors() {
+		vendors[v] = true
+	}
+	var best *Device
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		dir := path.Join(pciDevicesDir, name)
+		v, okV := readHex(fsys, dir+"/vendor")
+		id, okD := readHex(fsys, dir+"/device")
+		if !okV || !okD || !vendors[uint16(v)] {
+			continue
+		}
+		dev := &Device{Address: name, Vendor: uint16(v), Device: uint16(id)}
+		if e, ok := d.Lookup(dev.Vendor, dev.Device); ok {
+			dev.Chip = e.Chip
+		}
+		dev.LinkSpeed = readTrim(fsys, dir+"/current_link_speed")
+		dev.LinkWidth = readTrim(fsys, dir+"/current_link_width")
+		dev.MaxLinkSpeed = readTrim(fsys, dir+"/max_link_speed")
+		dev.MaxLinkWidth = readTrim(fsys, dir+"/max_link_width")
+		if ue, err := fs.ReadFile(fsys, dir+"/uevent"); err == nil {
+			for _, l := range strings.Split(string(ue), "\n") {
+				if v, ok := strings.CutPrefix(l, "DRIVER="); ok {
+					dev.Driver = v
+				}
+			}
+		}
+		if best == nil || (best.Chip == "" && dev.Chip != "") {
+			best = dev
+		}
+	}
+	return best, nil
+}
+
+func readTrim(fsys fs.FS, p string) string {
+	b, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func readHex(fsys fs.FS, p string) (uint64, bool) {
+	s := readTrim(fsys, p)
+	v, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 32)
+	return v, err == nil && s != ""
+}
+
+// ParseLinkSpeed reads "8.0 GT/s PCIe" (or "8.0 GT/s", "8 GT/s") as GT/s.
+func ParseLinkSpeed(s string) (float64, bool) {
+	f := strings.Fields(s)
+	if len(f) < 2 || f[1] != "GT/s" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	return v, err == nil
+}
+
+// Gen returns the PCIe generation of a link speed in GT/s.
+func Gen(gts float64) int {
+	switch {
+	case gts >= 32:
+		return 5
+	case gts >= 16:
+		return 4
+	case gts >= 8:
+		return 3
+	case gts >= 5:
+		return 2
+	case gts > 0:
+		return 1
+	}
+	return 0
+}
+
+// genSpeed is the speed of a generation in GT/s.
+var genSpeed = map[int]float64{1: 2.5, 2: 5.0, 3: 8.0, 4: 16.0, 5: 32.0}
+
+// SpeedLimits are the link-speed limits the plan asks for: the expected
+// speed as the minimum, or, when Gen2 is "marginal", one generation lower
+// as the minimum with the expected speed as the marginal band's floor.
+func SpeedLimits(d plan.DriverPlan) *report.Limits {
+	want := d.LinkSpeedGTs
+	if want <= 0 {
+		want = 8.0
+	}
+	if d.Gen2 == "marginal" {
+		if lower, ok := genSpeed[Gen(want)-1]; ok {
+			return report.AtLeast(lower).WithMarginal(want, math.NaN())
+		}
+	}
+	return report.AtLeast(want)
+}
+
+func skipped(name, why string) report.Measurement {
+	return report.Measurement{Name: name, Outcome: report.Skip, Message: why}
+}
+
+func checkPCIe(env *stage.Env, step *report.Step, d plan.DriverPlan, dev *Device) {
+	vendors := make([]string, 0)
+	for _, v := range d.Vendors() {
+		vendors = append(vendors, fmt.Sprintf("0x%04x", v))
+	}
+	m := report.Measurement{Name: "pcie.present", Value: dev != nil, Limits: report.Equal(true), Code: CodeLinkDown}
+	if dev == nil {
+		m.Message = fmt.Sprintf("no accelerator (PCI vendor %s) under /%s: the PCIe link did not come up. Power off, reseat the ribbon cable at both ends (contacts the right way round), check dtparam=pciex1 in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and boot again; `lspci` must list it at %s", strings.Join(vendors, "/"), pciDevicesDir, strings.Join(d.PCIAddresses, " or "))
+		stage.Measure(env, step, m)
+		why := "not measured: no accelerator on the PCIe bus (see pcie.present)"
+		step.Add(skipped("pcie.link_speed", why))
+		step.Add(skipped("pcie.link_width", why))
+		return
+	}
+	stage.Measure(env, step, m)
+	env.Facts["pcie.address"] = dev.Address
+	known := false
+	for _, a := range d.PCIAddresses {
+		known = known || a == dev.Address
+	}
+	step.Logf("accelerator %04x:%04x at %s (bound driver %q)", dev.Vendor, dev.Device, dev.Address, dev.Driver)
+	if !known && len(d.PCIAddresses) > 0 {
+		step.Logf("address %s is not one the plan lists (%s): another slot or a switch?", dev.Address, strings.Join(d.PCIAddresses, ", "))
+	}
+	step.Add(report.Measurement{Name: "pcie.address", Value: dev.Address})
+	if dev.Driver != "" {
+		step.Add(report.Measurement{Name: "pcie.driver", Value: dev.Driver})
+	}
+	if d.Chip != "" {
+		chip := dev.Chip
+		if chip == "" {
+			chip = fmt.Sprintf("unknown 0x%04x:0x%04x", dev.Vendor, dev.Device)
+		}
+		cm := report.Measurement{Name: "pcie.chip", Value: chip, Limits: report.Equal(d.Chip), Code: CodeWrongDevice}
+		if chip != d.Chip {
+			mod := ""
+			if e, ok := d.Lookup(dev.Vendor, dev.Device); ok && e.Module != "" {
+				mod = fmt.Sprintf(" (it needs %s, not %s)", e.Module, d.Module)
+			}
+			cm.Message = fmt.Sprintf("the accelerator at %s is a %s%s, the plan is for a %s: the wrong HAT is fitted, or use the plan made for this one (--plan)", dev.Address, chip, mod, d.Chip)
+		}
+		stage.Measure(env, step, cm)
+	}
+
+	speed, ok := ParseLinkSpeed(dev.LinkSpeed)
+	sm := report.Measurement{Name: "pcie.link_speed", Unit: "GT/s", Limits: SpeedLimits(d), Code: CodeLinkSlow}
+	if ok {
+		sm.Value = speed
+		env.Facts["pcie.link_speed"] = dev.LinkSpeed
+	}
+	want := d.LinkSpeedGTs
+	if want <= 0 {
+		want = 8.0
+	}
+	if !ok || speed < want {
+		read := dev.LinkSpeed
+		if read == "" {
+			read = "nothing"
+		}
+		sm.Message = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d): power off and reseat the ribbon cable, try another cable; the Pi 5 is not certified for Gen 3, so if it never trains at Gen 3 either accept Gen 2 in the plan (driver.gen2: marginal) or set dtparam=pciex1_gen=2", read, Gen(speed), want, Gen(want))
+		if key, gen := dtLinkLimit(env.Facts); gen > 0 && gen < Gen(want) {
+			sm.Message = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d), and the device tree caps the controller at Gen %d (%s, seen by overlay.check): the firmware did not apply Gen %d; set dtparam=pciex1_gen=%d in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and reboot", read, Gen(speed), want, Gen(want), gen, key, Gen(want), Gen(want))
+		}
+	}
+	stage.Measure(env, step, sm)
+	if ms, ok := ParseLinkSpeed(dev.MaxLinkSpeed); ok {
+		step.Add(report.Measurement{Name: "pcie.max_link_speed", Value: ms, Unit: "GT/s"})
+	}
+
+	wm := report.Measurement{Name: "pcie.link_width", Unit: "lanes", Code: CodeLinkNarrow}
+	if w, err := strconv.Atoi(dev.LinkWidth); err == nil {
+		wm.Value = float64(w)
+	}
+	if d.LinkWidth > 0 {
+		wm.Limits = report.AtLeast(float64(d.LinkWidth))
+		if v, _ := wm.Value.(float64); v < float64(d.LinkWidth) {
+			wm.Message = fmt.Sprintf("current_link_width reads %q, the plan expects x%d: reseat the ribbon cable", dev.LinkWidth, d.LinkWidth)
+		}
+	}
+	stage.Measure(env, step, wm)
+}
+
+func checkNode(env *stage.Env, step *report.Step, d plan.DriverPlan, loaded, enumerated bool) {
+	if !loaded || !enumerated {
+		why := "not checked: the driver is not loaded (see module.loaded)"
+		if !enumerated {
+			why = "not checked: no accelerator on the PCIe bus (see pcie.present)"
+		}
+		step.Add(skipped("devnode.present", why))
+		return
+	}
+	fsys := env.Board.FS()
+	var node Node
+	var spec plan.DevNodeSpec
+	names := make([]string, 0, len(d.DevNodes))
+	for _, s := range d.DevNodes {
+		names = append(names, "/dev/"+s.Name)
+		if n := StatNode(fsys, s.Name); n.Exists && !node.Exists {
+			node, spec = n, s
+		}
+	}
+	m := report.Measurement{Name: "devnode.present", Value: node.Exists, Limits: report.Equal(true), Code: CodeNodeMissing}
+	if !node.Exists {
+		m.Message = fmt.Sprintf("none of %s exists although %s is loaded and the device enumerated: the driver did not finish probing; see `dmesg | grep -i hailo` (firmware load timeout err -110, firmware missing under /lib/firmware/hailo/), and check the HailoRT and driver versions match", strings.Join(names, ", "), d.Module)
+		stage.Measure(env, step, m)
+		return
+	}
+	stage.Measure(env, step, m)
+	env.Facts["driver.devnode"] = "/" + node.Path
+	step.Logf("/%s: %s (driver %s, class %s; from %s)", node.Path, node, spec.Driver, spec.Class, node.Source)
+	step.Add(report.Measurement{Name: "devnode.path", Value: "/" + node.Path})
+	if v := env.Facts["driver.version"]; v != "" && spec.Driver != "" && !versionIn(v, spec.Driver) {
+		step.Logf("note: /%s is the node of driver %s, but the loaded module reports version %s (a stale node or a mixed install?)", node.Path, spec.Driver, v)
+	}
+
+	cm := report.Measurement{Name: "devnode.char_device", Value: node.Char, Limits: report.Equal(true), Code: CodeNodeNotChar}
+	if !node.Char {
+		cm.Message = fmt.Sprintf("/%s is not a character device (%s): something created a plain file there; remove it and reload the driver (sudo modprobe -r %s && sudo modprobe %s)", node.Path, node, d.Module, d.Module)
+	}
+	stage.Measure(env, step, cm)
+
+	user := InvokingUser(env.Board)
+	ok, _ := CanOpen(node, user)
+	am := report.Measurement{Name: "devnode.accessible", Value: ok, Limits: report.Equal(true), Code: CodeNodePerms}
+	if !ok {
+		group := ""
+		if node.Owner {
+			if g := GroupName(fsys, node.GID); g != "" {
+				group = " (group " + g + ")"
+			}
+		}
+		rule := d.UdevRule
+		if rule == "" {
+			rule = "/etc/udev/rules.d/51-hailo-udev.rules"
+		}
+		line, _ := RuleLine(d, spec)
+		m := strings.TrimSpace(line)
+		am.Message = fmt.Sprintf("/%s is %s%s and %s cannot open it read-write: install the udev rule %s (%s; `aihat driver udev-rule | sudo tee %s`), then `sudo udevadm control --reload && sudo udevadm trigger`", node.Path, node, group, user, rule, m, rule)
+		if d.Group != "" {
+			am.Message += fmt.Sprintf(", and add the user to group %s", d.Group)
+		}
+	}
+	stage.Measure(env, step, am)
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// versionIn reports whether version v ("5.3.0") is in span ("5.3",
+// "5.1-5.2"), comparing major.minor.
+func versionIn(v, span string) bool {
+	mm := func(s string) (int, int, bool) {
+		f := strings.SplitN(strings.TrimSpace(s), ".", 3)
+		if len(f) < 2 {
+			return 0, 0, false
+		}
+		a, err1 := strconv.Atoi(f[0])
+		b, err2 := strconv.Atoi(f[1])
+		return a, b, err1 == nil && err2 == nil
+	}
+	lo, hi, _ := strings.Cut(span, "-")
+	if hi == "" {
+		hi = lo
+	}
+	va, vb, ok1 := mm(v)
+	la, lb, ok2 := mm(lo)
+	ha, hb, ok3 := mm(hi)
+	if !ok1 || !ok2 || !ok3 {
+		return true // cannot tell: no note
+	}
+	x, l, h := va*1000+vb, la*1000+lb, ha*1000+hb
+	return x >= l && x <= h
+}
+
+// dtLinkLimit returns the max-link-speed generation overlay.check found in
+// the live device tree for a PCIe node ("dt.<node>.max-link-speed").
+func dtLinkLimit(facts map[string]string) (string, int) {
+	keys := make([]string, 0)
+	for k := range facts {
+		if strings.HasPrefix(k, "dt.") && strings.HasSuffix(k, ".max-link-speed") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if g, err := strconv.Atoi(facts[k]); err == nil {
+			return k, g
+		}
+	}
+	return "", 0
+}
