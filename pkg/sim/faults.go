@@ -19,6 +19,7 @@ func Catalogue() []Fault {
 	all = append(all, eepromFaults()...)
 	all = append(all, overlayFaults()...)
 	all = append(all, powerFaults()...)
+	all = append(all, benchFaults()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aihat/aihat/pkg/onnx"
+)
+
+func TestBenchRunsASyntheticModelOnTheSim(t *testing.T) {
+	model := synthTiny(t, "int4")
+	code, out, errOut := runCLI(t, "bench", "--target", "sim", "--model", model, "--iterations", "2", "--prompt", "4", "--new-tokens", "3", "--threads", "1", "--provider", "cpu")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{"bench.int4", "decode_tokens_per_s", "tokens/s", "temp_max", "°C", "provider"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "bench.int4: 2 runs") {
+		t.Errorf("no progress lines on stderr: %q", errOut)
+	}
+	// The plan's provider list tries the NPU first: landing on the CPU is a
+	// marginal pass, and a failure with --cpu-fallback fail.
+	code, out, _ = runCLI(t, "bench", "--target", "sim", "--model", model, "--iterations", "1", "--prompt", "2", "--new-tokens", "2", "--threads", "1")
+	if code != 0 || !strings.Contains(out, "PASS (marginal)") {
+		t.Fatalf("fallback: exit %d\n%s", code, out)
+	}
+	code, _, _ = runCLI(t, "bench", "--target", "sim", "--model", model, "--iterations", "1", "--prompt", "2", "--new-tokens", "2", "--threads", "1", "--cpu-fallback", "fail")
+	if code != 1 {
+		t.Fatalf("fallback fail: exit %d", code)
+	}
+}
+
+func TestBenchHailortcliRuntime(t *testing.T) {
+	code, out, errOut := runCLI(t, "bench", "--target", "sim", "--runtime", "hailortcli", "--hef", "yolov8s.hef", "--duration", "2s")
+	if code != 0 || !strings.Contains(out, "bench.yolov8s") || !strings.Contains(out, "npu_power_mean") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestBenchErrorsAreOneLineExit2(t *testing.T) {
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.onnx")
+	os.WriteFile(corrupt, []byte("\x0a\xff\xff\xff\xff\x0fnot protobuf"), 0o644)
+	m := &onnx.Model{IRVersion: 8, Opsets: []onnx.OpsetImport{{Version: 17}}, Graph: onnx.Graph{
+		Name:    "strings",
+		Nodes:   []onnx.Node{{OpType: "Identity", Inputs: []string{"s"}, Outputs: []string{"o"}}},
+		Inputs:  []onnx.ValueInfo{{Name: "s", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
+		Outputs: []onnx.ValueInfo{{Name: "o", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
+	}}
+	data, _ := m.Marshal()
+	strModel := filepath.Join(dir, "strings.onnx")
+	os.WriteFile(strModel, data, 0o644)
+	tiny := synthTiny(t, "int4")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing library", []string{"--model", tiny, "--ort-lib", filepath.Join(dir, "libonnxruntime.so.1")}, "make ort"},
+		{"corrupt model", []string{"--model", corrupt}, "not a valid ONNX file"},
+		{"unfillable input", []string{"--model", strModel}, "cannot fill"},
+		{"unknown provider", []string{"--model", tiny, "--provider", "warp,cpu"}, `unknown execution provider "warp"`},
+		{"missing model", []string{"--model", filepath.Join(dir, "nope.onnx")}, "nope.onnx"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, append([]string{"bench", "--target", "sim"}, tc.args...)...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2\n%s%s", code, out, errOut)
+			}
+			assertOneLineError(t, errOut)
+			if strings.Count(strings.TrimSpace(errOut), "\n") != 0 || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("stderr %q, want one line with %q", errOut, tc.want)
+			}
+		})
+	}
+}
+
+func TestBenchUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--model", "a.onnx", "--synth", "50M"},
+		{"--model", "a.onnx", "--sweep", "50M,100M"},
+		{"--sweep", "50M,1T"},
+		{"--iterations", "3", "--duration", "1s"},
+		{"--synth", "7B"},
+		{"--dim", "batch"},
+		{"--runtime", "tflite"},
+	} {
+		code, _, errOut := runCLI(t, append([]string{"bench", "--target", "sim"}, args...)...)
+		if code != 64 {
+			t.Errorf("%v: exit %d %q", args, code, errOut)
+		}
+	}
+}

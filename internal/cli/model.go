@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aihat/aihat/pkg/bringup"
+	"github.com/aihat/aihat/pkg/infer"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/synth"
+	"github.com/spf13/cobra"
+)
+
+func init() { stageCommands = append(stageCommands, newCmdModel) }
+
+// ModelSynthOptions are `aihat model synth`'s flags.
+type ModelSynthOptions struct {
+	Params    string
+	Config    synth.Config
+	Out       string
+	BlockSize int
+}
+
+// ModelCompareOptions are `aihat model compare`'s flags.
+type ModelCompareOptions struct {
+	Tokens  int
+	OrtLib  string
+	Threads int
+}
+
+func newCmdModel(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "model", Short: "Generate and compare reference models"}
+	so := &ModelSynthOptions{}
+	synthCmd := &cobra.Command{
+		Use:   "synth",
+		Short: "Write a deterministic decoder-only transformer ONNX model (-o FILE)",
+		Long: `Write a decoder-only transformer in ONNX: token and position embedding, N blocks
+(RMSNorm or LayerNorm, multi-head attention with a KV cache passed in and out as
+past_key.N/past_value.N -> present_key.N/present_value.N, SiLU MLP), final norm and
+LM head. Weights are seeded: the same flags give the same bytes (the SHA-256 is printed).
+
+--quant int4 uses com.microsoft MatMulNBits (4-bit blocks with scales, zero point 8),
+int8 uses com.microsoft DynamicQuantizeMatMul with per-column scales; the quantized
+models keep the embedding in int8 with per-row scales.`,
+		Example: "  aihat model synth --params 50M --quant int4 -o synth-50m-int4.onnx",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := so.Out
+			if cmd.Flags().Changed("output") {
+				out = f.Global.Output // -o FILE: for this command -o names the model file
+			}
+			if out == "" {
+				return usageErrorf("model synth: name the output file with -o FILE")
+			}
+			c := so.Config
+			if so.Params != "" {
+				p, err := synth.Preset(so.Params)
+				if err != nil {
+					return usageErrorf("--params: %v", err)
+				}
+				fl := cmd.Flags()
+				pick := func(name string, dst *int, v int) {
+					if !fl.Changed(name) {
+						*dst = v
+					}
+				}
+				pick("layers", &c.Layers, p.Layers)
+				pick("hidden", &c.Hidden, p.Hidden)
+				pick("heads", &c.Heads, p.Heads)
+				pick("ffn", &c.FFN, p.FFN)
+				pick("vocab", &c.Vocab, p.Vocab)
+				pick("context", &c.Context, p.Context)
+			}
+			c.Seed = f.Global.Seed
+			c, err := c.Normalize()
+			if err != nil {
+				return usageErrorf("%v", err)
+			}
+			n, err := synth.Write(c, out)
+			if err != nil {
+				return err
+			}
+			sum, err := fileSHA256(out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(f.IO.Out, "wrote %s: %d B, %d parameters (%s), %s, layers %d hidden %d heads %d vocab %d context %d, sha256 %s\n",
+				out, n, c.Params(), synth.HumanParams(c.Params()), c.Quant, c.Layers, c.Hidden, c.Heads, c.Vocab, c.Context, sum)
+			return nil
+		},
+	}
+	fl := synthCmd.Flags()
+	fl.StringVar(&so.Params, "params", "", "size preset: 50M, 100M or 200M (explicit dimension flags override it)")
+	fl.IntVar(&so.Config.Layers, "layers", 2, "transformer blocks")
+	fl.IntVar(&so.Config.Hidden, "hidden", 64, "hidden size")
+	fl.IntVar(&so.Config.Heads, "heads", 4, "attention heads")
+	fl.IntVar(&so.Config.FFN, "ffn", 0, "MLP inner size (default 4×hidden)")
+	fl.IntVar(&so.Config.Vocab, "vocab", 1000, "vocabulary size")
+	fl.IntVar(&so.Config.Context, "context", 256, "maximum context, tokens")
+	fl.StringVar(&so.Config.Norm, "norm", "rms", "rms or layer")
+	fl.StringVar(&so.Config.Quant, "quant", "fp32", "fp32, int8 or int4")
+	fl.IntVar(&so.Config.BlockSize, "block-size", 32, "int4 block size: 32 or 128")
+	fl.StringVar(&so.Out, "out", "", "output file (same as -o FILE)")
+	cmd.AddCommand(synthCmd)
+
+	co := &ModelCompareOptions{}
+	compare := &cobra.Command{
+		Use:   "compare A.onnx B.onnx",
+		Short: "Run two generative models on the same seeded tokens: top-1 agreement and logit cosine similarity (step model.compare)",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if co.Tokens < 1 {
+				return usageErrorf("--tokens must be ≥ 1")
+			}
+			opts := infer.Options{LibPath: co.OrtLib, Threads: co.Threads, Seed: f.Global.Seed}
+			a, err := infer.Open(args[0], opts)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			b, err := infer.Open(args[1], opts)
+			if err != nil {
+				return err
+			}
+			defer b.Close()
+			ca, ok := a.Generative()
+			cb, ok2 := b.Generative()
+			if !ok || !ok2 {
+				return fmt.Errorf("model compare needs two generative models (token ids in, logits and a KV cache out)")
+			}
+			if ca.Vocab != cb.Vocab {
+				return fmt.Errorf("model compare: vocabularies differ (%d and %d tokens)", ca.Vocab, cb.Vocab)
+			}
+			env, err := f.Env()
+			if err != nil {
+				return err
+			}
+			ids := infer.Prompt(f.Global.Seed, co.Tokens, ca.Vocab)
+			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "model.compare", Func: func(_ context.Context, env *stage.Env, step *report.Step) error {
+				res, err := Compare(a, ca, b, cb, ids)
+				if err != nil {
+					return err
+				}
+				step.Logf("A %s, B %s, %d seeded tokens", args[0], args[1], len(ids))
+				stage.Measure(env, step, report.Measurement{Name: "tokens", Value: float64(len(ids)), Unit: "count"})
+				stage.Measure(env, step, report.Measurement{Name: "top1_agreement", Value: res.Top1, Unit: ""})
+				stage.Measure(env, step, report.Measurement{Name: "logit_cosine_mean", Value: res.CosineMean, Unit: ""})
+				stage.Measure(env, step, report.Measurement{Name: "logit_cosine_min", Value: res.CosineMin, Unit: ""})
+				return nil
+			}}})
+		},
+	}
+	compare.Flags().IntVar(&co.Tokens, "tokens", 64, "length of the seeded token stream")
+	compare.Flags().StringVar(&co.OrtLib, "ort-lib", "", "path of libonnxruntime.so.1")
+	compare.Flags().IntVar(&co.Threads, "threads", 0, "ONNX Runtime intra-op threads (default: all cores)")
+	cmd.AddCommand(compare)
+	return cmd
+}
+
+// CompareResult is how closely two models agree on one token stream.
+type CompareResult struct {
+	Top1       float64 // fraction of positions with the same arg-max
+	CosineMean float64
+	CosineMin  float64
+}
+
+// Compare runs both models over ids with an empty cache and compares the
+// logits at every position.
+func Compare(a *infer.Session, ca *infer.Cache, b *infer.Session, cb *infer.Cache, ids []int64) (CompareResult, error) {
+	ra, err := a.Forward(ca, ids)
+	if err != nil {
+		return CompareResult{}, err
+	}
+	rb, err := b.Forward(cb, ids)
+	if err != nil {
+		return CompareResult{}, err
+	}
+	res := CompareResult{CosineMin: 1}
+	same := 0
+	for i := range ra {
+		if infer.Argmax(ra[i]) == infer.Argmax(rb[i]) {
+			same++
+		}
+		c := infer.Cosine(ra[i], rb[i])
+		res.CosineMean += c
+		res.CosineMin = min(res.CosineMin, c)
+	}
+	res.Top1 = float64(same) / float64(len(ra))
+	res.CosineMean /= float64(len(ra))
+	return res, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

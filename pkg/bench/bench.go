@@ -1,0 +1,527 @@
+// Package bench is the model benchmark stage (bench.<model>): it runs an
+// ONNX model through ONNX Runtime (or a compiled HEF through hailortcli)
+// and records latency or tokens/s together with the board's temperature,
+// power and throttle flags while it ran.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/infer"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/synth"
+	"github.com/mattn/go-isatty"
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Options say what to run and how.
+type Options struct {
+	// Model is an ONNX file; when empty Synth ("50M") and Quant ("int4")
+	// name a synthetic model, generated once into CacheDir.
+	Model    string
+	Synth    string
+	Quant    string
+	CacheDir string
+	// Runtime is "ort" (default) or "hailortcli"; HEF is hailortcli's model.
+	Runtime string
+	HEF     string
+	Infer   infer.Options
+	// CPUFallback is what landing on a provider after the first is:
+	// "marginal" (default), "fail" or "pass".
+	CPUFallback string
+	Warmup      int
+	Iterations  int
+	Duration    time.Duration
+	// PromptTokens and NewTokens shape generative runs.
+	PromptTokens int
+	NewTokens    int
+	// Session, when set, is an already opened model (the CLI opens it
+	// first so load errors are one line); Run does not close it.
+	Session *infer.Session
+}
+
+// FromPlan fills options from the plan's bench section.
+func FromPlan(p plan.BenchPlan) (Options, error) {
+	d, err := p.DurationValue()
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{
+		Model: p.Model, Synth: p.Synth, Quant: p.Quant, Runtime: p.Runtime, HEF: p.HEF,
+		Infer:       infer.Options{Providers: p.Providers, Threads: p.Threads},
+		CPUFallback: p.CPUFallback, Warmup: p.Warmup, Iterations: p.Iterations, Duration: d,
+		PromptTokens: p.PromptTokens, NewTokens: p.NewTokens,
+	}, nil
+}
+
+func (o Options) withDefaults() Options {
+	if o.Runtime == "" {
+		o.Runtime = "ort"
+	}
+	if o.Synth == "" && o.Model == "" {
+		o.Synth = "50M"
+	}
+	if o.Quant == "" {
+		o.Quant = synth.Int4
+	}
+	if o.CPUFallback == "" {
+		o.CPUFallback = "marginal"
+	}
+	if o.Warmup < 0 {
+		o.Warmup = 0
+	}
+	if o.Iterations <= 0 && o.Duration <= 0 {
+		o.Iterations = 10
+	}
+	if o.PromptTokens <= 0 {
+		o.PromptTokens = 16
+	}
+	if o.NewTokens <= 0 {
+		o.NewTokens = 16
+	}
+	return o
+}
+
+// ModelName names the model in the step name: the synthetic model's
+// "synth-50M-int4" or the file's base name without .onnx/.hef.
+func (o Options) ModelName() string {
+	o = o.withDefaults()
+	switch {
+	case o.Runtime == "hailortcli":
+		return strings.TrimSuffix(filepath.Base(o.HEF), ".hef")
+	case o.Model != "":
+		return strings.TrimSuffix(filepath.Base(o.Model), ".onnx")
+	}
+	return "synth-" + strings.ToUpper(o.Synth) + "-" + o.Quant
+}
+
+// StepName is "bench.<model>".
+func (o Options) StepName() string { return "bench." + o.ModelName() }
+
+// SynthConfig is the synthetic model o names.
+func (o Options) SynthConfig() (synth.Config, error) {
+	o = o.withDefaults()
+	c, err := synth.Preset(o.Synth)
+	if err != nil {
+		return c, err
+	}
+	c.Quant = o.Quant
+	return c.Normalize()
+}
+
+// ModelPath returns the ONNX file to run, generating the synthetic model
+// into the cache the first time (same flags, same bytes).
+func (o Options) ModelPath() (string, error) {
+	o = o.withDefaults()
+	if o.Model != "" {
+		return o.Model, nil
+	}
+	c, err := o.SynthConfig()
+	if err != nil {
+		return "", err
+	}
+	dir := o.CacheDir
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		dir = filepath.Join(base, "aihat", "models")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("model cache %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("synth-%s-%s-seed%d-v1.onnx", strings.ToUpper(o.Synth), o.Quant, c.Seed))
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return path, nil
+	}
+	if _, err := synth.Write(c, path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// Open opens the model o names (synthesizing it first if needed) and, for
+// a plain model, checks that its inputs can be filled.
+func Open(o Options) (*infer.Session, error) {
+	o = o.withDefaults()
+	path, err := o.ModelPath()
+	if err != nil {
+		return nil, err
+	}
+	s, err := infer.Open(path, o.Infer)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := s.Generative(); !ok {
+		in, err := s.FillInputs()
+		infer.Destroy(in)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Stage returns the benchmark as a stage function.
+func Stage(opts Options) stage.Func {
+	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
+		return Run(ctx, env, step, opts)
+	}
+}
+
+// PlanStage runs the plan's benchmark (bringup's "bench").
+func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	opts, err := FromPlan(env.Plan.Bench)
+	if err != nil {
+		return err
+	}
+	return Run(ctx, env, step, opts)
+}
+
+// Run benchmarks into step.
+func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) error {
+	opts = opts.withDefaults()
+	switch opts.Runtime {
+	case "hailortcli":
+		return runHailortcli(ctx, env, step, opts)
+	case "ort":
+	default:
+		return fmt.Errorf("runtime %q: choose ort or hailortcli", opts.Runtime)
+	}
+	switch opts.CPUFallback {
+	case "marginal", "fail", "pass":
+	default:
+		return fmt.Errorf("cpu_fallback %q: choose marginal, fail or pass", opts.CPUFallback)
+	}
+	s := opts.Session
+	if s == nil {
+		var err error
+		if s, err = Open(opts); err != nil {
+			return err
+		}
+		defer s.Close()
+	}
+	path := s.Path
+	step.Logf("model %s, ONNX Runtime %s, %d threads", path, infer.Version(), s.Threads)
+	for _, a := range s.Attempts {
+		if a.Err != nil {
+			step.Logf("provider %s: %v", a.Provider, a.Err)
+		}
+	}
+	measure(env, step, report.Measurement{Name: "provider", Value: s.Provider})
+	fb := report.Measurement{Name: "cpu_fallback", Value: s.Fallback}
+	if opts.CPUFallback == "fail" {
+		fb.Limits = report.Equal(false)
+		fb.Code = "BENCH_CPU_FALLBACK"
+		fb.Message = fmt.Sprintf("provider %s did not load (%s); ran on %s: install the NPU's execution provider", s.Requested, attemptErr(s), s.Provider)
+	}
+	if m := measure(env, step, fb); s.Fallback && opts.CPUFallback == "marginal" {
+		m.Marginal = true
+		m.Code = "BENCH_CPU_FALLBACK"
+		m.Message = fmt.Sprintf("provider %s did not load (%s); ran on %s", s.Requested, attemptErr(s), s.Provider)
+	}
+	if st, err := os.Stat(path); err == nil {
+		measure(env, step, report.Measurement{Name: "model_size", Value: float64(st.Size()), Unit: "B"})
+	}
+	if p := s.Metadata[synth.MetaParams]; p != "" {
+		var n float64
+		fmt.Sscanf(p, "%g", &n)
+		measure(env, step, report.Measurement{Name: "params", Value: n, Unit: "count"})
+	}
+
+	smp := NewSampler(env.Board)
+	// On the CPU provider the cores are busy; on the NPU's the NPU is.
+	load := board.Load{CPU: 1}
+	if s.Provider != "cpu" {
+		load = board.Load{CPU: 0.2, NPU: 1}
+	}
+	env.Board.SetLoad(load)
+	defer env.Board.SetLoad(board.Load{})
+	smp.Start()
+	smp.Sample(ctx)
+	prog := newProgress(env.Progress, step.Name)
+	var err error
+	if c, ok := s.Generative(); ok {
+		err = runGenerative(ctx, env, step, s, c, opts, smp, prog)
+	} else {
+		err = runPlain(ctx, env, step, s, opts, smp, prog)
+	}
+	prog.done()
+	if err != nil {
+		return err
+	}
+	smp.Sample(ctx)
+	boardMeasurements(env, step, smp)
+	return nil
+}
+
+func attemptErr(s *infer.Session) string {
+	for _, a := range s.Attempts {
+		if a.Err != nil {
+			return a.Err.Error()
+		}
+	}
+	return ""
+}
+
+// measure applies plan limits for "<step>.<name>", else "bench.<name>".
+func measure(env *stage.Env, step *report.Step, m report.Measurement) *report.Measurement {
+	for _, key := range []string{step.Name + "." + m.Name, "bench." + m.Name} {
+		if l := env.Plan.Limit(key); l != nil {
+			m.Limits = l
+			if u := env.Plan.Unit(key); u != "" {
+				m.Unit = u
+			}
+			break
+		}
+	}
+	return step.Add(m)
+}
+
+// Loop runs fn warmup times untimed, then iterations times (or for d),
+// calling between after each timed run, and returns each run's duration.
+// It is the harness whose overhead BenchmarkHarnessOverhead measures.
+func Loop(ctx context.Context, warmup, iterations int, d time.Duration, fn func() error, between func(done int)) ([]time.Duration, error) {
+	for i := 0; i < warmup; i++ {
+		if err := fn(); err != nil {
+			return nil, err
+		}
+	}
+	var lat []time.Duration
+	if iterations > 0 {
+		lat = make([]time.Duration, 0, iterations)
+	}
+	start := time.Now()
+	for i := 0; ; i++ {
+		if iterations > 0 && i >= iterations {
+			break
+		}
+		if iterations <= 0 && time.Since(start) >= d {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return lat, err
+		}
+		t0 := time.Now()
+		if err := fn(); err != nil {
+			return lat, err
+		}
+		lat = append(lat, time.Since(t0))
+		if between != nil {
+			between(i + 1)
+		}
+	}
+	return lat, nil
+}
+
+func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, o Options, smp *Sampler, prog *progress) error {
+	in, err := s.FillInputs()
+	if err != nil {
+		return err
+	}
+	defer infer.Destroy(in)
+	lat, err := plainLoop(ctx, s, in, o, smp, prog)
+	if err != nil {
+		return err
+	}
+	st := Latency(lat)
+	for _, m := range []struct {
+		name string
+		v    time.Duration
+	}{{"latency_min", st.Min}, {"latency_p50", st.P50}, {"latency_p90", st.P90}, {"latency_p99", st.P99}, {"latency_max", st.Max}} {
+		measure(env, step, report.Measurement{Name: m.name, Value: m.v.Seconds(), Unit: "s"})
+	}
+	measure(env, step, report.Measurement{Name: "inferences_per_s", Value: st.PerSecond, Unit: "inferences/s"})
+	measure(env, step, report.Measurement{Name: "iterations", Value: float64(len(lat)), Unit: "count"})
+	return nil
+}
+
+// plainLoop is the timed loop of a plain model: one Run per iteration with
+// outputs allocated by ORT and freed, the board sampled and progress drawn
+// between runs.
+func plainLoop(ctx context.Context, s *infer.Session, in []ort.Value, o Options, smp *Sampler, prog *progress) ([]time.Duration, error) {
+	outs := make([]ort.Value, len(s.Outputs))
+	raw := s.Raw()
+	fn := func() error {
+		if err := raw.Run(in, outs); err != nil {
+			return fmt.Errorf("model %s: inference failed: %v", s.Path, err)
+		}
+		infer.Destroy(outs)
+		clear(outs)
+		return nil
+	}
+	return Loop(ctx, o.Warmup, o.Iterations, o.Duration, fn, func(done int) {
+		smp.Maybe(ctx)
+		prog.update(done, o.Iterations, o.Duration, "")
+	})
+}
+
+// Stats summarises latencies.
+type Stats struct {
+	Min, P50, P90, P99, Max, Mean time.Duration
+	PerSecond                     float64
+}
+
+// Latency computes Stats (nearest-rank percentiles).
+func Latency(lat []time.Duration) Stats {
+	if len(lat) == 0 {
+		return Stats{}
+	}
+	s := append([]time.Duration(nil), lat...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	pct := func(p float64) time.Duration {
+		i := int(math.Ceil(p/100*float64(len(s)))) - 1
+		return s[max(0, min(i, len(s)-1))]
+	}
+	var sum time.Duration
+	for _, d := range s {
+		sum += d
+	}
+	mean := sum / time.Duration(len(s))
+	return Stats{Min: s[0], P50: pct(50), P90: pct(90), P99: pct(99), Max: s[len(s)-1], Mean: mean, PerSecond: float64(len(s)) / sum.Seconds()}
+}
+
+func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, c *infer.Cache, o Options, smp *Sampler, prog *progress) error {
+	prompt := infer.Prompt(o.Infer.Seed, o.PromptTokens, c.Vocab)
+	var runs []infer.GenResult
+	fn := func() error {
+		r, err := s.Generate(c, prompt, o.NewTokens, nil)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, r)
+		return nil
+	}
+	_, err := Loop(ctx, o.Warmup, o.Iterations, o.Duration, fn, func(done int) {
+		smp.Maybe(ctx)
+		r := runs[len(runs)-1]
+		prog.update(done, o.Iterations, o.Duration, fmt.Sprintf("%.1f tokens/s", r.DecodeTPS()))
+	})
+	if err != nil {
+		return err
+	}
+	runs = runs[min(o.Warmup, len(runs)):]
+	if len(runs) == 0 {
+		return fmt.Errorf("no timed generation completed")
+	}
+	var prefill, decode time.Duration
+	var ttft []time.Duration
+	decoded := 0
+	for _, r := range runs {
+		prefill += r.Prefill
+		decode += r.Decode
+		decoded += r.NewTokens - 1
+		ttft = append(ttft, r.TTFT)
+	}
+	for i := 1; i < len(runs); i++ {
+		if fmt.Sprint(runs[i].Tokens) != fmt.Sprint(runs[0].Tokens) {
+			measure(env, step, report.Measurement{Name: "deterministic", Value: false, Limits: report.Equal(true), Code: "BENCH_NONDETERMINISTIC",
+				Message: "greedy generation of the same prompt gave different tokens between runs: numerical fault or unstable provider"})
+			break
+		}
+		if i == len(runs)-1 {
+			measure(env, step, report.Measurement{Name: "deterministic", Value: true, Limits: report.Equal(true)})
+		}
+	}
+	step.Logf("generated %d runs of %d prompt + %d new tokens; first run's tokens %v", len(runs), o.PromptTokens, o.NewTokens, runs[0].Tokens)
+	measure(env, step, report.Measurement{Name: "prompt_tokens", Value: float64(o.PromptTokens), Unit: "count"})
+	measure(env, step, report.Measurement{Name: "new_tokens", Value: float64(o.NewTokens), Unit: "count"})
+	measure(env, step, report.Measurement{Name: "ttft", Value: Latency(ttft).P50.Seconds(), Unit: "s"})
+	measure(env, step, report.Measurement{Name: "prefill_tokens_per_s", Value: float64(o.PromptTokens*len(runs)) / prefill.Seconds(), Unit: "tokens/s"})
+	if decoded > 0 && decode > 0 {
+		measure(env, step, report.Measurement{Name: "decode_tokens_per_s", Value: float64(decoded) / decode.Seconds(), Unit: "tokens/s"})
+	}
+	if rss := infer.PeakRSS(); rss > 0 {
+		measure(env, step, report.Measurement{Name: "peak_rss", Value: float64(rss), Unit: "B"})
+	}
+	return nil
+}
+
+func boardMeasurements(env *stage.Env, step *report.Step, smp *Sampler) {
+	for _, e := range smp.Errors {
+		step.Logf("board sampling: %s", e)
+	}
+	if len(smp.TempsC) > 0 {
+		mean, mx := meanMax(smp.TempsC)
+		measure(env, step, report.Measurement{Name: "temp_mean", Value: mean, Unit: "°C"})
+		measure(env, step, report.Measurement{Name: "temp_max", Value: mx, Unit: "°C", Code: "BENCH_TEMP",
+			Message: "the SoC ran hot under inference: check the active cooler and airflow"})
+	}
+	if len(smp.PowersW) > 0 {
+		mean, mx := meanMax(smp.PowersW)
+		measure(env, step, report.Measurement{Name: "power_mean", Value: mean, Unit: "W"})
+		measure(env, step, report.Measurement{Name: "power_max", Value: mx, Unit: "W", Code: "BENCH_POWER"})
+	}
+	measure(env, step, report.Measurement{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
+	measure(env, step, report.Measurement{Name: "throttled", Value: smp.Throttled != 0, Limits: report.Equal(false), Code: "BENCH_THROTTLED",
+		Message: fmt.Sprintf("get_throttled showed 0x%x during the run (under-voltage, capping or throttling): check the supply and cooling", smp.Throttled)})
+}
+
+// progress prints a bar on a terminal and plain lines otherwise.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	label string
+	last  time.Time
+	start time.Time
+	drawn bool
+	// finished: the 100 % line is out (duration runs may overshoot).
+	finished bool
+}
+
+func newProgress(w io.Writer, label string) *progress {
+	if w == nil {
+		w = io.Discard
+	}
+	p := &progress{w: w, label: label, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		p.tty = isatty.IsTerminal(f.Fd())
+	}
+	return p
+}
+
+func (p *progress) update(done, total int, d time.Duration, extra string) {
+	frac := 0.0
+	switch {
+	case total > 0:
+		frac = float64(done) / float64(total)
+	case d > 0:
+		frac = math.Min(1, time.Since(p.start).Seconds()/d.Seconds())
+	}
+	if p.tty {
+		const width = 30
+		n := int(frac * width)
+		fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %d runs %s", p.label, strings.Repeat("#", n), strings.Repeat(" ", width-n), frac*100, done, extra)
+		p.drawn = true
+		return
+	}
+	if frac >= 1 {
+		if p.finished {
+			return
+		}
+		p.finished = true
+	} else if time.Since(p.last) < time.Second {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "%s: %d runs (%.0f%%) %s\n", p.label, done, frac*100, extra)
+}
+
+func (p *progress) done() {
+	if p.tty && p.drawn {
+		fmt.Fprintln(p.w)
+	}
+}

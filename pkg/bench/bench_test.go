@@ -1,0 +1,305 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/infer"
+	"github.com/aihat/aihat/pkg/onnx"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/sim"
+	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/synth"
+)
+
+func sample(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "bench", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestParseHailortcliSamples(t *testing.T) {
+	h := ParseHailortcli(sample(t, "benchmark-summary.txt"))
+	want := HailoBench{FPSHWOnly: 1328.83, FPSStreaming: 1328.8, LatencyS: 2.93646e-3, PowerMeanW: 3.19395, PowerMaxW: 3.20456}
+	if !close(h, want) {
+		t.Fatalf("summary: %+v, want %+v", h, want)
+	}
+	h = ParseHailortcli(sample(t, "benchmark-nopower.txt"))
+	if !h.PowerUnsupported || h.PowerMeanW != 0 || h.FPSStreaming != 121.12 || math.Abs(h.LatencyS-7.70112e-3) > 1e-9 {
+		t.Fatalf("no power: %+v", h)
+	}
+	h = ParseHailortcli(sample(t, "benchmark-kv.txt"))
+	if h.FPSStreaming != 121.12 || h.PowerMeanW != 4.12 || h.PowerMaxW != 4.40 || h.TempC != 52.30 {
+		t.Fatalf("kv summary: %+v", h)
+	}
+	if h := ParseHailortcli(sample(t, "run-measure-temp.txt")); h.TempC != 45 || h.FPSStreaming != 0 {
+		t.Fatalf("run --measure-temp: %+v", h)
+	}
+}
+
+func close(a, b HailoBench) bool {
+	eq := func(x, y float64) bool { return math.Abs(x-y) <= 1e-9*math.Max(1, math.Abs(y)) }
+	return eq(a.FPSHWOnly, b.FPSHWOnly) && eq(a.FPSStreaming, b.FPSStreaming) && eq(a.LatencyS, b.LatencyS) &&
+		eq(a.PowerMeanW, b.PowerMeanW) && eq(a.PowerMaxW, b.PowerMaxW) && a.PowerUnsupported == b.PowerUnsupported
+}
+
+func TestPMICPowerSumsRails(t *testing.T) {
+	out := "   VDD_CORE_A current(7)=2.00000000A\n  3V3_SYS_A current(4)=0.10000000A\n   VDD_CORE_V volt(15)=0.80000000V\n  3V3_SYS_V volt(12)=3.30000000V\n    EXT5V_V volt(24)=5.10000000V\n"
+	w, ok := PMICPower(out)
+	if !ok || math.Abs(w-(1.6+0.33)) > 1e-9 {
+		t.Fatalf("power %v %v, want 1.93 W", w, ok)
+	}
+	if _, ok := PMICPower("garbage"); ok {
+		t.Fatal("parsed garbage")
+	}
+	if v, ok := ParseThrottled("throttled=0x50005\n"); !ok || v != 0x50005 {
+		t.Fatalf("throttled %x %v", v, ok)
+	}
+}
+
+func TestLatencyPercentiles(t *testing.T) {
+	var lat []time.Duration
+	for i := 100; i >= 1; i-- {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	s := Latency(lat)
+	if s.Min != time.Millisecond || s.P50 != 50*time.Millisecond || s.P90 != 90*time.Millisecond || s.P99 != 99*time.Millisecond || s.Max != 100*time.Millisecond {
+		t.Fatalf("%+v", s)
+	}
+	if math.Abs(s.PerSecond-100/5.05) > 1e-9 {
+		t.Fatalf("per second %v", s.PerSecond)
+	}
+}
+
+func TestLoopCountsIterationsAndStopsOnError(t *testing.T) {
+	calls, between := 0, 0
+	lat, err := Loop(context.Background(), 2, 5, 0, func() error { calls++; return nil }, func(int) { between++ })
+	if err != nil || len(lat) != 5 || calls != 7 || between != 5 {
+		t.Fatalf("lat %d calls %d between %d err %v", len(lat), calls, between, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Loop(ctx, 0, 5, 0, func() error { return nil }, nil); err == nil {
+		t.Fatal("cancelled loop ran")
+	}
+}
+
+type loadBoard struct {
+	*sim.Board
+	loads []board.Load
+}
+
+func (b *loadBoard) SetLoad(l board.Load) { b.loads = append(b.loads, l); b.Board.SetLoad(l) }
+
+func runStage(t *testing.T, o Options) (*report.Step, *loadBoard) {
+	t.Helper()
+	sb, err := sim.New(sim.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb := &loadBoard{Board: sb}
+	env := stage.NewEnv(lb, p)
+	step := report.NewStep(o.StepName(), time.Now())
+	err = Run(context.Background(), env, step, o)
+	step.Finish(time.Now(), err)
+	return step, lb
+}
+
+func value(t *testing.T, s *report.Step, name string) report.Measurement {
+	t.Helper()
+	for _, m := range s.Measurements {
+		if m.Name == name {
+			return m
+		}
+	}
+	t.Fatalf("step %s has no %s: %+v", s.Name, name, s.Measurements)
+	return report.Measurement{}
+}
+
+func tinyModel(t testing.TB, dir string) string {
+	path := filepath.Join(dir, "tiny.onnx")
+	c := synth.Config{Layers: 2, Hidden: 64, Heads: 4, Vocab: 97, Context: 64, Quant: synth.Int4, Seed: 1}
+	if _, err := synth.Write(c, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestGenerativeBenchOnTheSim(t *testing.T) {
+	o := Options{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Providers: []string{"hailo", "cpu"}, Threads: 1}, Iterations: 2, PromptTokens: 4, NewTokens: 3}
+	step, lb := runStage(t, o)
+	if step.Outcome != report.Pass || !step.Marginal {
+		t.Fatalf("outcome %s marginal %v (want a marginal PASS for the CPU fallback): %s", step.Outcome, step.Marginal, step.Error)
+	}
+	if m := value(t, step, "cpu_fallback"); m.Value != true || !m.Marginal || m.Code != "BENCH_CPU_FALLBACK" {
+		t.Fatalf("cpu_fallback %+v", m)
+	}
+	for _, name := range []string{"ttft", "prefill_tokens_per_s", "decode_tokens_per_s", "temp_max", "power_max"} {
+		if v, ok := value(t, step, name).Value.(float64); !ok || !(v > 0) {
+			t.Errorf("%s = %v", name, value(t, step, name).Value)
+		}
+	}
+	if value(t, step, "deterministic").Value != true || value(t, step, "throttled").Value != false {
+		t.Fatal("deterministic/throttled wrong")
+	}
+	if len(lb.loads) != 2 || lb.loads[0].CPU != 1 || lb.loads[1] != (board.Load{}) {
+		t.Fatalf("loads set %+v, want CPU busy then restored", lb.loads)
+	}
+}
+
+func TestCPUFallbackFailsWhenThePlanSaysSo(t *testing.T) {
+	o := Options{Model: tinyModel(t, t.TempDir()), CPUFallback: "fail", Infer: infer.Options{Providers: []string{"hailo", "cpu"}, Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
+	step, _ := runStage(t, o)
+	if step.Outcome != report.Fail || value(t, step, "cpu_fallback").Outcome != report.Fail {
+		t.Fatalf("outcome %s", step.Outcome)
+	}
+}
+
+func TestPlainModelLatency(t *testing.T) {
+	m := &onnx.Model{IRVersion: 8, Opsets: []onnx.OpsetImport{{Version: 17}}, Graph: onnx.Graph{
+		Name:    "relu",
+		Nodes:   []onnx.Node{{OpType: "Relu", Inputs: []string{"x"}, Outputs: []string{"y"}}},
+		Inputs:  []onnx.ValueInfo{{Name: "x", ElemType: onnx.Float, Dims: []onnx.Dim{{Param: "n"}, {Value: 8}}}},
+		Outputs: []onnx.ValueInfo{{Name: "y", ElemType: onnx.Float, Dims: []onnx.Dim{{Param: "n"}, {Value: 8}}}},
+	}}
+	data, _ := m.Marshal()
+	path := filepath.Join(t.TempDir(), "relu.onnx")
+	os.WriteFile(path, data, 0o644)
+	o := Options{Model: path, Infer: infer.Options{Dims: map[string]int64{"n": 2}, Threads: 1}, Iterations: 20}
+	step, _ := runStage(t, o)
+	if step.Outcome != report.Pass || step.Marginal {
+		t.Fatalf("outcome %s marginal %v: %s", step.Outcome, step.Marginal, step.Error)
+	}
+	if value(t, step, "iterations").Value != 20.0 {
+		t.Fatal("iterations")
+	}
+	lo, hi := value(t, step, "latency_min").Value.(float64), value(t, step, "latency_max").Value.(float64)
+	if !(lo > 0 && lo <= hi) {
+		t.Fatalf("latency min %v max %v", lo, hi)
+	}
+	o.Infer.Dims = nil
+	step, _ = runStage(t, o)
+	if step.Outcome != report.Error || !strings.Contains(step.Error, "--dim n=N") {
+		t.Fatalf("missing dim: %s %q", step.Outcome, step.Error)
+	}
+}
+
+func TestHailortcliRuntimeOnTheSim(t *testing.T) {
+	step, lb := runStage(t, Options{Runtime: "hailortcli", HEF: "yolov8s.hef", Duration: 2 * time.Second})
+	if step.Outcome != report.Pass {
+		t.Fatalf("%s: %s", step.Outcome, step.Error)
+	}
+	if step.Name != "bench.yolov8s" {
+		t.Fatalf("step name %s", step.Name)
+	}
+	for _, name := range []string{"inferences_per_s", "fps_hw_only", "latency_hw", "npu_power_mean", "npu_temp_max"} {
+		if v, ok := value(t, step, name).Value.(float64); !ok || !(v > 0) {
+			t.Errorf("%s = %v", name, v)
+		}
+	}
+	if lb.loads[0].NPU != 1 {
+		t.Fatalf("NPU load not raised: %+v", lb.loads)
+	}
+	step, _ = runStage(t, Options{Runtime: "hailortcli"})
+	if step.Outcome != report.Error || !strings.Contains(step.Error, "--hef") {
+		t.Fatalf("no HEF: %s %q", step.Outcome, step.Error)
+	}
+}
+
+func TestSamplerAdvancesTheSimClock(t *testing.T) {
+	sb, _ := sim.New(sim.Options{Seed: 1})
+	s := NewSampler(sb)
+	s.Start()
+	t0 := sb.Clock().Now()
+	time.Sleep(20 * time.Millisecond)
+	s.Sample(context.Background())
+	if d := sb.Clock().Since(t0); d < 20*time.Millisecond {
+		t.Fatalf("virtual clock moved %v", d)
+	}
+	if len(s.TempsC) != 1 || len(s.PowersW) != 1 || s.TempsC[0] < 20 || s.PowersW[0] <= 0 {
+		t.Fatalf("samples %v %v %v", s.TempsC, s.PowersW, s.Errors)
+	}
+}
+
+func TestFromPlanAndNames(t *testing.T) {
+	p, _ := plan.Default()
+	o, err := FromPlan(p.Bench)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.StepName() != "bench.synth-50M-int4" || o.Infer.Providers[0] != "hailo" || o.CPUFallback != "marginal" {
+		t.Fatalf("%+v %s", o, o.StepName())
+	}
+	if (Options{Model: "/x/resnet.onnx"}).StepName() != "bench.resnet" {
+		t.Fatal("model step name")
+	}
+	if _, err := FromPlan(plan.BenchPlan{Duration: "soon"}); err == nil {
+		t.Fatal("bad duration accepted")
+	}
+}
+
+// The default plan's bench: the 50M int4 synthetic model, generated into
+// the cache once, loads and generates with its KV cache on the CPU.
+func TestPlanStageRunsThe50MInt4Model(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	sb, _ := sim.New(sim.Options{Seed: 1})
+	p, _ := plan.Default()
+	p.Bench.Iterations, p.Bench.NewTokens, p.Bench.PromptTokens = 1, 3, 4
+	env := stage.NewEnv(sb, p)
+	step := report.NewStep("bench", time.Now())
+	err := PlanStage(context.Background(), env, step)
+	step.Finish(time.Now(), err)
+	if step.Outcome != report.Pass {
+		t.Fatalf("%s: %s", step.Outcome, step.Error)
+	}
+	if v := value(t, step, "params").Value.(float64); v != 50864640 {
+		t.Fatalf("params %v", v)
+	}
+	if v := value(t, step, "model_size").Value.(float64); v < 35e6 || v > 42e6 {
+		t.Fatalf("50M int4 model is %v B, want ≈ 38 MB", v)
+	}
+	o, _ := FromPlan(p.Bench)
+	path, err := o.ModelPath()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st1, _ := os.Stat(path)
+	path2, _ := o.ModelPath()
+	st2, _ := os.Stat(path2)
+	if path != path2 || !st1.ModTime().Equal(st2.ModTime()) {
+		t.Fatal("the cached model was generated again")
+	}
+}
+
+func TestHotEnclosureFaultFailsOnThrottling(t *testing.T) {
+	sb, err := sim.New(sim.Options{Seed: 1, Faults: []string{"hot-enclosure"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := plan.Default()
+	env := stage.NewEnv(sb, p)
+	o := Options{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
+	step := report.NewStep(o.StepName(), time.Now())
+	err = Run(context.Background(), env, step, o)
+	step.Finish(time.Now(), err)
+	if m := value(t, step, "throttled"); step.Outcome != report.Fail || m.Outcome != report.Fail || m.Code != "BENCH_THROTTLED" {
+		t.Fatalf("step %s, throttled %+v", step.Outcome, m)
+	}
+	if v := value(t, step, "temp_max").Value.(float64); v < 80 {
+		t.Fatalf("temp_max %v °C in a 62 °C enclosure", v)
+	}
+}

@@ -1,0 +1,5 @@
+package bringup
+
+import "github.com/aihat/aihat/pkg/bench"
+
+func init() { register("bench", bench.PlanStage) }

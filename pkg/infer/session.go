@@ -1,0 +1,248 @@
+package infer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/aihat/aihat/pkg/onnx"
+	ort "github.com/yalue/onnxruntime_go"
+)
+
+// Options configure a session.
+type Options struct {
+	// LibPath is --ort-lib ("" to discover).
+	LibPath string
+	// Providers are tried in order; "cpu" always loads. Empty means cpu.
+	Providers []string
+	// Threads is the intra-op thread count (0: all cores).
+	Threads int
+	// OptLevel is the graph optimisation level: disable, basic, extended,
+	// all ("" means all).
+	OptLevel string
+	// Dims fixes dynamic dimensions by name (--dim name=value).
+	Dims map[string]int64
+	// Seed seeds input data.
+	Seed int64
+}
+
+// Providers known by name; anything else is an error (not a fallback).
+var knownProviders = map[string]string{
+	"cpu": "CPU", "hailo": "HAILO", "cuda": "CUDA", "tensorrt": "TensorRT", "openvino": "OpenVINO",
+	"xnnpack": "XNNPACK", "qnn": "QNN", "coreml": "CoreML", "webgpu": "WebGPU", "vitisai": "VitisAI", "azure": "AZURE",
+}
+
+// KnownProviders lists the provider names --provider accepts.
+func KnownProviders() []string {
+	var names []string
+	for k := range knownProviders {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ParseProviders checks a provider list.
+func ParseProviders(list []string) ([]string, error) {
+	var out []string
+	for _, p := range list {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p == "" {
+			continue
+		}
+		if _, ok := knownProviders[p]; !ok {
+			return nil, fmt.Errorf("unknown execution provider %q: choose from %s", p, strings.Join(KnownProviders(), ", "))
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		out = []string{"cpu"}
+	}
+	return out, nil
+}
+
+// Attempt is one provider tried when opening a session.
+type Attempt struct {
+	Provider string
+	Err      error // nil for the provider that loaded
+}
+
+// Tensor describes a model input or output.
+type Tensor struct {
+	Name string
+	Type onnx.DataType
+	Dims []onnx.Dim
+}
+
+// Session is a loaded model.
+type Session struct {
+	Path     string
+	Inputs   []Tensor
+	Outputs  []Tensor
+	Metadata map[string]string
+	// Provider is the execution provider that loaded; Attempts are all
+	// tried in order (the failures first).
+	Provider string
+	Attempts []Attempt
+	// Requested is the first provider asked for; Fallback is true when a
+	// later one loaded.
+	Requested string
+	Fallback  bool
+	Threads   int
+	opts      Options
+	s         *ort.DynamicAdvancedSession
+}
+
+// Open loads the model at path.
+func Open(path string, opts Options) (*Session, error) {
+	provs, err := ParseProviders(opts.Providers)
+	if err != nil {
+		return nil, err
+	}
+	level, err := optLevel(opts.OptLevel)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, errors.Unwrap(err))
+	}
+	m, err := onnx.Unmarshal(data)
+	if err != nil {
+		return nil, fmt.Errorf("model %s is not a valid ONNX file (%v): regenerate it with `aihat model synth` or re-export it", path, err)
+	}
+	if _, err := Init(opts.LibPath); err != nil {
+		return nil, err
+	}
+	s := &Session{Path: path, Metadata: m.Metadata, Requested: provs[0], opts: opts}
+	inits := map[string]bool{}
+	for _, t := range m.Graph.Initializers {
+		inits[t.Name] = true
+	}
+	for _, v := range m.Graph.Inputs {
+		if !inits[v.Name] {
+			s.Inputs = append(s.Inputs, Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims})
+		}
+	}
+	for _, v := range m.Graph.Outputs {
+		s.Outputs = append(s.Outputs, Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims})
+	}
+	if len(s.Inputs) == 0 || len(s.Outputs) == 0 {
+		return nil, fmt.Errorf("model %s has no inputs or no outputs: not a runnable ONNX model", path)
+	}
+	threads := opts.Threads
+	if threads <= 0 {
+		threads = runtime.NumCPU()
+	}
+	s.Threads = threads
+	var lastErr error
+	for _, p := range provs {
+		sess, err := newSession(data, s, p, threads, level)
+		if err != nil {
+			s.Attempts = append(s.Attempts, Attempt{Provider: p, Err: err})
+			lastErr = err
+			continue
+		}
+		s.Attempts = append(s.Attempts, Attempt{Provider: p})
+		s.s = sess
+		s.Provider = p
+		s.Fallback = p != provs[0]
+		return s, nil
+	}
+	return nil, fmt.Errorf("model %s: no execution provider could load it (%s): %s", path, strings.Join(provs, ", "), oneLine(lastErr.Error()))
+}
+
+func newSession(data []byte, s *Session, provider string, threads int, level ort.GraphOptimizationLevel) (*ort.DynamicAdvancedSession, error) {
+	o, err := ort.NewSessionOptions()
+	if err != nil {
+		return nil, err
+	}
+	defer o.Destroy()
+	if err := o.SetIntraOpNumThreads(threads); err != nil {
+		return nil, err
+	}
+	if err := o.SetInterOpNumThreads(1); err != nil {
+		return nil, err
+	}
+	if err := o.SetGraphOptimizationLevel(level); err != nil {
+		return nil, err
+	}
+	switch provider {
+	case "cpu":
+	case "cuda":
+		co, err := ort.NewCUDAProviderOptions()
+		if err != nil {
+			return nil, fmt.Errorf("provider cuda: %s", oneLine(err.Error()))
+		}
+		defer co.Destroy()
+		if err := o.AppendExecutionProviderCUDA(co); err != nil {
+			return nil, fmt.Errorf("provider cuda: %s", oneLine(err.Error()))
+		}
+	default:
+		if err := o.AppendExecutionProvider(knownProviders[provider], nil); err != nil {
+			return nil, fmt.Errorf("provider %s is not available in this ONNX Runtime build (%s)", provider, oneLine(err.Error()))
+		}
+	}
+	in := make([]string, len(s.Inputs))
+	for i, t := range s.Inputs {
+		in[i] = t.Name
+	}
+	out := make([]string, len(s.Outputs))
+	for i, t := range s.Outputs {
+		out[i] = t.Name
+	}
+	sess, err := ort.NewDynamicAdvancedSessionWithONNXData(data, in, out, o)
+	if err != nil {
+		return nil, fmt.Errorf("ONNX Runtime cannot load the model with provider %s: %s", provider, oneLine(err.Error()))
+	}
+	return sess, nil
+}
+
+func optLevel(s string) (ort.GraphOptimizationLevel, error) {
+	switch strings.ToLower(s) {
+	case "", "all", "99":
+		return ort.GraphOptimizationLevelEnableAll, nil
+	case "extended", "2":
+		return ort.GraphOptimizationLevelEnableExtended, nil
+	case "basic", "1":
+		return ort.GraphOptimizationLevelEnableBasic, nil
+	case "disable", "none", "0":
+		return ort.GraphOptimizationLevelDisableAll, nil
+	}
+	return 0, fmt.Errorf("graph optimisation level %q: choose disable, basic, extended or all", s)
+}
+
+// Close frees the session.
+func (s *Session) Close() error {
+	if s == nil || s.s == nil {
+		return nil
+	}
+	err := s.s.Destroy()
+	s.s = nil
+	return err
+}
+
+// Run runs the session once; outputs are allocated by ORT and returned
+// (the caller destroys them).
+func (s *Session) Run(inputs []ort.Value) ([]ort.Value, error) {
+	outs := make([]ort.Value, len(s.Outputs))
+	if err := s.s.Run(inputs, outs); err != nil {
+		return nil, fmt.Errorf("model %s: inference failed: %s", s.Path, oneLine(err.Error()))
+	}
+	return outs, nil
+}
+
+// Raw is the underlying onnxruntime_go session.
+func (s *Session) Raw() *ort.DynamicAdvancedSession { return s.s }
+
+// Destroy frees values, ignoring nils.
+func Destroy(vs []ort.Value) {
+	for _, v := range vs {
+		if v != nil {
+			v.Destroy()
+		}
+	}
+}

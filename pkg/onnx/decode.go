@@ -1,0 +1,296 @@
+package onnx
+
+import (
+	"fmt"
+	"math"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Unmarshal decodes the subset of ModelProto this package writes. Fields it
+// does not know are skipped, so it also reads the graph inputs, outputs and
+// metadata of models written by other tools.
+func Unmarshal(b []byte) (*Model, error) {
+	m := &Model{Metadata: map[string]string{}}
+	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+		switch num {
+		case 1:
+			m.IRVersion = int64(v)
+		case 2:
+			m.ProducerName = string(data)
+		case 3:
+			m.ProducerVersion = string(data)
+		case 7:
+			g, err := unmarshalGraph(data)
+			if err != nil {
+				return err
+			}
+			m.Graph = *g
+		case 8:
+			var o OpsetImport
+			err := walk(data, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
+				switch num {
+				case 1:
+					o.Domain = string(d)
+				case 2:
+					o.Version = int64(v)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			m.Opsets = append(m.Opsets, o)
+		case 14:
+			var k, val string
+			err := walk(data, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+				switch num {
+				case 1:
+					k = string(d)
+				case 2:
+					val = string(d)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			m.Metadata[k] = val
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("onnx: not a valid model: %w", err)
+	}
+	if m.IRVersion == 0 && len(m.Graph.Nodes) == 0 {
+		return nil, fmt.Errorf("onnx: not a valid model: no ir_version and no graph")
+	}
+	return m, nil
+}
+
+// walk calls f for each field of one message; v holds varint and fixed
+// values, data the bytes of length-delimited fields.
+func walk(b []byte, f func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		var (
+			v    uint64
+			data []byte
+		)
+		switch typ {
+		case protowire.VarintType:
+			v, n = protowire.ConsumeVarint(b)
+		case protowire.Fixed32Type:
+			var x uint32
+			x, n = protowire.ConsumeFixed32(b)
+			v = uint64(x)
+		case protowire.Fixed64Type:
+			v, n = protowire.ConsumeFixed64(b)
+		case protowire.BytesType:
+			data, n = protowire.ConsumeBytes(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+		}
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		b = b[n:]
+		if err := f(num, typ, v, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func unmarshalGraph(b []byte) (*Graph, error) {
+	g := &Graph{}
+	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+		switch num {
+		case 1:
+			n, err := unmarshalNode(d)
+			if err != nil {
+				return err
+			}
+			g.Nodes = append(g.Nodes, *n)
+		case 2:
+			g.Name = string(d)
+		case 5:
+			t, err := unmarshalTensor(d)
+			if err != nil {
+				return err
+			}
+			g.Initializers = append(g.Initializers, *t)
+		case 11, 12:
+			v, err := unmarshalValueInfo(d)
+			if err != nil {
+				return err
+			}
+			if num == 11 {
+				g.Inputs = append(g.Inputs, *v)
+			} else {
+				g.Outputs = append(g.Outputs, *v)
+			}
+		}
+		return nil
+	})
+	return g, err
+}
+
+func unmarshalNode(b []byte) (*Node, error) {
+	n := &Node{}
+	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+		switch num {
+		case 1:
+			n.Inputs = append(n.Inputs, string(d))
+		case 2:
+			n.Outputs = append(n.Outputs, string(d))
+		case 3:
+			n.Name = string(d)
+		case 4:
+			n.OpType = string(d)
+		case 5:
+			a, err := unmarshalAttr(d)
+			if err != nil {
+				return err
+			}
+			n.Attrs = append(n.Attrs, *a)
+		case 7:
+			n.Domain = string(d)
+		}
+		return nil
+	})
+	return n, err
+}
+
+func unmarshalAttr(b []byte) (*Attr, error) {
+	a := &Attr{}
+	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
+		switch num {
+		case 1:
+			a.Name = string(d)
+		case 2:
+			a.F = math.Float32frombits(uint32(v))
+		case 3:
+			a.I = int64(v)
+		case 4:
+			a.S = append([]byte(nil), d...)
+		case 5:
+			t, err := unmarshalTensor(d)
+			if err != nil {
+				return err
+			}
+			a.T = t
+		case 7:
+			if typ == protowire.BytesType { // packed
+				for len(d) >= 4 {
+					x, _ := protowire.ConsumeFixed32(d)
+					a.Floats = append(a.Floats, math.Float32frombits(x))
+					d = d[4:]
+				}
+			} else {
+				a.Floats = append(a.Floats, math.Float32frombits(uint32(v)))
+			}
+		case 8:
+			if typ == protowire.BytesType {
+				ints, err := packedVarints(d)
+				if err != nil {
+					return err
+				}
+				a.Ints = append(a.Ints, ints...)
+			} else {
+				a.Ints = append(a.Ints, int64(v))
+			}
+		case 20:
+			a.Type = AttrType(v)
+		}
+		return nil
+	})
+	return a, err
+}
+
+func packedVarints(d []byte) ([]int64, error) {
+	var out []int64
+	for len(d) > 0 {
+		x, n := protowire.ConsumeVarint(d)
+		if n < 0 {
+			return nil, protowire.ParseError(n)
+		}
+		out = append(out, int64(x))
+		d = d[n:]
+	}
+	return out, nil
+}
+
+func unmarshalTensor(b []byte) (*Tensor, error) {
+	t := &Tensor{}
+	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
+		switch num {
+		case 1:
+			if typ == protowire.BytesType {
+				ints, err := packedVarints(d)
+				if err != nil {
+					return err
+				}
+				t.Dims = append(t.Dims, ints...)
+			} else {
+				t.Dims = append(t.Dims, int64(v))
+			}
+		case 2:
+			t.DataType = DataType(v)
+		case 8:
+			t.Name = string(d)
+		case 9:
+			t.Raw = d
+		}
+		return nil
+	})
+	return t, err
+}
+
+func unmarshalValueInfo(b []byte) (*ValueInfo, error) {
+	vi := &ValueInfo{}
+	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+		switch num {
+		case 1:
+			vi.Name = string(d)
+		case 2: // TypeProto
+			return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+				if num != 1 { // tensor_type only
+					return nil
+				}
+				return walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
+					switch num {
+					case 1:
+						vi.ElemType = DataType(v)
+					case 2:
+						vi.Dims = []Dim{}
+						return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+							if num != 1 {
+								return nil
+							}
+							var dim Dim
+							err := walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
+								switch num {
+								case 1:
+									dim.Value = int64(v)
+								case 2:
+									dim.Param = string(d)
+								}
+								return nil
+							})
+							vi.Dims = append(vi.Dims, dim)
+							return err
+						})
+					}
+					return nil
+				})
+			})
+		}
+		return nil
+	})
+	return vi, err
+}
