@@ -1,0 +1,164 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func eepTestdata(name string) string { return repoPath("testdata", "eeprom", name) }
+
+func TestEEPROMVerifySim(t *testing.T) {
+	code, out, stderr := runCLI(t, "eeprom", "verify", "--target", "sim")
+	if code != 0 || !strings.Contains(out, "PASS") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for fault, codeWant := range map[string]string{
+		"eeprom-blank": "EEPROM_BLANK", "eeprom-bad-crc": "EEPROM_CRC",
+		"eeprom-wrong-product": "EEPROM_PRODUCT", "eeprom-nak": "EEPROM_NAK",
+	} {
+		code, out, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--fault", fault, "-o", "json")
+		if code != 1 || !strings.Contains(out, `"code": "`+codeWant+`"`) {
+			t.Errorf("%s: exit %d, want 1 with code %s\n%s", fault, code, codeWant, out)
+		}
+	}
+}
+
+func TestEEPROMVerifyFile(t *testing.T) {
+	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--file", eepTestdata("aihat2-hatplus-padded4k.eep")); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--file", eepTestdata("hatplus-custom-power.eep")); code != 1 {
+		t.Fatalf("another HAT's image: exit %d, want 1", code)
+	}
+}
+
+func TestEEPROMDumpFileMatchesEepdump(t *testing.T) {
+	code, out, stderr := runCLI(t, "eeprom", "dump", "--file", eepTestdata("v1-gpio-map.eep"))
+	want, _ := os.ReadFile(eepTestdata("v1-gpio-map.eepdump.txt"))
+	if code != 0 || out != string(want) {
+		t.Fatalf("exit %d stderr %s\n--- got\n%s--- want\n%s", code, stderr, out, want)
+	}
+}
+
+func TestEEPROMDumpProblemsExitOneAfterPrinting(t *testing.T) {
+	code, out, stderr := runCLI(t, "eeprom", "dump", "--file", eepTestdata("hatplus-bad-vendor-crc.eep"), "--json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; %s", code, stderr)
+	}
+	var j struct {
+		Version int
+		Atoms   []struct {
+			CRCOK bool `json:"crc_ok"`
+		}
+		Vendor   struct{ Product string }
+		Problems []string
+	}
+	if err := json.Unmarshal([]byte(out), &j); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if j.Version != 2 || len(j.Atoms) != 5 || j.Atoms[0].CRCOK || j.Vendor.Product != "Special Sensor Board" || len(j.Problems) != 1 {
+		t.Fatalf("dump %+v", j)
+	}
+	code, out, _ = runCLI(t, "eeprom", "dump", "--file", eepTestdata("blank-4k.eep"))
+	if code != 1 || !strings.Contains(out, "blank EEPROM (all 0xFF)") {
+		t.Fatalf("blank: exit %d\n%s", code, out)
+	}
+}
+
+func TestEEPROMDumpSimBus(t *testing.T) {
+	code, out, stderr := runCLI(t, "eeprom", "dump", "--target", "sim", "--bus", "0", "--addr", "0x50", "--json")
+	if code != 0 || !strings.Contains(out, `"product": "AI HAT+ 2"`) {
+		t.Fatalf("exit %d %s\n%s", code, stderr, out)
+	}
+	if code, _, _ := runCLI(t, "eeprom", "dump", "--target", "sim", "--fault", "eeprom-nak"); code != 2 {
+		t.Fatalf("absent chip: exit %d, want 2", code)
+	}
+	if code, _, _ := runCLI(t, "eeprom", "dump", "--file", "x", "--bus", "0"); code != 64 {
+		t.Fatalf("two sources: exit %d, want 64", code)
+	}
+}
+
+func TestEEPROMMake(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "hat.eep")
+	code, _, stderr := runCLI(t, "eeprom", "make", eepTestdata("v1-dtbo-embedded.txt"), "-o", out, "--v1", "--dtb", eepTestdata("ov.dtbo"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got, _ := os.ReadFile(out)
+	want, _ := os.ReadFile(eepTestdata("v1-dtbo-embedded.eep"))
+	if !bytes.Equal(got, want) {
+		t.Fatal("image differs from eepmake's")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(bad, []byte("product_uuid 5f3c2a10-8e44-4d6b-9a1f-0c2b7e9d4a31\ngpio_drive 1\n"), 0o644)
+	code, _, stderr = runCLI(t, "eeprom", "make", bad, "-o", out)
+	if code == 0 || !strings.Contains(stderr, "bad.txt:2:") {
+		t.Fatalf("GPIO key in HAT+: exit %d stderr %q, want an error at bad.txt:2", code, stderr)
+	}
+	if code, _, _ := runCLI(t, "eeprom", "make", bad); code != 64 {
+		t.Fatalf("no -o: exit %d, want 64", code)
+	}
+}
+
+func TestEEPROMWrite(t *testing.T) {
+	img := eepTestdata("hatplus-custom-power.eep")
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		inOut string
+	}{
+		{"refuses without --yes", []string{img}, 64, ""},
+		{"refuses a bad image", []string{eepTestdata("hatplus-bad-vendor-crc.eep"), "--yes"}, 64, ""},
+		{"writes and verifies", []string{img, "--yes", "--wp-gpio", "4"}, 0, "172 B in 6 page writes"},
+		{"protected chip fails read-back", []string{img, "--yes"}, 1, ""},
+		{"WP stuck fails read-back", []string{img, "--yes", "--wp-gpio", "4", "--fault", "eeprom-wp-stuck"}, 1, ""},
+		{"verify-only", []string{eepTestdata("aihat2-hatplus.eep"), "--verify-only"}, 0, "identical"},
+		{"verify-only differs", []string{img, "--verify-only"}, 1, ""},
+		{"absent chip", []string{img, "--yes", "--wp-gpio", "4", "--fault", "eeprom-nak"}, 2, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, stderr := runCLI(t, append([]string{"eeprom", "write", "--target", "sim"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(out, tc.inOut) {
+				t.Fatalf("exit %d, want %d; out %q stderr %q", code, tc.code, out, stderr)
+			}
+		})
+	}
+}
+
+// On a Linux root the stage reads the at24 nvmem file; without it and
+// without a bus it checks the firmware's view only, or errors.
+func TestEEPROMVerifyLinuxRoot(t *testing.T) {
+	root := t.TempDir()
+	nv := filepath.Join(root, "sys", "bus", "i2c", "devices", "0-0050")
+	hat := filepath.Join(root, "proc", "device-tree", "hat")
+	os.MkdirAll(nv, 0o755)
+	os.MkdirAll(hat, 0o755)
+	img, _ := os.ReadFile(eepTestdata("aihat2-hatplus-padded4k.eep"))
+	os.WriteFile(filepath.Join(nv, "eeprom"), img, 0o644)
+	dt := map[string]string{"vendor": "Raspberry Pi Ltd", "product": "AI HAT+ 2", "product_id": "0x0010",
+		"product_ver": "0x0002", "uuid": "5f3c2a10-8e44-4d6b-9a1f-0c2b7e9d4a31"}
+	for k, v := range dt {
+		os.WriteFile(filepath.Join(hat, k), []byte(v+"\x00"), 0o644)
+	}
+	if code, out, stderr := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code != 0 {
+		t.Fatalf("nvmem: exit %d\n%s%s", code, out, stderr)
+	}
+	os.Remove(filepath.Join(nv, "eeprom"))
+	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code != 0 || !strings.Contains(out, "dt.product_id") {
+		t.Fatalf("DT only: exit %d\n%s", code, out)
+	}
+	os.WriteFile(filepath.Join(hat, "product_id"), []byte("0x0011\x00"), 0o644)
+	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root, "-o", "json"); code != 1 || !strings.Contains(out, "EEPROM_DT_MISMATCH") {
+		t.Fatalf("DT mismatch: exit %d\n%s", code, out)
+	}
+	os.RemoveAll(filepath.Join(root, "proc"))
+	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code == 0 || code == 1 {
+		t.Fatalf("nothing readable: exit %d, want an ERROR exit", code)
+	}
+}

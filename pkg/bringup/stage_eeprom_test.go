@@ -1,0 +1,27 @@
+package bringup
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aihat/aihat/pkg/report"
+)
+
+// eeprom.verify is registered, runs first in the default plan, passes on
+// the healthy sim and fails (not errors) on each EEPROM fault that breaks it.
+func TestEEPROMVerifyRegisteredAndFaultsFailIt(t *testing.T) {
+	fn, ok := Stages()["eeprom.verify"]
+	if !ok {
+		t.Fatal("eeprom.verify is not registered")
+	}
+	steps := []Step{{Name: "eeprom.verify", Func: fn}}
+	if r := Run(context.Background(), env(t), steps, Meta{}); r.Steps[0].Outcome != report.Pass {
+		t.Fatalf("healthy sim: %s %q", r.Steps[0].Outcome, r.Steps[0].Error)
+	}
+	for _, f := range []string{"eeprom-blank", "eeprom-bad-crc", "eeprom-wrong-product", "eeprom-nak"} {
+		r := Run(context.Background(), env(t, f), steps, Meta{})
+		if s := r.Steps[0]; s.Outcome != report.Fail {
+			t.Errorf("%s: %s %q, want FAIL", f, s.Outcome, s.Error)
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package eeprom
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/sim"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+func runVerify(t *testing.T, mutate func(*sim.Board, *plan.Plan), faults ...string) (*stage.Env, *report.Step) {
+	t.Helper()
+	b, err := sim.New(sim.Options{Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mutate != nil {
+		mutate(b, p)
+	}
+	env := stage.NewEnv(b, p)
+	step := &report.Step{Name: "eeprom.verify"}
+	if err := VerifyStage(context.Background(), env, step); err != nil {
+		t.Fatalf("stage error: %v", err)
+	}
+	return env, step
+}
+
+func failed(step *report.Step) map[string]report.Measurement {
+	out := map[string]report.Measurement{}
+	for _, m := range step.Measurements {
+		if m.Outcome != report.Pass {
+			out[m.Name] = m
+		}
+	}
+	return out
+}
+
+func TestVerifyPassesOnHealthySimAndSetsFacts(t *testing.T) {
+	env, step := runVerify(t, nil)
+	if f := failed(step); len(f) != 0 {
+		t.Fatalf("failing: %+v", f)
+	}
+	want := map[string]string{"hat.vendor": "Raspberry Pi Ltd", "hat.product": "AI HAT+ 2", "hat.product_id": "0x0010",
+		"hat.product_ver": "0x0002", "hat.uuid": "5f3c2a10-8e44-4d6b-9a1f-0c2b7e9d4a31", "hat.overlay": "hailo-ai-hat2"}
+	for k, v := range want {
+		if env.Facts[k] != v {
+			t.Errorf("fact %s = %q, want %q", k, env.Facts[k], v)
+		}
+	}
+	names := map[string]bool{}
+	for _, m := range step.Measurements {
+		names[m.Name] = true
+	}
+	for _, n := range []string{"present", "image.problems", "image.crc_errors", "format_version", "vendor", "product", "product_id", "product_ver", "uuid", "overlay", "dt.product"} {
+		if !names[n] {
+			t.Errorf("no %s measurement", n)
+		}
+	}
+}
+
+func TestVerifyFailsEachFaultOnItsOwnMeasurement(t *testing.T) {
+	tests := []struct {
+		fault, measurement, code, inMsg string
+	}{
+		{"eeprom-blank", "image.problems", "EEPROM_BLANK", "blank EEPROM (all 0xFF)"},
+		{"eeprom-bad-crc", "image.crc_errors", "EEPROM_CRC", "atom 0 (vendor)"},
+		{"eeprom-wrong-product", "product", "EEPROM_PRODUCT", `want "AI HAT+ 2"`},
+		{"eeprom-wrong-product", "product_id", "EEPROM_PRODUCT_ID", `want "0x0010"`},
+		{"eeprom-nak", "present", "EEPROM_NAK", "NAK"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fault+"/"+tc.measurement, func(t *testing.T) {
+			_, step := runVerify(t, nil, tc.fault)
+			m, ok := failed(step)[tc.measurement]
+			if !ok || m.Outcome != report.Fail {
+				t.Fatalf("%s did not fail; failing: %+v", tc.measurement, failed(step))
+			}
+			if m.Code != tc.code || !strings.Contains(m.Message, tc.inMsg) {
+				t.Fatalf("code %q message %q, want %s mentioning %q", m.Code, m.Message, tc.code, tc.inMsg)
+			}
+		})
+	}
+}
+
+func TestVerifyWPStuckDoesNotBreakReading(t *testing.T) {
+	if _, step := runVerify(t, nil, "eeprom-wp-stuck"); len(failed(step)) != 0 {
+		t.Fatalf("failing: %+v", failed(step))
+	}
+}
+
+func TestVerifyIdentityMismatchesNameTheExpectedValue(t *testing.T) {
+	_, step := runVerify(t, func(_ *sim.Board, p *plan.Plan) {
+		p.HAT.Vendor = "ACME"
+		p.HAT.ProductVer = 3
+		p.HAT.FormatVersion = 1
+		p.HAT.Overlay = "other"
+		p.HAT.UUID = ""
+		p.HAT.UUIDPattern = "^0000"
+	})
+	f := failed(step)
+	for name, want := range map[string]string{"vendor": `want "ACME"`, "product_ver": `want "0x0003"`, "format_version": "want 1",
+		"overlay": `want "other"`, "uuid": `"^0000"`} {
+		if m, ok := f[name]; !ok || !strings.Contains(m.Message, want) || m.Code == "" {
+			t.Errorf("%s: %+v, want a coded failure mentioning %q", name, m, want)
+		}
+	}
+}
+
+func TestVerifyUUIDPatternMatches(t *testing.T) {
+	_, step := runVerify(t, func(_ *sim.Board, p *plan.Plan) {
+		p.HAT.UUID = ""
+		p.HAT.UUIDPattern = "^5f3c2a10-"
+	})
+	if len(failed(step)) != 0 {
+		t.Fatalf("failing: %+v", failed(step))
+	}
+}
+
+func TestVerifyCrossChecksTheFirmwaresView(t *testing.T) {
+	_, step := runVerify(t, func(b *sim.Board, _ *plan.Plan) {
+		b.State().HatNode["product_id"] = "0x0099"
+	})
+	m, ok := failed(step)["dt.product_id"]
+	if !ok || m.Code != "EEPROM_DT_MISMATCH" {
+		t.Fatalf("dt.product_id: %+v (failing %+v)", m, failed(step))
+	}
+}
