@@ -223,6 +223,18 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 			}
 		}
 	}
+	for _, c := range p.choices() {
+		if c.value == "" {
+			continue
+		}
+		ok := false
+		for _, w := range c.allowed {
+			ok = ok || c.value == w
+		}
+		if !ok {
+			return &Error{File: file, Line: lineOf(root, c.path...), Msg: fmt.Sprintf("%s: %q, want one of %s", strings.Join(c.path, "."), c.value, strings.Join(c.allowed, ", "))}
+		}
+	}
 	if len(p.Stages) == 0 {
 		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
 	}
@@ -232,6 +244,25 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 		}
 	}
 	return nil
+}
+
+// choice is a plan setting that takes one of a few words; checking them at
+// load time means a typo in a plan fails on the line that has it, not in
+// the middle of a run.
+type choice struct {
+	path    []string
+	value   string
+	allowed []string
+}
+
+func (p *Plan) choices() []choice {
+	return []choice{
+		{[]string{"hat", "wp_active"}, p.HAT.WPActive, []string{"high", "low"}},
+		{[]string{"driver", "gen2"}, p.Driver.Gen2, []string{"fail", "marginal"}},
+		{[]string{"bench", "runtime"}, p.Bench.Runtime, []string{"ort", "hailortcli"}},
+		{[]string{"bench", "cpu_fallback"}, p.Bench.CPUFallback, []string{"marginal", "fail", "pass"}},
+		{[]string{"bench", "quant"}, p.Bench.Quant, []string{"fp32", "int8", "int4"}},
+	}
 }
 
 // StageNames lists the stages a plan may name, in the default order.

@@ -135,3 +135,22 @@ func TestYAMLRoundTrips(t *testing.T) {
 		t.Fatal("printed plan differs after loading")
 	}
 }
+
+func TestLoadRejectsUnknownChoicesWithTheirLine(t *testing.T) {
+	for _, tt := range []struct{ yaml, want string }{
+		{"hat:\n  wp_active: sideways\n", "x.yaml:2: hat.wp_active: \"sideways\", want one of high, low"},
+		{"driver:\n  gen2: maybe\n", "x.yaml:2: driver.gen2"},
+		{"bench:\n  quant: int3\n", "x.yaml:2: bench.quant"},
+		{"bench:\n  runtime: tensorrt\n", "x.yaml:2: bench.runtime"},
+		{"bench:\n  cpu_fallback: ignore\n", "x.yaml:2: bench.cpu_fallback"},
+	} {
+		path := filepath.Join(t.TempDir(), "x.yaml")
+		if err := os.WriteFile(path, []byte(tt.yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: err = %v, want %q", tt.yaml, err, tt.want)
+		}
+	}
+}
