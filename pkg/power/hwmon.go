@@ -1,0 +1,104 @@
+package power
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// HwmonChannel is one hwmon voltage, current or power input in SI units.
+type HwmonChannel struct {
+	Device string  // hwmon name file, "rpi_volt"
+	Dir    string  // "sys/class/hwmon/hwmon2"
+	File   string  // "in0_input"
+	Label  string  // in0_label, or the file's stem
+	Unit   string  // V, A or W
+	Value  float64 // in Unit
+}
+
+// Hwmon is what the hwmon class shows about power.
+type Hwmon struct {
+	Channels []HwmonChannel
+	// RPiVoltAlarm is rpi_volt's in0_lcrit_alarm (under-voltage since
+	// boot); RPiVoltFound says whether rpi_volt exists at all.
+	RPiVoltAlarm bool
+	RPiVoltFound bool
+}
+
+// ReadHwmon scans sys/class/hwmon/hwmon*/ in fsys for in*_input (mV),
+// curr*_input (mA) and power*_input (µW) with their labels, and rpi_volt's
+// in0_lcrit_alarm. A missing hwmon class is not an error (none found).
+func ReadHwmon(fsys fs.FS) (*Hwmon, error) {
+	h := &Hwmon{}
+	const root = "sys/class/hwmon"
+	ents, err := fs.ReadDir(fsys, root)
+	if err != nil {
+		return h, nil
+	}
+	for _, e := range ents {
+		if !strings.HasPrefix(e.Name(), "hwmon") {
+			continue
+		}
+		dir := path.Join(root, e.Name())
+		name := readTrim(fsys, path.Join(dir, "name"))
+		files, err := fs.ReadDir(fsys, dir)
+		if err != nil {
+			continue
+		}
+		if name == "rpi_volt" {
+			h.RPiVoltFound = true
+			if v := readTrim(fsys, path.Join(dir, "in0_lcrit_alarm")); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					return nil, fmt.Errorf("%s/in0_lcrit_alarm: %q is not 0 or 1", dir, v)
+				}
+				h.RPiVoltAlarm = n != 0
+			}
+		}
+		for _, f := range files {
+			fn := f.Name()
+			var unit string
+			var scale float64
+			switch {
+			case strings.HasPrefix(fn, "in") && strings.HasSuffix(fn, "_input"):
+				unit, scale = "V", 1e3
+			case strings.HasPrefix(fn, "curr") && strings.HasSuffix(fn, "_input"):
+				unit, scale = "A", 1e3
+			case strings.HasPrefix(fn, "power") && strings.HasSuffix(fn, "_input"):
+				unit, scale = "W", 1e6
+			default:
+				continue
+			}
+			raw := readTrim(fsys, path.Join(dir, fn))
+			n, err := strconv.ParseFloat(raw, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s/%s: %q is not a number", dir, fn, raw)
+			}
+			stem := strings.TrimSuffix(fn, "_input")
+			label := readTrim(fsys, path.Join(dir, stem+"_label"))
+			if label == "" {
+				label = stem
+			}
+			h.Channels = append(h.Channels, HwmonChannel{Device: name, Dir: dir, File: fn, Label: label, Unit: unit, Value: n / scale})
+		}
+	}
+	sort.Slice(h.Channels, func(i, j int) bool {
+		a, b := h.Channels[i], h.Channels[j]
+		if a.Dir != b.Dir {
+			return a.Dir < b.Dir
+		}
+		return a.File < b.File
+	})
+	return h, nil
+}
+
+func readTrim(fsys fs.FS, p string) string {
+	b, err := fs.ReadFile(fsys, p)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -1,0 +1,431 @@
+package power
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/power/ina2xx"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+// Defaults when the plan leaves them out.
+const (
+	DefaultSamples = 150
+	DefaultLoad    = "both"
+)
+
+// ParseLoad maps idle|cpu|npu|both to a board load.
+func ParseLoad(s string) (board.Load, error) {
+	switch strings.ToLower(s) {
+	case "", "idle":
+		return board.Load{}, nil
+	case "cpu":
+		return board.Load{CPU: 1}, nil
+	case "npu":
+		return board.Load{NPU: 1}, nil
+	case "both":
+		return board.Load{CPU: 1, NPU: 1}, nil
+	}
+	return board.Load{}, fmt.Errorf("load %q: want idle, cpu, npu or both", s)
+}
+
+// series collects one rail's samples.
+type series struct {
+	v, a, w []float64
+}
+
+type monitor struct {
+	cfg    plan.PowerMonitor
+	dev    ina2xx.Monitor
+	errors int
+	lastEr error
+}
+
+// RailsStage is power.rails: it sets the plan's load, samples the PMIC ADC
+// and the plan's shunt monitors over a window on the board's clock, and
+// evaluates min/mean/max per rail against the plan.
+func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	pp := env.Plan.Power
+	samples := pp.Samples
+	if samples <= 0 {
+		samples = DefaultSamples
+	}
+	interval, err := pp.IntervalDuration()
+	if err != nil {
+		return err
+	}
+	loadName := pp.Load
+	if loadName == "" {
+		loadName = DefaultLoad
+	}
+	load, err := ParseLoad(loadName)
+	if err != nil {
+		return fmt.Errorf("power.load: %v", err)
+	}
+
+	// Monitors first: a missing one is a failing measurement, not an
+	// error, and the window still runs for the others.
+	var mons []*monitor
+	for _, mc := range pp.Monitors {
+		name := mc.Rail + ".monitor_present"
+		bus, err := env.Board.I2C(mc.Bus)
+		var dev ina2xx.Monitor
+		if err == nil {
+			dev, err = ina2xx.Open(bus, ina2xx.Config{Type: mc.Type, Addr: mc.Addr, ShuntOhm: mc.ShuntOhm, MaxA: mc.MaxA})
+		}
+		m := stage.Measure(env, step, report.Measurement{Name: name, Value: err == nil, Limits: report.Equal(true), Code: "INA_MISSING"})
+		if err != nil {
+			m.Message = fmt.Sprintf("%s monitor (%s, bus %d, 0x%02x) does not answer: %v; check that it is fitted, its address straps and dtparam=i2c_arm=on", mc.Rail, mc.Type, mc.Bus, mc.Addr, err)
+			step.Logf("%s", m.Message)
+			continue
+		}
+		step.Logf("%s: %s, shunt %g Ω, range %g A", mc.Rail, dev, mc.ShuntOhm, mc.MaxA)
+		mons = append(mons, &monitor{cfg: mc, dev: dev})
+	}
+
+	env.Board.SetLoad(load)
+	defer env.Board.SetLoad(board.Load{})
+	step.Logf("load %s (CPU %.0f %%, NPU %.0f %%), %d samples every %s", loadName, load.CPU*100, load.NPU*100, samples, interval)
+
+	clk := env.Board.Clock()
+	rails := map[string]*series{}
+	var order []string
+	get := func(name string) *series {
+		s, ok := rails[name]
+		if !ok {
+			s = &series{}
+			rails[name] = s
+			order = append(order, name)
+		}
+		return s
+	}
+	var total []float64
+	pmicOK, hwmonSeen := true, false
+	start := clk.Now()
+	for i := 0; i < samples; i++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if i > 0 {
+			clk.Sleep(interval)
+		}
+		if pmicOK {
+			out, err := env.Board.Run(ctx, "vcgencmd", "pmic_read_adc")
+			var p *PMIC
+			if err == nil {
+				p, err = ParsePMIC(string(out))
+			}
+			if err != nil {
+				if i == 0 {
+					pmicOK = false
+					step.Logf("PMIC ADC not read (%v): only monitors and hwmon are sampled", err)
+				} else {
+					return fmt.Errorf("vcgencmd pmic_read_adc, sample %d: %v", i+1, err)
+				}
+			} else {
+				for _, r := range p.Rails {
+					s := get(r.Name)
+					if r.HasV {
+						s.v = append(s.v, r.Volts)
+					}
+					if r.HasA {
+						s.a = append(s.a, r.Amps)
+					}
+					if r.HasV && r.HasA {
+						s.w = append(s.w, r.Watts())
+					}
+				}
+				total = append(total, p.TotalWatts())
+			}
+		}
+		hw, err := ReadHwmon(env.Board.FS())
+		if err != nil {
+			return err
+		}
+		for _, c := range hw.Channels {
+			s := get(c.Device + "." + c.Label)
+			switch c.Unit {
+			case "V":
+				s.v = append(s.v, c.Value)
+			case "A":
+				s.a = append(s.a, c.Value)
+			case "W":
+				s.w = append(s.w, c.Value)
+			}
+			hwmonSeen = true
+		}
+		for _, m := range mons {
+			r, err := m.dev.Read()
+			if err != nil {
+				m.errors++
+				m.lastEr = err
+				continue
+			}
+			s := get(m.cfg.Rail)
+			s.v = append(s.v, r.Volts)
+			s.a = append(s.a, r.Amps)
+			s.w = append(s.w, r.Volts*r.Amps)
+		}
+	}
+	step.Logf("window %s of virtual/board time", clk.Since(start).Round(time.Millisecond))
+
+	if !pmicOK && len(mons) == 0 && !hwmonSeen {
+		return fmt.Errorf("no power source to sample: vcgencmd pmic_read_adc failed, the plan lists no working monitor and hwmon has no in/curr/power inputs")
+	}
+
+	for _, m := range mons {
+		mm := stage.Measure(env, step, report.Measurement{Name: m.cfg.Rail + ".read_errors", Value: float64(m.errors), Unit: "count", Limits: report.AtMost(0), Code: "INA_READ"})
+		if m.errors > 0 {
+			mm.Message = fmt.Sprintf("%s: %d of %d reads failed (last: %v): check the bus wiring and pull-ups", m.dev, m.errors, samples, m.lastEr)
+		}
+	}
+
+	for _, name := range order {
+		measureRail(env, step, name, rails[name], pp.Rail(name))
+	}
+	// Planned rails that never showed up are failures: the plan expects them.
+	for _, r := range pp.Rails {
+		if _, ok := rails[r.Name]; ok || !pmicOK || isMonitorRail(pp, r.Name) {
+			continue // seen; or PMIC unavailable (logged); or its monitor_present fails
+		}
+		m := stage.Measure(env, step, report.Measurement{Name: r.Name + ".present", Value: false, Limits: report.Equal(true), Code: "RAIL_MISSING"})
+		m.Message = fmt.Sprintf("rail %s is in the plan but pmic_read_adc does not report it: check the plan's rail names", r.Name)
+	}
+	if len(total) > 0 {
+		st := Summarize(total)
+		stage.Measure(env, step, report.Measurement{Name: "pmic.total_w.mean", Value: round(st.Mean, 4), Unit: "W"})
+		stage.Measure(env, step, report.Measurement{Name: "pmic.total_w.max", Value: round(st.Max, 4), Unit: "W"})
+		env.Facts["power.pmic.w_mean"] = fmtF(st.Mean)
+		env.Facts["power.pmic.w_max"] = fmtF(st.Max)
+	}
+	for _, m := range mons {
+		if s := rails[m.cfg.Rail]; s != nil && len(s.w) > 0 {
+			st := Summarize(s.w)
+			env.Facts["power."+m.cfg.Rail+".w_mean"] = fmtF(st.Mean)
+			env.Facts["power."+m.cfg.Rail+".w_max"] = fmtF(st.Max)
+		}
+	}
+	return nil
+}
+
+func isMonitorRail(pp plan.PowerPlan, name string) bool {
+	for _, m := range pp.Monitors {
+		if m.Rail == name {
+			return true
+		}
+	}
+	return false
+}
+
+// measureRail reports one rail: full statistics and limits when the plan
+// bounds it, means only otherwise.
+func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *plan.PowerRail) {
+	if pr == nil {
+		if len(s.v) > 0 {
+			stage.Measure(env, step, report.Measurement{Name: name + ".v_mean", Value: round(Summarize(s.v).Mean, 5), Unit: "V"})
+		}
+		if len(s.a) > 0 {
+			stage.Measure(env, step, report.Measurement{Name: name + ".a_mean", Value: round(Summarize(s.a).Mean, 5), Unit: "A"})
+		}
+		if len(s.v) == 0 && len(s.a) == 0 && len(s.w) > 0 {
+			stage.Measure(env, step, report.Measurement{Name: name + ".w_mean", Value: round(Summarize(s.w).Mean, 5), Unit: "W"})
+		}
+		return
+	}
+	why := ""
+	if pr.Why != "" {
+		why = " (" + pr.Why + ")"
+	}
+	if len(s.v) > 0 {
+		st := Summarize(s.v)
+		band := pr.MarginalV
+		var lmin, lmax, lmean *report.Limits
+		if pr.MinV != nil {
+			lmin = report.AtLeast(*pr.MinV)
+			if band > 0 {
+				lmin = lmin.WithMarginal(*pr.MinV+band, math.NaN())
+			}
+		}
+		if pr.MaxV != nil {
+			lmax = report.AtMost(*pr.MaxV)
+			if band > 0 {
+				lmax = lmax.WithMarginal(math.NaN(), *pr.MaxV-band)
+			}
+		}
+		if pr.MinV != nil && pr.MaxV != nil {
+			lmean = report.Between(*pr.MinV, *pr.MaxV)
+		}
+		m := stage.Measure(env, step, report.Measurement{Name: name + ".v_min", Value: round(st.Min, 5), Unit: "V", Limits: lmin, Code: "RAIL_UNDERVOLT"})
+		if m.Outcome == report.Fail {
+			what := "the rail sits low under this load"
+			if pr.MinV != nil && st.Mean >= *pr.MinV {
+				what = "a low minimum with a normal mean is a short sag during load bursts that an averaging meter would hide"
+			}
+			m.Message = fmt.Sprintf("%s fell to %.3f V over %d samples (mean %.3f V)%s: %s; use the official 27 W supply or a 12/20 V input with a DC/DC, and a short, thick cable", name, st.Min, st.N, st.Mean, why, what)
+		}
+		m = stage.Measure(env, step, report.Measurement{Name: name + ".v_mean", Value: round(st.Mean, 5), Unit: "V", Limits: lmean, Code: "RAIL_OUT_OF_RANGE"})
+		if m.Outcome == report.Fail {
+			m.Message = fmt.Sprintf("%s averages %.3f V%s: the rail is off its nominal value, not just sagging; check the supply and the regulator", name, st.Mean, why)
+		}
+		m = stage.Measure(env, step, report.Measurement{Name: name + ".v_max", Value: round(st.Max, 5), Unit: "V", Limits: lmax, Code: "RAIL_OVERVOLT"})
+		if m.Outcome == report.Fail {
+			m.Message = fmt.Sprintf("%s reached %.3f V%s: above its maximum; check the regulator and the monitor's calibration (shunt value in the plan)", name, st.Max, why)
+		}
+	}
+	if len(s.a) > 0 {
+		st := Summarize(s.a)
+		var l *report.Limits
+		if pr.MaxA != nil {
+			l = report.AtMost(*pr.MaxA)
+		}
+		m := stage.Measure(env, step, report.Measurement{Name: name + ".a_max", Value: round(st.Max, 5), Unit: "A", Limits: l, Code: "RAIL_OVERCURRENT"})
+		if m.Outcome == report.Fail {
+			m.Message = fmt.Sprintf("%s drew %.3f A peak (mean %.3f A)%s: more than the rail is rated for", name, st.Max, st.Mean, why)
+		}
+	}
+	if len(s.w) > 0 {
+		st := Summarize(s.w)
+		stage.Measure(env, step, report.Measurement{Name: name + ".w_mean", Value: round(st.Mean, 4), Unit: "W"})
+		stage.Measure(env, step, report.Measurement{Name: name + ".w_max", Value: round(st.Max, 4), Unit: "W"})
+	}
+}
+
+// FlagsStage is power.flags: get_throttled decoded into named flags and
+// rpi_volt's under-voltage alarm; the plan's fail_flags fail when set.
+func FlagsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	out, err := env.Board.Run(ctx, "vcgencmd", "get_throttled")
+	if err != nil {
+		return fmt.Errorf("vcgencmd get_throttled: %v (needs the Raspberry Pi firmware tools)", err)
+	}
+	t, err := ParseThrottled(string(out))
+	if err != nil {
+		return err
+	}
+	fail := map[string]bool{}
+	for _, f := range env.Plan.Power.FailFlags {
+		fail[f] = true
+	}
+	stage.Measure(env, step, report.Measurement{Name: "throttled_raw", Value: fmt.Sprintf("0x%x", t.Raw)})
+	for _, b := range ThrottleBits {
+		flagMeasure(env, step, b.Name, t.Flag(b.Bit), fail[b.Name], b.What)
+	}
+	hw, err := ReadHwmon(env.Board.FS())
+	if err != nil {
+		return err
+	}
+	if hw.RPiVoltFound {
+		flagMeasure(env, step, "rpi_volt_alarm", hw.RPiVoltAlarm, fail["rpi_volt_alarm"], "rpi_volt in0_lcrit_alarm: the input fell below the under-voltage threshold since boot")
+	} else {
+		step.Logf("no rpi_volt hwmon device: under-voltage alarm not read")
+	}
+	return nil
+}
+
+func flagMeasure(env *stage.Env, step *report.Step, name string, set, fails bool, what string) {
+	m := report.Measurement{Name: name, Value: set, Code: strings.ToUpper(name)}
+	if fails {
+		m.Limits = report.Equal(false)
+	}
+	mm := stage.Measure(env, step, m)
+	if mm.Outcome == report.Fail {
+		remedy := "check the supply (official 27 W USB-C, or a 12/20 V input with DC/DC), the cable, and what else draws from the 5 V rail"
+		if strings.Contains(name, "temp") || strings.Contains(name, "capped") || strings.HasPrefix(name, "throttled") {
+			remedy = "check cooling (active cooler fitted and spinning) and the supply"
+		}
+		mm.Message = what + ": " + remedy
+	}
+}
+
+// BudgetStage is power.budget with the plan's figures.
+func BudgetStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	return budgetStep(env, step, nil)
+}
+
+// BudgetStageFrom returns power.budget using measured figures (steady W,
+// peak W by source name: "pmic" or a monitor rail) where the plan's
+// components name a source.
+func BudgetStageFrom(measured map[string][2]float64) stage.Func {
+	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
+		return budgetStep(env, step, measured)
+	}
+}
+
+func budgetStep(env *stage.Env, step *report.Step, measured map[string][2]float64) error {
+	b, err := ComputeBudget(env.Plan.Power.Budget, measured)
+	if err != nil {
+		return err
+	}
+	for _, c := range b.Components {
+		step.Logf("%-10s idle %5.2f W  steady %5.2f W  peak %5.2f W  (%s)", c.Name, c.IdleW, c.SteadyW, c.PeakW, c.Source)
+	}
+	stage.Measure(env, step, report.Measurement{Name: "idle_w", Value: round(b.IdleW, 4), Unit: "W"})
+	stage.Measure(env, step, report.Measurement{Name: "steady_w", Value: round(b.SteadyW, 4), Unit: "W"})
+	stage.Measure(env, step, report.Measurement{Name: "worst_case_w", Value: round(b.WorstW, 4), Unit: "W"})
+	stage.Measure(env, step, report.Measurement{Name: "margin", Value: round(b.Margin*100, 4), Unit: "%"})
+	stage.Measure(env, step, report.Measurement{Name: "budget_w", Value: round(b.BudgetW, 4), Unit: "W"})
+	stage.Measure(env, step, report.Measurement{Name: "bus_current_a", Value: round(b.BusA, 4), Unit: "A"})
+	step.Logf("worst case %.4g W + %.4g %% = %.4g W, %.4g A at %.4g V", b.WorstW, b.Margin*100, b.BudgetW, b.BusA, b.BusV)
+	s := b.Supply
+	if b.SupplyW == 0 {
+		step.Logf("the plan declares no supply (power.budget.supply volts and max_a): budget not checked")
+		return nil
+	}
+	stage.Measure(env, step, report.Measurement{Name: "supply_w", Value: round(b.SupplyW, 4), Unit: "W"})
+	stage.Measure(env, step, report.Measurement{Name: "supply_current_a", Value: round(b.SupplyInputA, 4), Unit: "A"})
+	m := stage.Measure(env, step, report.Measurement{Name: "headroom_w", Value: round(b.HeadroomW, 4), Unit: "W", Limits: report.AtLeast(0), Code: "POWER_BUDGET"})
+	if m.Outcome == report.Fail {
+		m.Message = fmt.Sprintf("the budget (%.4g W with %.4g %% margin, %.4g A from a %.4g V supply) exceeds %s (%.4g W): use a bigger supply, e.g. a 12 V or 20 V input with a DC/DC converter, or lower the HAT's peak load", b.BudgetW, b.Margin*100, b.SupplyInputA, s.Volts, supplyName(s), b.SupplyW)
+	}
+	return nil
+}
+
+func supplyName(s plan.PowerSupply) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return fmt.Sprintf("the %g V %g A supply", s.Volts, s.MaxA)
+}
+
+// MeasuredFromRun pulls measured steady/peak power per source out of a run
+// record's power.rails step: "pmic" from pmic.total_w.mean/max and each
+// monitor rail from <rail>.w_mean/w_max.
+func MeasuredFromRun(r *report.Run) (map[string][2]float64, error) {
+	out := map[string][2]float64{}
+	for _, s := range r.Steps {
+		if s.Name != "power.rails" {
+			continue
+		}
+		vals := map[string]float64{}
+		for _, m := range s.Measurements {
+			if f, ok := m.Value.(float64); ok {
+				vals[m.Name] = f
+			}
+		}
+		if mean, ok := vals["pmic.total_w.mean"]; ok {
+			out["pmic"] = [2]float64{mean, math.Max(mean, vals["pmic.total_w.max"])}
+		}
+		for name, mean := range vals {
+			if rail, ok := strings.CutSuffix(name, ".w_mean"); ok {
+				out[rail] = [2]float64{mean, math.Max(mean, vals[rail+".w_max"])}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("the run has no power.rails measurements (run 'aihat power rails' or 'aihat bringup' with -o json or --report-dir first)")
+	}
+	return out, nil
+}
+
+func round(v float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
+}
+
+func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
