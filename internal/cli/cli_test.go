@@ -91,8 +91,10 @@ func TestVersionPrintsCommitGoAndTarget(t *testing.T) {
 }
 
 func TestTargetAutoChoosesLinuxOnAPi5RootAndSimElsewhere(t *testing.T) {
-	_, out, stderr := runCLI(t, "version", "--root", repoPath("testdata", "i2c", "pi5-bookworm"))
-	if !strings.Contains(out, "target:  linux") || !strings.Contains(stderr, "chose linux") {
+	root := repoPath("testdata", "i2c", "pi5-bookworm")
+	_, out, stderr := runCLI(t, "version", "--root", root)
+	if !strings.Contains(out, "target:  linux") || !strings.Contains(stderr, "chose linux") ||
+		!strings.Contains(stderr, filepath.Join(root, "proc", "device-tree", "model")+" names a Raspberry Pi 5") {
 		t.Fatalf("Pi 5 root: out %q stderr %q", out, stderr)
 	}
 	_, out, stderr = runCLI(t, "version", "--root", t.TempDir())

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/bringup"
@@ -129,7 +130,7 @@ func (f *Factory) Board() (board.Board, error) {
 
 func autoReason(target, root string) string {
 	if target == "linux" {
-		return root + "proc/device-tree/model names a Raspberry Pi 5"
+		return filepath.Join(root, "proc/device-tree/model") + " names a Raspberry Pi 5"
 	}
 	return "no Raspberry Pi 5 device tree under " + root + "; using the simulated Pi 5 + AI HAT+ 2"
 }
