@@ -13,23 +13,40 @@ import (
 // A fixture tree has no live I2C bus. It may carry what `i2cdetect -y N`
 // printed on a real board, at .aihat/i2c/i2c-N.i2cdetect; the linux target
 // then replays that map as bus N: listed addresses acknowledge, "UU"
-// addresses are busy, the rest do not answer. Reads return 0xFF (data is
-// not captured), so this serves scans, not device access.
+// addresses are busy, the rest do not answer. The capture holds presence
+// only, so the bus answers only the probes a scan makes (an SMBus quick
+// write, a zero-length transfer or a 1-byte read) and refuses any other
+// transfer to a present chip with ErrReplayPresenceOnly rather than make
+// up its data. A chip's contents are read under --root from files: an
+// EEPROM's from the at24 nvmem file (sys/bus/i2c/devices/N-00AA/eeprom).
 
 // replayBus answers probes from an i2cdetect map.
 type replayBus struct {
-	n     int
-	state map[uint16]string // "ack" or "busy"
+	n       int
+	capture string            // the capture's path in the fixture tree, for messages
+	state   map[uint16]string // "ack" or "busy"
 }
 
 // errReplayNAK mirrors the kernel's ENXIO for an address that does not answer.
 var errReplayNAK = errors.New("no acknowledge (NAK)")
 
+// ErrReplayPresenceOnly is returned for a transfer other than a scan probe
+// to a chip a replayed i2cdetect capture shows present.
+var ErrReplayPresenceOnly = errors.New("the capture replays presence only")
+
 func (b *replayBus) String() string { return fmt.Sprintf("replay-i2c-%d", b.n) }
 
+// Tx implements i2c.Bus. A probe (nothing written, at most 1 byte read)
+// acknowledges per the capture; its read byte is 0xFF, the level of an
+// undriven bus, as the capture does not hold data. Anything else to a
+// present chip fails with ErrReplayPresenceOnly.
 func (b *replayBus) Tx(addr uint16, w, r []byte) error {
 	switch b.state[addr] {
 	case "ack":
+		if len(w) > 0 || len(r) > 1 {
+			return fmt.Errorf("i2c-%d addr 0x%02x: %d-byte write, %d-byte read refused: %w (%s answers a quick write or a 1-byte read); put the chip's contents in /%s to read it under --root",
+				b.n, addr, len(w), len(r), ErrReplayPresenceOnly, b.capture, NVMemPath(b.n, addr))
+		}
 		for i := range r {
 			r[i] = 0xff
 		}
@@ -38,6 +55,12 @@ func (b *replayBus) Tx(addr uint16, w, r []byte) error {
 		return fmt.Errorf("i2c-%d addr 0x%02x: %w", b.n, addr, ErrBusy)
 	}
 	return fmt.Errorf("i2c-%d addr 0x%02x: %w", b.n, addr, errReplayNAK)
+}
+
+// NVMemPath is where the kernel's at24 driver presents the EEPROM at addr
+// on I2C bus n (no leading slash, as Board.FS paths are).
+func NVMemPath(n int, addr uint16) string {
+	return fmt.Sprintf("sys/bus/i2c/devices/%d-%04x/eeprom", n, addr)
 }
 
 func (b *replayBus) QuickWrite(addr uint16) error { return b.Tx(addr, nil, nil) }
@@ -56,7 +79,7 @@ func openReplayBus(fsys fs.FS, root string, n int) (*replayBus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", root, p, err)
 	}
-	return &replayBus{n: n, state: state}, nil
+	return &replayBus{n: n, capture: p, state: state}, nil
 }
 
 // ParseI2CDetect reads the address map `i2cdetect -y N` prints: a header

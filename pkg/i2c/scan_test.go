@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/aihat/aihat/pkg/board"
@@ -190,5 +191,25 @@ func TestScanStageErrorsWithoutACapture(t *testing.T) {
 	s := runScan(t, b)
 	if s.Outcome != report.Error || s.Error == "" {
 		t.Fatalf("outcome %s error %q, want ERROR naming the missing capture", s.Outcome, s.Error)
+	}
+}
+
+func TestMissingDeviceRemedyDependsOnTheBus(t *testing.T) {
+	b, _ := sim.New(sim.Options{Seed: 1, Faults: []string{"ina-missing", "eeprom-nak"}})
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.I2C.Buses[1].Expect[0].Optional = false
+	env := stage.NewEnv(b, p)
+	s := report.NewStep("i2c.scan", b.Clock().Now())
+	s.Finish(b.Clock().Now(), ScanStage()(context.Background(), env, s))
+	hat := measurement(t, s, "bus0.0x50.present")
+	mon := measurement(t, s, "bus1.0x40.present")
+	if hat.Outcome != report.Fail || !strings.Contains(hat.Message, "ID_SD/ID_SC") {
+		t.Errorf("bus 0: %s %q", hat.Outcome, hat.Message)
+	}
+	if mon.Outcome != report.Fail || !strings.Contains(mon.Message, "GPIO2/GPIO3") || strings.Contains(mon.Message, "ID_SD") {
+		t.Errorf("bus 1: %s %q", mon.Outcome, mon.Message)
 	}
 }

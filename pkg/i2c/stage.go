@@ -86,7 +86,7 @@ func scanBus(env *stage.Env, step *report.Step, pb plan.I2CBus) error {
 			m.Limits = nil
 		}
 		if !ok {
-			m.Message = fmt.Sprintf("%s did not acknowledge at 0x%02x on /dev/i2c-%d: check the HAT is seated on the header, that its ID_SD/ID_SC pins (27/28) connect, and that nothing holds the bus low", d.Name, d.Addr, pb.Bus)
+			m.Message = missingRemedy(d.Name, d.Addr, pb.Bus)
 		} else if r.State == Busy {
 			step.Logf("i2c-%d 0x%02x (%s) is claimed by a kernel driver (UU)", pb.Bus, d.Addr, d.Name)
 		}
@@ -111,4 +111,18 @@ func scanBus(env *stage.Env, step *report.Step, pb plan.I2CBus) error {
 		Name: fmt.Sprintf("bus%d.devices", pb.Bus), Value: float64(len(found)), Unit: "count",
 	})
 	return nil
+}
+
+// missingRemedy says what to check when an expected device does not
+// answer: bus 0 is the HAT's ID EEPROM bus (ID_SD/ID_SC), bus 1 the
+// header's i2c_arm where station add-ons sit.
+func missingRemedy(name string, addr uint16, bus int) string {
+	msg := fmt.Sprintf("%s did not acknowledge at 0x%02x on /dev/i2c-%d: ", name, addr, bus)
+	switch bus {
+	case 0:
+		return msg + "check the HAT is seated on the header, that its ID_SD/ID_SC pins (27/28) connect, and that nothing holds the bus low"
+	case 1:
+		return msg + "check it is fitted and powered, its address straps, its wiring to GPIO2/GPIO3 (pins 3/5), and dtparam=i2c_arm=on in config.txt"
+	}
+	return fmt.Sprintf("%scheck it is fitted and powered, its address straps, and that the bus's overlay is enabled in config.txt", msg)
 }
