@@ -27,6 +27,31 @@ func repoPath(elem ...string) string {
 	return filepath.Join(append([]string{filepath.Dir(file), "..", ".."}, elem...)...)
 }
 
+// cliCase is one invocation and what it must do: exit code and a string
+// its stdout must contain.
+type cliCase struct {
+	name string
+	args []string
+	code int
+	out  string
+}
+
+// runCases runs each case as a subtest.
+func runCases(t *testing.T, cases []cliCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, stderr := runCLI(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, stderr)
+			}
+			if !strings.Contains(out, tc.out) {
+				t.Fatalf("stdout lacks %q:\n%s", tc.out, out)
+			}
+		})
+	}
+}
+
 func assertOneLineError(t *testing.T, stderr string) {
 	t.Helper()
 	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {

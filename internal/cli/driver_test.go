@@ -6,12 +6,7 @@ import (
 )
 
 func TestDriverCheckCommand(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		code int
-		out  string
-	}{
+	tests := []cliCase{
 		{"sim passes", []string{"driver", "check", "--target", "sim"}, 0, "/dev/hailo0"},
 		{"sim pcie-gen2 fails", []string{"driver", "check", "--target", "sim", "--fault", "pcie-gen2"}, 1, "Gen 2"},
 		{"sim devnode-perms fails", []string{"driver", "check", "--target", "sim", "--fault", "devnode-perms"}, 1, "51-hailo-udev.rules"},
@@ -21,17 +16,7 @@ func TestDriverCheckCommand(t *testing.T) {
 		{"gen2 marginal plan passes", []string{"driver", "check", "--root", repoPath("testdata", "rootfs", "pcie-gen2"), "--plan", repoPath("testdata", "rootfs", "gen2-marginal.yaml")}, 0, "PASS (marginal)"},
 		{"gen2 marginal plan strict fails", []string{"driver", "check", "--strict", "--root", repoPath("testdata", "rootfs", "pcie-gen2"), "--plan", repoPath("testdata", "rootfs", "gen2-marginal.yaml")}, 1, ""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out, stderr := runCLI(t, tc.args...)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, stderr)
-			}
-			if !strings.Contains(out, tc.out) {
-				t.Fatalf("stdout lacks %q:\n%s", tc.out, out)
-			}
-		})
-	}
+	runCases(t, tests)
 }
 
 func TestDriverUdevRuleCommand(t *testing.T) {
@@ -42,12 +27,7 @@ func TestDriverUdevRuleCommand(t *testing.T) {
 }
 
 func TestDriverSystemdUnitCommand(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		code int
-		out  string
-	}{
+	tests := []cliCase{
 		{"binary on sim uses the sim's node", []string{"--target", "sim", "--exec", "/usr/local/bin/infer"}, 0, "DeviceAllow=/dev/hailo0 rw"},
 		{"binary on 6.12 fixture uses h1x-0", []string{"--root", repoPath("testdata", "rootfs", "healthy-6.12"), "--exec", "/usr/local/bin/infer"}, 0, `BindsTo=dev-h1x\x2d0.device`},
 		{"container", []string{"--target", "sim", "--image", "ghcr.io/x/infer:1", "--device", "/dev/h1x-0"}, 0, "--device /dev/h1x-0 ghcr.io/x/infer:1"},

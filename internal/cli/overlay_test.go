@@ -7,12 +7,7 @@ import (
 )
 
 func TestOverlayCheckCommand(t *testing.T) {
-	tests := []struct {
-		name string
-		args []string
-		code int
-		out  string
-	}{
+	tests := []cliCase{
 		{"sim passes", []string{"overlay", "check", "--target", "sim"}, 0, "overlay.hailo-ai-hat2.configured"},
 		{"sim overlay-missing fails", []string{"overlay", "check", "--target", "sim", "--fault", "overlay-missing"}, 1, "no dtoverlay=hailo-ai-hat2 line"},
 		{"sim config-malformed fails", []string{"overlay", "check", "--target", "sim", "--fault", "config-malformed", "-o", "json"}, 1, "config.txt:54"},
@@ -20,17 +15,7 @@ func TestOverlayCheckCommand(t *testing.T) {
 		{"fixture under pi4 fails", []string{"overlay", "check", "--root", repoPath("testdata", "rootfs", "overlay-under-pi4")}, 1, "[pi4]"},
 		{"extra argument", []string{"overlay", "check", "x"}, 64, ""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out, stderr := runCLI(t, tc.args...)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, stderr)
-			}
-			if !strings.Contains(out, tc.out) {
-				t.Fatalf("stdout lacks %q:\n%s", tc.out, out)
-			}
-		})
-	}
+	runCases(t, tests)
 }
 
 func TestOverlayCheckJSONHasCodesAndRemedies(t *testing.T) {

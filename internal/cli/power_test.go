@@ -14,12 +14,7 @@ func TestPowerCommands(t *testing.T) {
 	if err := os.WriteFile(official, []byte("power:\n  budget:\n    supply: {name: \"Raspberry Pi 27W USB-C\", volts: 5.1, max_a: 5}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name string
-		args []string
-		code int
-		out  string
-	}{
+	tests := []cliCase{
 		{"rails healthy", []string{"power", "rails", "--target", "sim", "--samples", "20"}, 0, "EXT5V.v_min"},
 		{"rails idle", []string{"power", "rails", "--target", "sim", "--load", "idle", "--samples", "5", "--interval", "50ms"}, 0, "HAT_5V.w_mean"},
 		{"rails brownout-burst", []string{"power", "rails", "--target", "sim", "--fault", "brownout-burst"}, 1, "short sag during load bursts"},
@@ -34,17 +29,7 @@ func TestPowerCommands(t *testing.T) {
 		{"flags real format under --root", []string{"power", "flags", "--root", repoPath("testdata", "power", "rootfs", "pi5-loaded")}, 0, "rpi_volt_alarm"},
 		{"budget missing run", []string{"power", "budget", "--target", "sim", "--from-run", filepath.Join(dir, "nope.json")}, 64, ""},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out, stderr := runCLI(t, tc.args...)
-			if code != tc.code {
-				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, out, stderr)
-			}
-			if !strings.Contains(out, tc.out) {
-				t.Fatalf("stdout lacks %q:\n%s", tc.out, out)
-			}
-		})
-	}
+	runCases(t, tests)
 }
 
 func TestPowerBudgetFromRun(t *testing.T) {

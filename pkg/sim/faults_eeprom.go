@@ -96,7 +96,9 @@ func retitle(img []byte, product string, id uint16) []byte {
 	return out
 }
 
-// arcCRC is CRC-16/ARC, the HAT EEPROM atom checksum.
+// arcCRC is CRC-16/ARC, the HAT EEPROM atom checksum. The sim keeps its
+// own copy rather than calling pkg/eeprom: it is the hardware the codec is
+// tested against, so a CRC bug in the codec must not hide in the sim too.
 func arcCRC(b []byte) uint16 {
 	var crc uint16
 	for _, c := range b {
