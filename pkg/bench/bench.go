@@ -18,6 +18,7 @@ import (
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/synth"
@@ -455,15 +456,15 @@ func boardMeasurements(env *stage.Env, step *report.Step, smp *Sampler) {
 		step.Logf("board sampling: %s", e)
 	}
 	if len(smp.TempsC) > 0 {
-		mean, mx := meanMax(smp.TempsC)
-		measure(env, step, report.Measurement{Name: "temp_mean", Value: mean, Unit: "°C"})
-		measure(env, step, report.Measurement{Name: "temp_max", Value: mx, Unit: "°C", Code: "BENCH_TEMP",
+		t := power.Summarize(smp.TempsC)
+		measure(env, step, report.Measurement{Name: "temp_mean", Value: t.Mean, Unit: "°C"})
+		measure(env, step, report.Measurement{Name: "temp_max", Value: t.Max, Unit: "°C", Code: "BENCH_TEMP",
 			Message: "the SoC ran hot under inference: check the active cooler and airflow"})
 	}
 	if len(smp.PowersW) > 0 {
-		mean, mx := meanMax(smp.PowersW)
-		measure(env, step, report.Measurement{Name: "power_mean", Value: mean, Unit: "W"})
-		measure(env, step, report.Measurement{Name: "power_max", Value: mx, Unit: "W", Code: "BENCH_POWER"})
+		w := power.Summarize(smp.PowersW)
+		measure(env, step, report.Measurement{Name: "power_mean", Value: w.Mean, Unit: "W"})
+		measure(env, step, report.Measurement{Name: "power_max", Value: w.Max, Unit: "W", Code: "BENCH_POWER"})
 	}
 	measure(env, step, report.Measurement{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
 	measure(env, step, report.Measurement{Name: "throttled", Value: smp.Throttled != 0, Limits: report.Equal(false), Code: "BENCH_THROTTLED",

@@ -53,17 +53,20 @@ func close(a, b HailoBench) bool {
 		eq(a.PowerMeanW, b.PowerMeanW) && eq(a.PowerMaxW, b.PowerMaxW) && a.PowerUnsupported == b.PowerUnsupported
 }
 
-func TestPMICPowerSumsRails(t *testing.T) {
-	out := "   VDD_CORE_A current(7)=2.00000000A\n  3V3_SYS_A current(4)=0.10000000A\n   VDD_CORE_V volt(15)=0.80000000V\n  3V3_SYS_V volt(12)=3.30000000V\n    EXT5V_V volt(24)=5.10000000V\n"
-	w, ok := PMICPower(out)
-	if !ok || math.Abs(w-(1.6+0.33)) > 1e-9 {
-		t.Fatalf("power %v %v, want 1.93 W", w, ok)
+func TestSamplerSumsPMICRailsAndThrottleBits(t *testing.T) {
+	b, err := sim.New(sim.Options{Seed: 1, Faults: []string{"undervoltage"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := PMICPower("garbage"); ok {
-		t.Fatal("parsed garbage")
+	b.SetLoad(board.Load{CPU: 1, NPU: 1})
+	s := NewSampler(b)
+	s.Start()
+	s.Sample(context.Background())
+	if len(s.PowersW) != 1 || s.PowersW[0] <= 0 || len(s.Errors) != 0 {
+		t.Fatalf("power samples %v, errors %v", s.PowersW, s.Errors)
 	}
-	if v, ok := ParseThrottled("throttled=0x50005\n"); !ok || v != 0x50005 {
-		t.Fatalf("throttled %x %v", v, ok)
+	if s.Throttled&0x1 == 0 {
+		t.Fatalf("throttled bits 0x%x: want under-voltage now under load with a weak supply", s.Throttled)
 	}
 }
 

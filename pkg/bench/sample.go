@@ -1,15 +1,14 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"io/fs"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/power"
 )
 
 // Sampler reads the board's temperature, PMIC power and throttle flags
@@ -62,19 +61,19 @@ func (s *Sampler) Sample(ctx context.Context) {
 	} else {
 		s.note("thermal_zone0: " + err.Error())
 	}
-	if out, err := s.b.Run(ctx, "vcgencmd", "pmic_read_adc"); err == nil {
-		if w, ok := PMICPower(string(out)); ok {
-			s.PowersW = append(s.PowersW, w)
-		}
-	} else {
+	if out, err := s.b.Run(ctx, "vcgencmd", "pmic_read_adc"); err != nil {
 		s.note("vcgencmd pmic_read_adc: " + err.Error())
-	}
-	if out, err := s.b.Run(ctx, "vcgencmd", "get_throttled"); err == nil {
-		if v, ok := ParseThrottled(string(out)); ok {
-			s.Throttled |= v & 0x0f
-		}
+	} else if p, err := power.ParsePMIC(string(out)); err != nil {
+		s.note(err.Error())
 	} else {
+		s.PowersW = append(s.PowersW, p.TotalWatts())
+	}
+	if out, err := s.b.Run(ctx, "vcgencmd", "get_throttled"); err != nil {
 		s.note("vcgencmd get_throttled: " + err.Error())
+	} else if t, err := power.ParseThrottled(string(out)); err != nil {
+		s.note(err.Error())
+	} else {
+		s.Throttled |= t.Raw & 0x0f
 	}
 }
 
@@ -85,63 +84,4 @@ func (s *Sampler) note(msg string) {
 		}
 	}
 	s.Errors = append(s.Errors, msg)
-}
-
-// PMICPower sums V×A over the rails `vcgencmd pmic_read_adc` reports both
-// for ("VDD_CORE_A current(7)=2.1A" with "VDD_CORE_V volt(15)=0.8V"), in W.
-func PMICPower(out string) (float64, bool) {
-	amps, volts := map[string]float64{}, map[string]float64{}
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) != 2 {
-			continue
-		}
-		_, val, ok := strings.Cut(f[1], "=")
-		if !ok {
-			continue
-		}
-		switch {
-		case strings.HasSuffix(f[0], "_A") && strings.HasSuffix(val, "A"):
-			if v, err := strconv.ParseFloat(strings.TrimSuffix(val, "A"), 64); err == nil {
-				amps[strings.TrimSuffix(f[0], "_A")] = v
-			}
-		case strings.HasSuffix(f[0], "_V") && strings.HasSuffix(val, "V"):
-			if v, err := strconv.ParseFloat(strings.TrimSuffix(val, "V"), 64); err == nil {
-				volts[strings.TrimSuffix(f[0], "_V")] = v
-			}
-		}
-	}
-	var w float64
-	n := 0
-	for k, a := range amps {
-		if v, ok := volts[k]; ok {
-			w += v * a
-			n++
-		}
-	}
-	return w, n > 0
-}
-
-// ParseThrottled parses "throttled=0x50005".
-func ParseThrottled(out string) (uint32, bool) {
-	_, v, ok := strings.Cut(strings.TrimSpace(out), "=")
-	if !ok {
-		return 0, false
-	}
-	x, err := strconv.ParseUint(strings.TrimPrefix(v, "0x"), 16, 32)
-	return uint32(x), err == nil
-}
-
-// meanMax returns the mean and maximum of v (NaN when empty).
-func meanMax(v []float64) (float64, float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	sum, mx := 0.0, math.Inf(-1)
-	for _, x := range v {
-		sum += x
-		mx = math.Max(mx, x)
-	}
-	return sum / float64(len(v)), mx
 }
