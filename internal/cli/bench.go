@@ -141,14 +141,19 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 					return usageErrorf("%v", err)
 				}
 			}
-			// Open first: a missing library, a corrupt model, an input that
-			// cannot be filled or no usable provider is one line, exit 2.
-			s, err := bench.Open(opts)
-			if err != nil {
-				return err
+			// Open the first model before the run: a missing library, a
+			// corrupt model, an input that cannot be filled or no usable
+			// provider is one line, exit 2. The step closes it (Close is
+			// idempotent; the defer covers a step that never ran). Later
+			// sizes of a sweep open in their own step, one model at a time.
+			if len(steps) == 0 {
+				s, err := bench.Open(opts)
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				opts.Session = s
 			}
-			defer s.Close()
-			opts.Session = s
 		}
 		run := bench.Stage(opts)
 		row := &sweepRow{size: opts.ModelName()}

@@ -2,11 +2,7 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/infer"
@@ -81,16 +77,12 @@ models keep the embedding in int8 with per-row scales.`,
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
-			n, err := synth.Write(c, out)
-			if err != nil {
-				return err
-			}
-			sum, err := fileSHA256(out)
+			w, err := synth.Write(c, out)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(f.IO.Out, "wrote %s: %d B, %d parameters (%s), %s, layers %d hidden %d heads %d vocab %d context %d, sha256 %s\n",
-				out, n, c.Params(), synth.HumanParams(c.Params()), c.Quant, c.Layers, c.Hidden, c.Heads, c.Vocab, c.Context, sum)
+				out, w.Bytes, c.Params(), synth.HumanParams(c.Params()), c.Quant, c.Layers, c.Hidden, c.Heads, c.Vocab, c.Context, w.SHA256)
 			return nil
 		},
 	}
@@ -193,17 +185,4 @@ func Compare(a *infer.Session, ca *infer.Cache, b *infer.Session, cb *infer.Cach
 	res.Top1 = float64(same) / float64(len(ra))
 	res.CosineMean /= float64(len(ra))
 	return res, nil
-}
-
-func fileSHA256(path string) (string, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer fh.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

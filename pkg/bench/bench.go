@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,7 +49,8 @@ type Options struct {
 	PromptTokens int
 	NewTokens    int
 	// Session, when set, is an already opened model (the CLI opens it
-	// first so load errors are one line); Run does not close it.
+	// first so load errors are one line); Run takes it over and closes it
+	// when done, so a sweep holds one model at a time.
 	Session *infer.Session
 }
 
@@ -213,8 +215,8 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 		if s, err = Open(opts); err != nil {
 			return err
 		}
-		defer s.Close()
 	}
+	defer s.Close()
 	path := s.Path
 	step.Logf("model %s, ONNX Runtime %s, %d threads", path, infer.Version(), s.Threads)
 	for _, a := range s.Attempts {
@@ -427,15 +429,17 @@ func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *in
 		decoded += r.NewTokens - 1
 		ttft = append(ttft, r.TTFT)
 	}
-	for i := 1; i < len(runs); i++ {
-		if fmt.Sprint(runs[i].Tokens) != fmt.Sprint(runs[0].Tokens) {
-			measure(env, step, report.Measurement{Name: "deterministic", Value: false, Limits: report.Equal(true), Code: "BENCH_NONDETERMINISTIC",
-				Message: "greedy generation of the same prompt gave different tokens between runs: numerical fault or unstable provider"})
-			break
+	if len(runs) > 1 {
+		same := true
+		for _, r := range runs[1:] {
+			same = same && slices.Equal(r.Tokens, runs[0].Tokens)
 		}
-		if i == len(runs)-1 {
-			measure(env, step, report.Measurement{Name: "deterministic", Value: true, Limits: report.Equal(true)})
+		m := report.Measurement{Name: "deterministic", Value: same, Limits: report.Equal(true)}
+		if !same {
+			m.Code = "BENCH_NONDETERMINISTIC"
+			m.Message = "greedy generation of the same prompt gave different tokens between runs: numerical fault or unstable provider"
 		}
+		measure(env, step, m)
 	}
 	step.Logf("generated %d runs of %d prompt + %d new tokens; first run's tokens %v", len(runs), o.PromptTokens, o.NewTokens, runs[0].Tokens)
 	measure(env, step, report.Measurement{Name: "prompt_tokens", Value: float64(o.PromptTokens), Unit: "count"})

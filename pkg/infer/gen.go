@@ -98,9 +98,6 @@ type GenResult struct {
 	Decode    time.Duration // all decode steps after the first token
 }
 
-// PrefillTPS is prompt tokens per second.
-func (g GenResult) PrefillTPS() float64 { return float64(g.Prompt) / g.Prefill.Seconds() }
-
 // DecodeTPS is generated tokens per second after the first.
 func (g GenResult) DecodeTPS() float64 {
 	if g.NewTokens <= 1 || g.Decode <= 0 {

@@ -8,8 +8,11 @@ package synth
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -140,21 +143,28 @@ func Build(c Config) (*onnx.Model, error) {
 	return m, nil
 }
 
+// Written describes a model file Write produced.
+type Written struct {
+	Bytes  int64
+	SHA256 string // hex digest of the file, hashed as it was written
+}
+
 // Write builds the model and writes it to path (atomically, streamed so
-// tensor data is not copied into one buffer); it returns the file's size
-// in bytes.
-func Write(c Config, path string) (int64, error) {
+// tensor data is not copied into one buffer, and hashed on the way so the
+// file need not be read back).
+func Write(c Config, path string) (Written, error) {
 	m, err := Build(c)
 	if err != nil {
-		return 0, err
+		return Written{}, err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".synth-*.onnx")
 	if err != nil {
-		return 0, fmt.Errorf("synth: write %s: %w", path, err)
+		return Written{}, fmt.Errorf("synth: write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
 	bw := bufio.NewWriterSize(tmp, 1<<20)
-	n, err := m.WriteTo(bw)
+	h := sha256.New()
+	n, err := m.WriteTo(io.MultiWriter(bw, h))
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -168,9 +178,9 @@ func Write(c Config, path string) (int64, error) {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("synth: write %s: %w", path, err)
+		return Written{}, fmt.Errorf("synth: write %s: %w", path, err)
 	}
-	return n, nil
+	return Written{Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // Input and output names of the generated models.

@@ -1,8 +1,12 @@
 package synth
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/hex"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -138,5 +142,28 @@ func TestNormalizeRejectsBadShapes(t *testing.T) {
 		if _, err := Build(c); err == nil {
 			t.Errorf("Build(%+v) accepted", c)
 		}
+	}
+}
+
+func TestWriteReportsTheFilesSizeAndDigest(t *testing.T) {
+	c, err := small.Normalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.onnx")
+	w, err := Write(c, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	if w.Bytes != int64(len(b)) || w.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("Write = %+v, file has %d B sha256 %x", w, len(b), sum)
+	}
+	if !bytes.Equal(b, marshal(t, c)) {
+		t.Fatal("streamed file differs from Marshal")
 	}
 }
