@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/aihat/aihat/pkg/clock"
+	"github.com/aihat/aihat/pkg/devicetree"
 	"github.com/warthog618/go-gpiocdev"
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2creg"
@@ -185,9 +186,10 @@ func (l *Linux) Close() error { return nil }
 
 // IsPi5 reports whether the device tree under fsys names a Raspberry Pi 5.
 func IsPi5(fsys fs.FS) bool {
-	b, err := fs.ReadFile(fsys, "proc/device-tree/model")
+	t, err := devicetree.Open(fsys)
 	if err != nil {
-		b, err = fs.ReadFile(fsys, "sys/firmware/devicetree/base/model")
+		return false
 	}
-	return err == nil && strings.Contains(string(b), "Raspberry Pi 5")
+	model, err := t.String("model")
+	return err == nil && strings.Contains(model, "Raspberry Pi 5")
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -181,3 +182,44 @@ func Format(b []byte) string {
 
 // Base is path.Base for node paths ("axi/pcie@110000" → "pcie@110000").
 func Base(p string) string { return path.Base(strings.Trim(p, "/")) }
+
+// HATFields are the identity properties the firmware copies from the HAT
+// EEPROM's vendor atom into the hat node, in the order they are reported.
+var HATFields = []string{"vendor", "product", "product_id", "product_ver", "uuid"}
+
+// HAT returns the hat node's identity properties by name (HATFields),
+// with ids as "0x%04x" (NormID) and the UUID in lower case, so callers
+// compare them with what an EEPROM or a plan says. Absent properties are
+// absent from the map; ok is false when there is no hat node.
+func (t *Tree) HAT() (props map[string]string, ok bool) {
+	if !t.HasNode("hat") {
+		return nil, false
+	}
+	props = map[string]string{}
+	for _, k := range HATFields {
+		v, err := t.String("hat/" + k)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "product_id", "product_ver":
+			v = NormID(v)
+		case "uuid":
+			v = strings.ToLower(v)
+		}
+		props[k] = v
+	}
+	return props, true
+}
+
+// NormID writes a 16-bit id as the firmware and the EEPROM tools do,
+// "0x0010", whether it came as "0x10", "0x0010" or "16"; text that is not
+// a number is returned trimmed, to be reported as found.
+func NormID(s string) string {
+	s = strings.TrimSpace(s)
+	v, err := strconv.ParseUint(s, 0, 32)
+	if err != nil {
+		return s
+	}
+	return fmt.Sprintf("0x%04x", v)
+}

@@ -98,3 +98,33 @@ func TestOpenPrefersProc(t *testing.T) {
 		t.Fatalf("model from %s", s)
 	}
 }
+
+func TestHATNormalisesIdentity(t *testing.T) {
+	tree, err := Open(fstest.MapFS{
+		"proc/device-tree/hat/vendor":      {Data: []byte("Raspberry Pi Ltd\x00")},
+		"proc/device-tree/hat/product":     {Data: []byte("AI HAT+ 2\x00")},
+		"proc/device-tree/hat/product_id":  {Data: []byte("0x10\x00")},
+		"proc/device-tree/hat/product_ver": {Data: []byte("2\x00")},
+		"proc/device-tree/hat/uuid":        {Data: []byte("5F3C2A10-8E44-4D6B-9A1F-0C2B7E9D4A31\x00")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := tree.HAT()
+	want := map[string]string{"vendor": "Raspberry Pi Ltd", "product": "AI HAT+ 2", "product_id": "0x0010", "product_ver": "0x0002", "uuid": "5f3c2a10-8e44-4d6b-9a1f-0c2b7e9d4a31"}
+	if !ok || len(got) != len(want) {
+		t.Fatalf("HAT() = %v, %v", got, ok)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	empty, _ := Open(fstest.MapFS{"proc/device-tree/model": {Data: []byte("Raspberry Pi 5\x00")}})
+	if _, ok := empty.HAT(); ok {
+		t.Error("HAT() found a node in a tree without one")
+	}
+	if NormID("not-a-number ") != "not-a-number" || NormID("16") != "0x0010" {
+		t.Error("NormID")
+	}
+}

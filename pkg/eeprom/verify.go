@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/aihat/aihat/pkg/board"
@@ -177,26 +176,18 @@ func Check(env *stage.Env, step *report.Step, im *Image, source string) {
 // checkDTOnly checks the plan's identity against proc/device-tree/hat when
 // the EEPROM itself cannot be read; false when that node is absent.
 func checkDTOnly(env *stage.Env, step *report.Step) bool {
-	fsys := env.Board.FS()
-	hat, ok := hatNode(fsys)
+	tree, props, ok := hatNode(env)
 	if !ok {
 		return false
 	}
 	h := env.Plan.HAT
 	want := map[string]string{"vendor": h.Vendor, "product": h.Product, "product_id": hex16(h.ProductID), "product_ver": hex16(h.ProductVer), "uuid": strings.ToLower(h.UUID)}
-	for _, k := range []string{"vendor", "product", "product_id", "product_ver", "uuid"} {
+	for _, k := range devicetree.HATFields {
 		if want[k] == "" {
 			continue
 		}
-		b, err := fs.ReadFile(fsys, hat+"/"+k)
 		var got any
-		if err == nil {
-			v := strings.TrimRight(string(b), "\x00")
-			if k == "product_id" || k == "product_ver" {
-				if n, err := strconv.ParseUint(strings.TrimPrefix(v, "0x"), 16, 16); err == nil {
-					v = hex16(uint16(n))
-				}
-			}
+		if v, ok := props[k]; ok {
 			got = v
 			env.Facts["hat."+k] = v
 		}
@@ -204,9 +195,9 @@ func checkDTOnly(env *stage.Env, step *report.Step) bool {
 		if m.Outcome == report.Fail {
 			m.Code = "EEPROM_DT_MISMATCH"
 			if got == nil {
-				m.Message = fmt.Sprintf("/proc/device-tree/hat/%s is missing, want %q: the firmware read an incomplete HAT EEPROM", k, want[k])
+				m.Message = fmt.Sprintf("/%s is missing, want %q: the firmware read an incomplete HAT EEPROM", tree.Path("hat/"+k), want[k])
 			} else {
-				m.Message = fmt.Sprintf("/proc/device-tree/hat/%s is %q, want %q: the firmware read another identity from the HAT EEPROM", k, got, want[k])
+				m.Message = fmt.Sprintf("/%s is %q, want %q: the firmware read another identity from the HAT EEPROM", tree.Path("hat/"+k), got, want[k])
 			}
 		}
 	}
@@ -215,29 +206,22 @@ func checkDTOnly(env *stage.Env, step *report.Step) bool {
 
 func hex16(v uint16) string { return fmt.Sprintf("0x%04x", v) }
 
-// hatNode is the firmware's hat node in the live device tree:
-// proc/device-tree/hat, or the same node under sys/firmware/devicetree/base
-// where proc/device-tree is not mounted.
-func hatNode(fsys fs.FS) (string, bool) {
-	t, err := devicetree.Open(fsys)
-	if err != nil || !t.HasNode("hat") {
-		return "", false
+// hatNode reads the firmware's hat node from the live device tree
+// (proc/device-tree, or sys/firmware/devicetree/base where proc is not
+// mounted); ok is false when there is none.
+func hatNode(env *stage.Env) (*devicetree.Tree, map[string]string, bool) {
+	tree, err := devicetree.Open(env.Board.FS())
+	if err != nil {
+		return nil, nil, false
 	}
-	return t.Path("hat"), true
+	props, ok := tree.HAT()
+	return tree, props, ok
 }
 
 // crossCheckDT compares the firmware's view (proc/device-tree/hat/*), when
 // present, with what the EEPROM holds.
 func crossCheckDT(env *stage.Env, step *report.Step, v *Vendor, im *Image) {
-	fsys := env.Board.FS()
-	hat, ok := hatNode(fsys)
-	read := func(name string) (string, bool) {
-		b, err := fs.ReadFile(fsys, hat+"/"+name)
-		if err != nil {
-			return "", false
-		}
-		return strings.TrimRight(string(b), "\x00"), true
-	}
+	tree, props, ok := hatNode(env)
 	if !ok {
 		step.Logf("proc/device-tree/hat absent: the firmware did not apply a HAT at boot (no cross-check)")
 		return
@@ -249,20 +233,15 @@ func crossCheckDT(env *stage.Env, step *report.Step, v *Vendor, im *Image) {
 		"product_ver": hex16(v.ProductVer),
 		"uuid":        v.UUID.String(),
 	}
-	for _, k := range []string{"vendor", "product", "product_id", "product_ver", "uuid"} {
-		got, ok := read(k)
+	for _, k := range devicetree.HATFields {
+		got, ok := props[k]
 		if !ok {
 			continue
-		}
-		if k == "product_id" || k == "product_ver" {
-			if n, err := strconv.ParseUint(strings.TrimPrefix(got, "0x"), 16, 16); err == nil {
-				got = hex16(uint16(n))
-			}
 		}
 		m := stage.Measure(env, step, report.Measurement{Name: "dt." + k, Value: got, Limits: report.Equal(want[k])})
 		if m.Outcome == report.Fail {
 			m.Code = "EEPROM_DT_MISMATCH"
-			m.Message = fmt.Sprintf("/proc/device-tree/hat/%s is %q but the EEPROM holds %q: the EEPROM changed since boot; reboot so the firmware reads it again", k, got, want[k])
+			m.Message = fmt.Sprintf("/%s is %q but the EEPROM holds %q: the EEPROM changed since boot; reboot so the firmware reads it again", tree.Path("hat/"+k), got, want[k])
 		}
 	}
 }

@@ -4,12 +4,12 @@
 package identify
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
 	"strings"
 
+	"github.com/aihat/aihat/pkg/devicetree"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 )
@@ -57,18 +57,15 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	return nil
 }
 
-// readDTString reads a NUL-terminated device-tree string property from
-// proc/device-tree, falling back to sys/firmware/devicetree/base.
+// readDTString reads a device-tree string property from the live tree
+// (proc/device-tree, or sys/firmware/devicetree/base).
 func readDTString(fsys fs.FS, prop string) (string, error) {
-	b, err := fs.ReadFile(fsys, "proc/device-tree/"+prop)
+	t, err := devicetree.Open(fsys)
 	if err != nil {
-		var err2 error
-		b, err2 = fs.ReadFile(fsys, "sys/firmware/devicetree/base/"+prop)
-		if err2 != nil {
-			return "", err
-		}
+		return "", err
 	}
-	return strings.TrimSpace(string(bytes.TrimRight(b, "\x00"))), nil
+	v, err := t.String(prop)
+	return strings.TrimSpace(v), err
 }
 
 func cpuinfoField(fsys fs.FS, key string) string {

@@ -310,21 +310,21 @@ func checkHAT(env *stage.Env, step *report.Step, tree *devicetree.Tree, cfg *boo
 		{name: "uuid", fact: env.Facts["hat.uuid"], planned: h.UUID},
 	}
 	step.Logf("hat node cross-checked against %s", source)
+	props, _ := tree.HAT()
 	for _, f := range fields {
-		got, err := tree.String("hat/" + f.name)
-		if err != nil {
-			got = ""
-			step.Logf("%v", err)
+		got, ok := props[f.name]
+		if !ok {
+			step.Logf("/%s is absent", tree.Path("hat/"+f.name))
 		}
 		want := f.planned
 		if fromFacts {
 			want = f.fact
 		}
 		if f.isID {
-			got, want = normID(got), normID(want)
+			want = devicetree.NormID(want)
 		}
 		if f.name == "uuid" {
-			got, want = strings.ToLower(got), strings.ToLower(want)
+			want = strings.ToLower(want)
 		}
 		hm := report.Measurement{Name: "hat." + f.name, Value: got, Code: CodeHATNodeMismatch}
 		switch {
@@ -349,15 +349,4 @@ func checkHAT(env *stage.Env, step *report.Step, tree *devicetree.Tree, cfg *boo
 // at names a config line by its path on the board: /boot/firmware/config.txt:52.
 func at(cfgPath string, p bootcfg.Pos) string {
 	return "/" + path.Join(path.Dir(cfgPath), p.File) + ":" + strconv.Itoa(p.Line)
-}
-
-// normID renders "0x0010", "16" or "0x10" the same way; text that is not a
-// number is kept.
-func normID(s string) string {
-	s = strings.TrimSpace(s)
-	v, err := strconv.ParseUint(s, 0, 32)
-	if err != nil {
-		return s
-	}
-	return fmt.Sprintf("0x%04x", v)
 }
