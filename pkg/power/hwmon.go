@@ -17,6 +17,8 @@ type HwmonChannel struct {
 	Label  string  // in0_label, or the file's stem
 	Unit   string  // V, A or W
 	Value  float64 // in Unit
+
+	scale float64 // file units per Unit (mV, mA, µW)
 }
 
 // Hwmon is what the hwmon class shows about power.
@@ -30,8 +32,35 @@ type Hwmon struct {
 
 // ReadHwmon scans sys/class/hwmon/hwmon*/ in fsys for in*_input (mV),
 // curr*_input (mA) and power*_input (µW) with their labels, and rpi_volt's
-// in0_lcrit_alarm. A missing hwmon class is not an error (none found).
+// in0_lcrit_alarm, and reads them once. A missing hwmon class is not an
+// error (none found).
 func ReadHwmon(fsys fs.FS) (*Hwmon, error) {
+	h, err := FindHwmon(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return h, h.Read(fsys)
+}
+
+// Read refreshes the channels' values: the per-sample part of a scan, so
+// a sampling loop finds the devices, files and labels once (FindHwmon)
+// and then reads only the *_input files.
+func (h *Hwmon) Read(fsys fs.FS) error {
+	for i := range h.Channels {
+		c := &h.Channels[i]
+		raw := readTrim(fsys, path.Join(c.Dir, c.File))
+		n, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return fmt.Errorf("%s/%s: %q is not a number", c.Dir, c.File, raw)
+		}
+		c.Value = n / c.scale
+	}
+	return nil
+}
+
+// FindHwmon discovers the hwmon power channels (without reading their
+// values) and reads rpi_volt's alarm.
+func FindHwmon(fsys fs.FS) (*Hwmon, error) {
 	h := &Hwmon{}
 	const root = "sys/class/hwmon"
 	ents, err := fs.ReadDir(fsys, root)
@@ -72,17 +101,12 @@ func ReadHwmon(fsys fs.FS) (*Hwmon, error) {
 			default:
 				continue
 			}
-			raw := readTrim(fsys, path.Join(dir, fn))
-			n, err := strconv.ParseFloat(raw, 64)
-			if err != nil {
-				return nil, fmt.Errorf("%s/%s: %q is not a number", dir, fn, raw)
-			}
 			stem := strings.TrimSuffix(fn, "_input")
 			label := readTrim(fsys, path.Join(dir, stem+"_label"))
 			if label == "" {
 				label = stem
 			}
-			h.Channels = append(h.Channels, HwmonChannel{Device: name, Dir: dir, File: fn, Label: label, Unit: unit, Value: n / scale})
+			h.Channels = append(h.Channels, HwmonChannel{Device: name, Dir: dir, File: fn, Label: label, Unit: unit, scale: scale})
 		}
 	}
 	sort.Slice(h.Channels, func(i, j int) bool {

@@ -108,6 +108,11 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	}
 	var total []float64
 	pmicOK, hwmonSeen := true, false
+	// Find the hwmon channels once; each sample reads only their values.
+	hw, err := FindHwmon(env.Board.FS())
+	if err != nil {
+		return err
+	}
 	start := clk.Now()
 	for i := 0; i < samples; i++ {
 		if err := ctx.Err(); err != nil {
@@ -145,8 +150,7 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 				total = append(total, p.TotalWatts())
 			}
 		}
-		hw, err := ReadHwmon(env.Board.FS())
-		if err != nil {
+		if err := hw.Read(env.Board.FS()); err != nil {
 			return err
 		}
 		for _, c := range hw.Channels {

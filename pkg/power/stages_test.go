@@ -178,6 +178,11 @@ func TestReadHwmon(t *testing.T) {
 			t.Errorf("channel %d: %+v, want %+v", i, c, w)
 		}
 	}
+	// A found layout re-reads values only: a new reading shows up.
+	fsys["sys/class/hwmon/hwmon4/in1_input"] = &fstest.MapFile{Data: []byte("4870\n")}
+	if err := h.Read(fsys); err != nil || h.Channels[1].Value != 4.87 {
+		t.Fatalf("Read: %v, in1 = %v V, want 4.87", err, h.Channels[1].Value)
+	}
 	fsys["sys/class/hwmon/hwmon4/in1_input"] = &fstest.MapFile{Data: []byte("five\n")}
 	if _, err := ReadHwmon(fsys); err == nil {
 		t.Fatal("bad value: no error")
