@@ -7,9 +7,12 @@
 package bootcfg
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -224,7 +227,7 @@ func (p *parser) section() string {
 	if p.modelName != "" {
 		parts = append(parts, p.modelName)
 	}
-	for _, k := range sortedKeys(p.other) {
+	for _, k := range slices.Sorted(maps.Keys(p.other)) {
 		parts = append(parts, p.other[k])
 	}
 	return strings.Join(parts, " ")
@@ -237,22 +240,13 @@ func (p *parser) file(name string, data []byte, depth int, stack []string) {
 	for len(data) > 0 {
 		line++
 		var raw []byte
-		if i := indexNL(data); i >= 0 {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
 			raw, data = data[:i], data[i+1:]
 		} else {
 			raw, data = data, nil
 		}
 		p.line(Pos{File: name, Line: line}, raw, depth, stack)
 	}
-}
-
-func indexNL(b []byte) int {
-	for i, c := range b {
-		if c == '\n' {
-			return i
-		}
-	}
-	return -1
 }
 
 func (p *parser) line(pos Pos, raw []byte, depth int, stack []string) {
@@ -464,17 +458,4 @@ func (p *parser) items(pos Pos, list, what, overlay string) []Param {
 		out = append(out, Param{Name: n, Value: v, Overlay: overlay, Pos: pos, Section: p.section()})
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }

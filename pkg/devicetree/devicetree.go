@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
 	"strconv"
 	"strings"
 )
@@ -96,11 +95,6 @@ func (t *Tree) Cells(p string) ([]uint32, error) {
 	return c, nil
 }
 
-// Children lists the names of a node's properties and subnodes.
-func (t *Tree) Children(p string) ([]fs.DirEntry, error) {
-	return fs.ReadDir(t.fsys, t.Path(p))
-}
-
 // IsNotExist reports whether err means a node or property is absent.
 func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
@@ -179,9 +173,6 @@ func Format(b []byte) string {
 	}
 	return "[" + strings.Join(parts, " ") + "]"
 }
-
-// Base is path.Base for node paths ("axi/pcie@110000" → "pcie@110000").
-func Base(p string) string { return path.Base(strings.Trim(p, "/")) }
 
 // HATFields are the identity properties the firmware copies from the HAT
 // EEPROM's vendor atom into the hat node, in the order they are reported.

@@ -102,10 +102,6 @@ func Default() (*Plan, error) {
 	return p, nil
 }
 
-// DefaultYAML returns the embedded base plan's text (without the
-// per-stage defaults; `aihat plan show` prints the merged plan).
-func DefaultYAML() []byte { return bytes.Clone(defaultYAML) }
-
 // Load returns the default plan with the YAML file at path merged over it:
 // scalars and lists in the file replace the default's, maps (limits) are
 // merged key by key.

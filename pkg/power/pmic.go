@@ -7,7 +7,6 @@ package power
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -242,14 +241,4 @@ func WindowMeans(xs []float64, n int) []float64 {
 		out = append(out, Summarize(xs[i:j]).Mean)
 	}
 	return out
-}
-
-// sortedKeys returns m's keys sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

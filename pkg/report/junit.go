@@ -164,7 +164,7 @@ func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
 // token makes s an xs:token with at least one character: no leading,
 // trailing or repeated whitespace.
 func token(s, fallback string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = oneLine(s)
 	if s == "" {
 		return fallback
 	}

@@ -22,8 +22,6 @@ type INA226 struct {
 	cal      uint16
 	mask     uint16
 	alert    uint16
-	// Writes counts register writes (for tests).
-	Writes int
 }
 
 // Register addresses and reset values.
@@ -75,7 +73,6 @@ func (c *INA226) Tx(w, r []byte) error {
 }
 
 func (c *INA226) write(reg byte, v uint16) {
-	c.Writes++
 	switch reg {
 	case regConfig:
 		if v&0x8000 != 0 { // reset
