@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/driver"
@@ -76,11 +75,6 @@ and starts once the node exists.`,
 			}
 			if len(o.Devices) == 0 {
 				o.Devices = []string{defaultDevice(f)}
-			}
-			for _, d := range o.Devices {
-				if !strings.HasPrefix(d, "/dev/") {
-					return usageErrorf("--device %q: want a path under /dev", d)
-				}
 			}
 			if o.Runtime != "" && o.Runtime != "podman" && o.Runtime != "docker" {
 				return usageErrorf("--runtime %q: choose podman or docker", o.Runtime)

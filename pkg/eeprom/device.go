@@ -103,12 +103,13 @@ type WriteResult struct {
 // PageWriteError is a write that stopped part way.
 type PageWriteError struct {
 	Page      int   // page that failed
+	PageSize  int   // bytes per page, to name the page's offset
 	PagesDone []int // pages written before it
 	Err       error
 }
 
 func (e *PageWriteError) Error() string {
-	return fmt.Sprintf("page %d (offset 0x%04x) failed after %d page(s) written: %v", e.Page, e.Page*DefaultPageSize, len(e.PagesDone), e.Err)
+	return fmt.Sprintf("page %d (offset 0x%04x) failed after %d page(s) written: %v", e.Page, e.Page*e.PageSize, len(e.PagesDone), e.Err)
 }
 
 func (e *PageWriteError) Unwrap() error { return e.Err }
@@ -140,19 +141,19 @@ func (d *Device) WriteAt(ctx context.Context, off int, data []byte) (WriteResult
 		n := min(page-a%page, len(data)-pos)
 		pg := a / page
 		if err := ctx.Err(); err != nil {
-			return res, &PageWriteError{Page: pg, PagesDone: res.PagesDone, Err: err}
+			return res, &PageWriteError{Page: pg, PageSize: page, PagesDone: res.PagesDone, Err: err}
 		}
 		w := buf[:2+n]
 		w[0], w[1] = byte(a>>8), byte(a)
 		copy(w[2:], data[pos:pos+n])
 		if err := d.Bus.Tx(d.Addr, w, nil); err != nil {
-			return res, &PageWriteError{Page: pg, PagesDone: res.PagesDone, Err: fmt.Errorf("write %s at 0x%04x: %w", d.where(), a, err)}
+			return res, &PageWriteError{Page: pg, PageSize: page, PagesDone: res.PagesDone, Err: fmt.Errorf("write %s at 0x%04x: %w", d.where(), a, err)}
 		}
 		res.Pages++
 		polls, err := d.ackPoll(ctx, clk, timeout)
 		res.Polls += polls
 		if err != nil {
-			return res, &PageWriteError{Page: pg, PagesDone: res.PagesDone, Err: err}
+			return res, &PageWriteError{Page: pg, PageSize: page, PagesDone: res.PagesDone, Err: err}
 		}
 		res.PagesDone = append(res.PagesDone, pg)
 		res.Bytes += n

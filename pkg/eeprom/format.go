@@ -189,7 +189,7 @@ func (im *Image) Overlay() string {
 	}
 	s := strings.TrimRight(string(im.DT), "\x00")
 	for _, c := range []byte(s) {
-		if c < 0x20 || c > 0x7e {
+		if !isPrint(c) {
 			return ""
 		}
 	}

@@ -80,8 +80,6 @@ type parser struct {
 	blob  *[]byte        // open data blob (dt_blob / custom_data)
 	hexOK bool           // the open blob takes hex continuation lines
 	inStr bool           // inside a multi-line string
-	gpio0 bool
-	gpio1 bool
 }
 
 func (p *parser) errf(format string, args ...any) error {
@@ -128,10 +126,10 @@ func ParseSettings(r io.Reader, name string, o MakeOptions) (*Settings, error) {
 			return nil, p.errf("no %s line: the vendor atom needs product_uuid, product_id, product_ver, vendor and product", k)
 		}
 	}
-	if o.V1 && !p.gpio0 {
+	if o.V1 && p.im.GPIOBank0 == nil {
 		return nil, p.errf("an original-HAT (format 1) image needs a GPIO bank 0 map (gpio_drive, gpio_slew, gpio_hysteresis, back_power)")
 	}
-	if p.gpio0 {
+	if p.im.GPIOBank0 != nil {
 		for _, k := range []string{"gpio_drive", "gpio_slew", "gpio_hysteresis", "back_power"} {
 			if _, ok := p.set[k]; !ok {
 				p.s.Warnings = append(p.s.Warnings, fmt.Sprintf("%s: GPIO map without %s: using 0", name, k))
@@ -335,13 +333,11 @@ func (p *parser) parseLine(line string) error {
 
 func (p *parser) bank(one bool) *GPIOMap {
 	if one {
-		p.gpio1 = true
 		if p.im.GPIOBank1 == nil {
 			p.im.GPIOBank1 = &GPIOMap{Bank: 1, Raw: make([]byte, GPIOCountBank1)}
 		}
 		return p.im.GPIOBank1
 	}
-	p.gpio0 = true
 	if p.im.GPIOBank0 == nil {
 		p.im.GPIOBank0 = &GPIOMap{Bank: 0, Raw: make([]byte, GPIOCountBank0)}
 	}
@@ -359,19 +355,16 @@ func (p *parser) data(s string) error {
 			p.hexOK = false
 			return nil
 		}
-		end := strings.IndexByte(s[1:], '"')
-		if end < 0 {
-			return p.errf("string %s is not closed with '\"'", s)
+		str, err := quoted(s)
+		if err != nil {
+			return p.errf("%v", err)
 		}
-		if tail := strings.TrimSpace(s[end+2:]); tail != "" {
-			return p.errf("unexpected %q after the closing quote", tail)
-		}
-		for _, c := range []byte(s[1 : end+1]) {
-			if c < 0x20 || c > 0x7e {
+		for _, c := range []byte(str) {
+			if !isPrint(c) {
 				return p.errf("bad character 0x%02x in string: use a multi-line string for control characters", c)
 			}
 		}
-		*p.blob = append(*p.blob, s[1:end+1]...)
+		*p.blob = append(*p.blob, str...)
 		p.blob, p.hexOK = nil, false
 		return nil
 	}
