@@ -2,11 +2,13 @@ package bringup
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aihat/aihat/pkg/board"
@@ -69,9 +71,31 @@ func fixtures(t *testing.T) []string {
 	return names
 }
 
+// fixtureRuns keeps each fixture's run so the tests that look at the same
+// run (the full-bringup table and the per-stage reads) pay for one: a run
+// with bench loads ONNX Runtime and a 50M model.
+var fixtureRuns = struct {
+	sync.Mutex
+	m map[string]*report.Run
+}{m: map[string]*report.Run{}}
+
 // fixtureRun runs the station plan's stages (all of them, or all but
-// bench) on a fixture tree and checks every one of them ran.
+// bench) on a fixture tree, once per test binary, and checks every one of
+// them ran. The returned record is shared: read it, do not change it.
 func fixtureRun(t *testing.T, name string, withBench bool) *report.Run {
+	t.Helper()
+	key := fmt.Sprintf("%s/bench=%v", name, withBench)
+	fixtureRuns.Lock()
+	defer fixtureRuns.Unlock()
+	if r, ok := fixtureRuns.m[key]; ok {
+		return r
+	}
+	r := runFixture(t, name, withBench)
+	fixtureRuns.m[key] = r
+	return r
+}
+
+func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 	t.Helper()
 	b, err := board.NewLinux(filepath.Join(fixtureDir, name))
 	if err != nil {
@@ -313,7 +337,7 @@ func TestEEPROMUnderARootWithoutNVMemNamesTheFile(t *testing.T) {
 // healthy-6.6 has its device tree only under sys/firmware/devicetree/base:
 // eeprom.verify still cross-checks the firmware's hat node there.
 func TestEEPROMCrossChecksTheHatNodeUnderSysfs(t *testing.T) {
-	r := fixtureRun(t, "healthy-6.6", false)
+	r := fixtureRun(t, "healthy-6.6", true)
 	if got := measurement(t, r, "eeprom.verify", "dt.product").Value; got != "AI HAT+ 2" {
 		t.Fatalf("dt.product = %v, want the hat node's product from sys/firmware/devicetree/base", got)
 	}
