@@ -224,25 +224,25 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 			step.Logf("provider %s: %v", a.Provider, a.Err)
 		}
 	}
-	measure(env, step, report.Measurement{Name: "provider", Value: s.Provider})
+	stage.Measure(env, step, report.Measurement{Name: "provider", Value: s.Provider})
 	fb := report.Measurement{Name: "cpu_fallback", Value: s.Fallback}
 	if opts.CPUFallback == "fail" {
 		fb.Limits = report.Equal(false)
 		fb.Code = "BENCH_CPU_FALLBACK"
 		fb.Message = fmt.Sprintf("provider %s did not load (%s); ran on %s: install the NPU's execution provider", s.Requested, attemptErr(s), s.Provider)
 	}
-	if m := measure(env, step, fb); s.Fallback && opts.CPUFallback == "marginal" {
+	if m := stage.Measure(env, step, fb); s.Fallback && opts.CPUFallback == "marginal" {
 		m.Marginal = true
 		m.Code = "BENCH_CPU_FALLBACK"
 		m.Message = fmt.Sprintf("provider %s did not load (%s); ran on %s", s.Requested, attemptErr(s), s.Provider)
 	}
 	if st, err := os.Stat(path); err == nil {
-		measure(env, step, report.Measurement{Name: "model_size", Value: float64(st.Size()), Unit: "B"})
+		stage.Measure(env, step, report.Measurement{Name: "model_size", Value: float64(st.Size()), Unit: "B"})
 	}
 	if p := s.Metadata[synth.MetaParams]; p != "" {
 		var n float64
 		fmt.Sscanf(p, "%g", &n)
-		measure(env, step, report.Measurement{Name: "params", Value: n, Unit: "count"})
+		stage.Measure(env, step, report.Measurement{Name: "params", Value: n, Unit: "count"})
 	}
 
 	smp := NewSampler(env.Board)
@@ -278,20 +278,6 @@ func attemptErr(s *infer.Session) string {
 		}
 	}
 	return ""
-}
-
-// measure applies plan limits for "<step>.<name>", else "bench.<name>".
-func measure(env *stage.Env, step *report.Step, m report.Measurement) *report.Measurement {
-	for _, key := range []string{step.Name + "." + m.Name, "bench." + m.Name} {
-		if l := env.Plan.Limit(key); l != nil {
-			m.Limits = l
-			if u := env.Plan.Unit(key); u != "" {
-				m.Unit = u
-			}
-			break
-		}
-	}
-	return step.Add(m)
 }
 
 // Loop runs fn warmup times untimed, then iterations times (or for d),
@@ -345,10 +331,10 @@ func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.S
 		name string
 		v    time.Duration
 	}{{"latency_min", st.Min}, {"latency_p50", st.P50}, {"latency_p90", st.P90}, {"latency_p99", st.P99}, {"latency_max", st.Max}} {
-		measure(env, step, report.Measurement{Name: m.name, Value: m.v.Seconds(), Unit: "s"})
+		stage.Measure(env, step, report.Measurement{Name: m.name, Value: m.v.Seconds(), Unit: "s"})
 	}
-	measure(env, step, report.Measurement{Name: "inferences_per_s", Value: st.PerSecond, Unit: "inferences/s"})
-	measure(env, step, report.Measurement{Name: "iterations", Value: float64(len(lat)), Unit: "count"})
+	stage.Measure(env, step, report.Measurement{Name: "inferences_per_s", Value: st.PerSecond, Unit: "inferences/s"})
+	stage.Measure(env, step, report.Measurement{Name: "iterations", Value: float64(len(lat)), Unit: "count"})
 	return nil
 }
 
@@ -439,18 +425,18 @@ func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *in
 			m.Code = "BENCH_NONDETERMINISTIC"
 			m.Message = "greedy generation of the same prompt gave different tokens between runs: numerical fault or unstable provider"
 		}
-		measure(env, step, m)
+		stage.Measure(env, step, m)
 	}
 	step.Logf("generated %d runs of %d prompt + %d new tokens; first run's tokens %v", len(runs), o.PromptTokens, o.NewTokens, runs[0].Tokens)
-	measure(env, step, report.Measurement{Name: "prompt_tokens", Value: float64(o.PromptTokens), Unit: "count"})
-	measure(env, step, report.Measurement{Name: "new_tokens", Value: float64(o.NewTokens), Unit: "count"})
-	measure(env, step, report.Measurement{Name: "ttft", Value: Latency(ttft).P50.Seconds(), Unit: "s"})
-	measure(env, step, report.Measurement{Name: "prefill_tokens_per_s", Value: float64(o.PromptTokens*len(runs)) / prefill.Seconds(), Unit: "tokens/s"})
+	stage.Measure(env, step, report.Measurement{Name: "prompt_tokens", Value: float64(o.PromptTokens), Unit: "count"})
+	stage.Measure(env, step, report.Measurement{Name: "new_tokens", Value: float64(o.NewTokens), Unit: "count"})
+	stage.Measure(env, step, report.Measurement{Name: "ttft", Value: Latency(ttft).P50.Seconds(), Unit: "s"})
+	stage.Measure(env, step, report.Measurement{Name: "prefill_tokens_per_s", Value: float64(o.PromptTokens*len(runs)) / prefill.Seconds(), Unit: "tokens/s"})
 	if decoded > 0 && decode > 0 {
-		measure(env, step, report.Measurement{Name: "decode_tokens_per_s", Value: float64(decoded) / decode.Seconds(), Unit: "tokens/s"})
+		stage.Measure(env, step, report.Measurement{Name: "decode_tokens_per_s", Value: float64(decoded) / decode.Seconds(), Unit: "tokens/s"})
 	}
 	if rss := infer.PeakRSS(); rss > 0 {
-		measure(env, step, report.Measurement{Name: "peak_rss", Value: float64(rss), Unit: "B"})
+		stage.Measure(env, step, report.Measurement{Name: "peak_rss", Value: float64(rss), Unit: "B"})
 	}
 	return nil
 }
@@ -461,17 +447,17 @@ func boardMeasurements(env *stage.Env, step *report.Step, smp *Sampler) {
 	}
 	if len(smp.TempsC) > 0 {
 		t := power.Summarize(smp.TempsC)
-		measure(env, step, report.Measurement{Name: "temp_mean", Value: t.Mean, Unit: "°C"})
-		measure(env, step, report.Measurement{Name: "temp_max", Value: t.Max, Unit: "°C", Code: "BENCH_TEMP",
+		stage.Measure(env, step, report.Measurement{Name: "temp_mean", Value: t.Mean, Unit: "°C"})
+		stage.Measure(env, step, report.Measurement{Name: "temp_max", Value: t.Max, Unit: "°C", Code: "BENCH_TEMP",
 			Message: "the SoC ran hot under inference: check the active cooler and airflow"})
 	}
 	if len(smp.PowersW) > 0 {
 		w := power.Summarize(smp.PowersW)
-		measure(env, step, report.Measurement{Name: "power_mean", Value: w.Mean, Unit: "W"})
-		measure(env, step, report.Measurement{Name: "power_max", Value: w.Max, Unit: "W", Code: "BENCH_POWER"})
+		stage.Measure(env, step, report.Measurement{Name: "power_mean", Value: w.Mean, Unit: "W"})
+		stage.Measure(env, step, report.Measurement{Name: "power_max", Value: w.Max, Unit: "W", Code: "BENCH_POWER"})
 	}
-	measure(env, step, report.Measurement{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
-	measure(env, step, report.Measurement{Name: "throttled", Value: smp.Throttled != 0, Limits: report.Equal(false), Code: "BENCH_THROTTLED",
+	stage.Measure(env, step, report.Measurement{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
+	stage.Measure(env, step, report.Measurement{Name: "throttled", Value: smp.Throttled != 0, Limits: report.Equal(false), Code: "BENCH_THROTTLED",
 		Message: fmt.Sprintf("get_throttled showed 0x%x during the run (under-voltage, capping or throttling): check the supply and cooling", smp.Throttled)})
 }
 

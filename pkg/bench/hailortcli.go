@@ -112,27 +112,27 @@ func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o Opt
 	if h.FPSHWOnly == 0 && h.FPSStreaming == 0 {
 		return fmt.Errorf("hailortcli benchmark %s printed no FPS summary: unsupported HailoRT version or the run failed", o.HEF)
 	}
-	measure(env, step, report.Measurement{Name: "runtime", Value: "hailortcli"})
+	stage.Measure(env, step, report.Measurement{Name: "runtime", Value: "hailortcli"})
 	if h.FPSHWOnly > 0 {
-		measure(env, step, report.Measurement{Name: "fps_hw_only", Value: h.FPSHWOnly, Unit: "1/s"})
+		stage.Measure(env, step, report.Measurement{Name: "fps_hw_only", Value: h.FPSHWOnly, Unit: "1/s"})
 	}
 	if h.FPSStreaming > 0 {
-		measure(env, step, report.Measurement{Name: "inferences_per_s", Value: h.FPSStreaming, Unit: "inferences/s"})
+		stage.Measure(env, step, report.Measurement{Name: "inferences_per_s", Value: h.FPSStreaming, Unit: "inferences/s"})
 	}
 	if h.LatencyS > 0 {
-		measure(env, step, report.Measurement{Name: "latency_hw", Value: h.LatencyS, Unit: "s"})
+		stage.Measure(env, step, report.Measurement{Name: "latency_hw", Value: h.LatencyS, Unit: "s"})
 	}
 	if h.PowerUnsupported {
 		step.Logf("hailortcli: Measurement power is not supported on this device; NPU power not recorded")
 	} else if h.PowerMeanW > 0 {
-		measure(env, step, report.Measurement{Name: "npu_power_mean", Value: h.PowerMeanW, Unit: "W"})
-		measure(env, step, report.Measurement{Name: "npu_power_max", Value: h.PowerMaxW, Unit: "W"})
+		stage.Measure(env, step, report.Measurement{Name: "npu_power_mean", Value: h.PowerMeanW, Unit: "W"})
+		stage.Measure(env, step, report.Measurement{Name: "npu_power_max", Value: h.PowerMaxW, Unit: "W"})
 	}
 	tout, err := env.Board.Run(ctx, "hailortcli", "run", o.HEF, "--measure-temp")
 	if err != nil {
 		step.Logf("hailortcli run --measure-temp: %v", err)
 	} else if t := ParseHailortcli(string(tout)); t.TempC != 0 {
-		measure(env, step, report.Measurement{Name: "npu_temp_max", Value: t.TempC, Unit: "°C", Code: "BENCH_NPU_TEMP",
+		stage.Measure(env, step, report.Measurement{Name: "npu_temp_max", Value: t.TempC, Unit: "°C", Code: "BENCH_NPU_TEMP",
 			Message: "the NPU ran hot: check the HAT's heatsink pad and airflow"})
 	}
 	smp := NewSampler(env.Board)

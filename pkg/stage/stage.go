@@ -5,6 +5,7 @@ package stage
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/plan"
@@ -34,13 +35,21 @@ type Func func(ctx context.Context, env *Env, step *report.Step) error
 
 // Measure adds a measurement named name to step, with the plan's limits and
 // unit for "<step>.<name>" when the plan has them and the given ones
-// otherwise.
+// otherwise. A step that runs one stage on one of several subjects, named
+// "<family>.<subject>" (bench.synth-50m-int4), falls back to the family's
+// limits, "<family>.<name>", so a plan bounds every model's bench at once.
 func Measure(env *Env, step *report.Step, m report.Measurement) *report.Measurement {
-	key := step.Name + "." + m.Name
-	if l := env.Plan.Limit(key); l != nil {
-		m.Limits = l
-		if u := env.Plan.Unit(key); u != "" {
-			m.Unit = u
+	keys := []string{step.Name + "." + m.Name}
+	if family, _, ok := strings.Cut(step.Name, "."); ok {
+		keys = append(keys, family+"."+m.Name)
+	}
+	for _, key := range keys {
+		if l := env.Plan.Limit(key); l != nil {
+			m.Limits = l
+			if u := env.Plan.Unit(key); u != "" {
+				m.Unit = u
+			}
+			break
 		}
 	}
 	return step.Add(m)
