@@ -14,6 +14,7 @@ import (
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
@@ -92,7 +93,7 @@ func readSource(ctx context.Context, f *Factory, o EEPROMSourceOptions) (eeprom.
 		return eeprom.Source{}, usageErrorf("--file, --nvmem and --bus/--addr name different sources: give one")
 	}
 	if o.File != "" {
-		b, err := os.ReadFile(o.File)
+		b, err := safefile.ReadFile(o.File, safefile.NVMemMax)
 		if err != nil {
 			return eeprom.Source{}, usageErrorf("--file: %v", err)
 		}
@@ -182,7 +183,7 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 			}
 			fn := eeprom.VerifyStage
 			if file != "" {
-				data, err := os.ReadFile(file)
+				data, err := safefile.ReadFile(file, safefile.NVMemMax)
 				if err != nil {
 					return usageErrorf("--file: %v", err)
 				}
@@ -226,18 +227,18 @@ For this command -o (or --out) names the image file to write.`,
 			if opts.DTB != "" && !opts.V1 {
 				return usageErrorf("--dtb is for original-HAT images (--v1); a HAT+ names its overlay with dt_blob \"name\" in the settings file")
 			}
-			text, err := os.ReadFile(opts.Settings)
+			text, err := safefile.ReadFile(opts.Settings, safefile.DefaultMax)
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
 			mo := eeprom.MakeOptions{V1: opts.V1}
 			if opts.DTB != "" {
-				if mo.DTBlob, err = os.ReadFile(opts.DTB); err != nil {
+				if mo.DTBlob, err = safefile.ReadFile(opts.DTB, safefile.DeviceTreeMax); err != nil {
 					return usageErrorf("--dtb: %v", err)
 				}
 			}
 			for _, c := range opts.Custom {
-				b, err := os.ReadFile(c)
+				b, err := safefile.ReadFile(c, safefile.DefaultMax)
 				if err != nil {
 					return usageErrorf("--custom: %v", err)
 				}
@@ -288,7 +289,7 @@ decode cleanly. --verify-only compares without writing.`,
 			if !opts.Yes && !opts.VerifyOnly {
 				return usageErrorf("eeprom write overwrites the HAT's ID EEPROM: add --yes to confirm (or --verify-only to compare)")
 			}
-			img, err := os.ReadFile(opts.Image)
+			img, err := safefile.ReadFile(opts.Image, safefile.NVMemMax)
 			if err != nil {
 				return usageErrorf("%v", err)
 			}

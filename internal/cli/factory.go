@@ -92,7 +92,7 @@ func (f *Factory) Board() (board.Board, error) {
 		if st, err := os.Stat(root); err != nil || !st.IsDir() {
 			return nil, usageErrorf("--root %s: not an existing directory", root)
 		}
-		if board.IsPi5(os.DirFS(root)) {
+		if board.IsPi5(board.RootFS(root)) {
 			target = "linux"
 		} else {
 			target = "sim"
@@ -171,6 +171,13 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 	format, err := report.ParseFormat(f.Global.Output)
 	if err != nil {
 		return usageErrorf("-o: %v", err)
+	}
+	if dir := f.Global.ReportDir; dir != "" {
+		// Before the run, not after: a station must not test a board for
+		// an hour and then find it cannot keep the record.
+		if err := report.PrepareDir(dir); err != nil {
+			return &ExitError{Code: report.ExitError, Err: err}
+		}
 	}
 	r := bringup.Run(ctx, env, steps, bringup.Meta{
 		ToolVersion: f.Build.Version,

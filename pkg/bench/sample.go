@@ -31,9 +31,7 @@ type Sampler struct {
 // NewSampler returns a sampler for b.
 func NewSampler(b board.Board) *Sampler {
 	s := &Sampler{b: b, Every: 250 * time.Millisecond}
-	if v, ok := b.Clock().(interface{ Advance(time.Duration) }); ok {
-		s.advance = v.Advance
-	}
+	s.advance = b.Clock().Advance
 	return s
 }
 

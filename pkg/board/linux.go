@@ -14,6 +14,7 @@ import (
 
 	"github.com/aihat/aihat/pkg/clock"
 	"github.com/aihat/aihat/pkg/devicetree"
+	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/warthog618/go-gpiocdev"
 	"periph.io/x/conn/v3/i2c"
 	"periph.io/x/conn/v3/i2c/i2creg"
@@ -41,7 +42,7 @@ func NewLinux(root string) (*Linux, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("root %s is not a directory", root)
 	}
-	return &Linux{root: root, fsys: os.DirFS(root)}, nil
+	return &Linux{root: root, fsys: RootFS(root)}, nil
 }
 
 // Name implements Board.
@@ -183,6 +184,11 @@ func (l *Linux) SetLoad(Load) {}
 
 // Close implements Board.
 func (l *Linux) Close() error { return nil }
+
+// RootFS is the board filesystem rooted at dir, with the guards every board
+// read needs: a FIFO or device where a file belongs is an error, not a hang,
+// and each read is capped (a link to /dev/zero cannot exhaust memory).
+func RootFS(dir string) fs.FS { return safefile.FS(os.DirFS(dir)) }
 
 // IsPi5 reports whether the device tree under fsys names a Raspberry Pi 5.
 func IsPi5(fsys fs.FS) bool {

@@ -182,10 +182,9 @@ func (d *Device) ackPoll(ctx context.Context, clk clock.Clock, timeout time.Dura
 		if clk.Since(t0) >= timeout {
 			return busy, fmt.Errorf("%s: %w within %v: %v", d.where(), ErrWriteTimeout, timeout, err)
 		}
-		if cerr := ctx.Err(); cerr != nil {
+		if cerr := clk.Sleep(ctx, pollInterval); cerr != nil {
 			return busy, cerr
 		}
-		clk.Sleep(pollInterval)
 	}
 }
 

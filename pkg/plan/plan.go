@@ -12,16 +12,19 @@ import (
 	"io"
 	"io/fs"
 	"math"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/safefile"
 	"go.yaml.in/yaml/v3"
 )
 
 //go:embed default.yaml
 var defaultYAML []byte
+
+// planMax caps a plan file: a real plan is a few KiB.
+const planMax = 1 << 20
 
 // defaultsFS holds each stage's share of the default plan (its section and
 // its limits), merged over default.yaml in file-name order. One file per
@@ -113,7 +116,7 @@ func Load(path string) (*Plan, error) {
 	if path == "" {
 		return p, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, planMax)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}

@@ -119,7 +119,9 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 			return err
 		}
 		if i > 0 {
-			clk.Sleep(interval)
+			if err := clk.Sleep(ctx, interval); err != nil {
+				return err
+			}
 		}
 		if pmicOK {
 			out, err := env.Board.Run(ctx, "vcgencmd", "pmic_read_adc")

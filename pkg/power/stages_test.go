@@ -78,7 +78,7 @@ func TestBurstSagCaughtByMinNotByMean(t *testing.T) {
 	var ext []float64
 	for i := 0; i < 200; i++ { // 4 s at 20 ms
 		if i > 0 {
-			b.Clock().Sleep(20 * time.Millisecond)
+			b.Clock().Sleep(context.Background(), 20*time.Millisecond)
 		}
 		out, err := b.Run(context.Background(), "vcgencmd", "pmic_read_adc", "EXT5V_V")
 		if err != nil {

@@ -59,22 +59,6 @@ const (
 	MarkdownFile = "report.md"
 )
 
-// WriteDir writes run.json, junit.xml and report.md into dir, creating it.
-// Each file is written atomically, so a run cut off while writing leaves
-// the previous complete file rather than half of a new one.
-func WriteDir(dir string, r *Run) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	if err := WriteJSONFile(filepath.Join(dir, RunJSONFile), r); err != nil {
-		return err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, JUnitFile), func(w io.Writer) error { return WriteJUnit(w, r) }); err != nil {
-		return err
-	}
-	return writeFileAtomic(filepath.Join(dir, MarkdownFile), func(w io.Writer) error { return WriteMarkdown(w, r) })
-}
-
 // writeFileAtomic writes through a temporary file in the same directory,
 // syncs it and renames it over path.
 func writeFileAtomic(path string, write func(io.Writer) error) (err error) {

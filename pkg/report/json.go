@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/aihat/aihat/pkg/safefile"
 )
 
 // WriteJSON writes r as indented JSON (schema aihat.run/v1).
@@ -23,7 +24,7 @@ func WriteJSONFile(path string, r *Run) error {
 // ReadJSONFile reads a run record written by WriteJSONFile, checking its
 // schema so a file from another tool is refused by name.
 func ReadJSONFile(path string) (*Run, error) {
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadFile(path, safefile.DefaultMax)
 	if err != nil {
 		return nil, err
 	}

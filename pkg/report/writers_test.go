@@ -162,7 +162,7 @@ func TestWriteDirAndReadBack(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, ",") != "junit.xml,report.md,run.json" {
+	if strings.Join(names, ",") != ".aihat,junit.xml,report.md,run.json" {
 		t.Fatalf("report dir holds %v (temporary files left behind?)", names)
 	}
 	back, err := ReadJSONFile(filepath.Join(dir, RunJSONFile))

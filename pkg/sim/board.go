@@ -76,18 +76,22 @@ func New(o Options) (*Board, error) {
 	}
 	b.state.AmbientC += rng.Float64()*2 - 1
 	cat := Catalogue()
-	seen := map[string]bool{}
+	want := map[string]bool{}
 	for _, name := range o.Faults {
-		f, ok := lookup(cat, name)
-		if !ok {
+		if _, ok := lookup(cat, name); !ok {
 			return nil, fmt.Errorf("unknown fault %q (see 'aihat sim faults'; known: %s)", name, strings.Join(faultNames(cat), ", "))
 		}
-		if seen[name] {
-			continue
+		want[name] = true
+	}
+	// Catalogue order, faults that damage what others wrote last: the
+	// order of --fault flags never changes the board.
+	for _, damages := range []bool{false, true} {
+		for _, f := range cat {
+			if want[f.Name] && f.Damages == damages {
+				f.Apply(b)
+				b.faults = append(b.faults, f.Name)
+			}
 		}
-		seen[name] = true
-		f.Apply(b)
-		b.faults = append(b.faults, name)
 	}
 	sort.Strings(b.faults)
 	b.model = newModel(o.Seed, b.state, o.Start)

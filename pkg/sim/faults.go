@@ -9,6 +9,11 @@ type Fault struct {
 	// Breaks says what the fault breaks and which check must catch it.
 	Breaks string
 	Apply  func(*Board)
+	// Damages marks a fault that corrupts what other faults may have
+	// written (a flipped bit in whatever image the EEPROM holds). Such
+	// faults apply after all others, so the board a set of faults builds
+	// does not depend on the order they were named in.
+	Damages bool
 }
 
 // Catalogue returns every fault the sim knows, sorted by name. Each stage

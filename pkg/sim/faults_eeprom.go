@@ -17,8 +17,9 @@ func eepromFaults() []Fault {
 			},
 		},
 		{
-			Name:   "eeprom-bad-crc",
-			Breaks: "one bit of the vendor atom's data is flipped, so its CRC-16 no longer holds (eeprom.verify)",
+			Name:    "eeprom-bad-crc",
+			Breaks:  "one bit of the vendor atom's data is flipped, so its CRC-16 no longer holds (eeprom.verify)",
+			Damages: true, // flips a bit of whatever image the other faults leave
 			Apply: func(b *Board) {
 				img := append([]byte(nil), b.state.EEPROMImage...)
 				// Header is 12 bytes, atom header 8: byte 20 is the first

@@ -154,7 +154,7 @@ func TestSameSeedSameReadings(t *testing.T) {
 	other, _ := New(Options{Seed: 8})
 	for _, x := range []*Board{a, b, other} {
 		x.SetLoad(board.Load{CPU: 0.7, NPU: 0.5})
-		x.Clock().Sleep(90 * time.Second)
+		x.Clock().Sleep(context.Background(), 90*time.Second)
 	}
 	ra, rb := run(t, a, "vcgencmd", "pmic_read_adc"), run(t, b, "vcgencmd", "pmic_read_adc")
 	if ra != rb {
@@ -183,7 +183,7 @@ func TestLoadHeatsTheSoCAndTheFanFollowsItsCurve(t *testing.T) {
 		t.Fatalf("idle SoC = %.1f °C, want 35..55", idle)
 	}
 	b.SetLoad(board.Load{CPU: 1, NPU: 1})
-	b.Clock().Sleep(10 * time.Minute)
+	b.Clock().Sleep(context.Background(), 10*time.Minute)
 	hot := milliC(t, b)
 	if hot < idle+10 {
 		t.Fatalf("under full load SoC = %.1f °C, idle %.1f: load does not heat", hot, idle)
@@ -198,7 +198,7 @@ func TestLoadHeatsTheSoCAndTheFanFollowsItsCurve(t *testing.T) {
 	}
 	// Back to idle: the fan steps down only below trip - 5 °C (hysteresis).
 	b.SetLoad(board.Load{})
-	b.Clock().Sleep(15 * time.Minute)
+	b.Clock().Sleep(context.Background(), 15*time.Minute)
 	if got := read(t, b, "sys/class/hwmon/hwmon3/pwm1"); got == pwm && milliC(t, b) < 50 {
 		t.Fatalf("fan did not slow down after cooling to %.1f °C", milliC(t, b))
 	}
@@ -228,7 +228,7 @@ func TestFanHysteresis(t *testing.T) {
 func TestFanStallThrottlesInMeasureClockNotInScalingCurFreq(t *testing.T) {
 	b := newBoard(t, "fan-stall")
 	b.SetLoad(board.Load{CPU: 1, NPU: 1})
-	b.Clock().Sleep(15 * time.Minute)
+	b.Clock().Sleep(context.Background(), 15*time.Minute)
 	if c := milliC(t, b); c < softTempC {
 		t.Fatalf("stalled fan: SoC %.1f °C, want >= %v", c, softTempC)
 	}
@@ -263,7 +263,7 @@ func TestFanStallThrottlesInMeasureClockNotInScalingCurFreq(t *testing.T) {
 func TestUndervoltageFaultSagsUnderLoadAndSetsFlags(t *testing.T) {
 	b := newBoard(t, "undervoltage")
 	b.SetLoad(board.Load{CPU: 1, NPU: 1})
-	b.Clock().Sleep(30 * time.Second)
+	b.Clock().Sleep(context.Background(), 30*time.Second)
 	s := b.Snapshot()
 	if s.InputVolts >= 4.75 {
 		t.Fatalf("input = %.3f V under load, want < 4.75", s.InputVolts)
@@ -276,7 +276,7 @@ func TestUndervoltageFaultSagsUnderLoadAndSetsFlags(t *testing.T) {
 	}
 	healthy := newBoard(t)
 	healthy.SetLoad(board.Load{CPU: 1, NPU: 1})
-	healthy.Clock().Sleep(30 * time.Second)
+	healthy.Clock().Sleep(context.Background(), 30*time.Second)
 	if v := healthy.Snapshot().InputVolts; v < 4.9 {
 		t.Fatalf("healthy supply at %.3f V under load", v)
 	}
@@ -289,7 +289,7 @@ func TestWPLineGatesEEPROMWrites(t *testing.T) {
 		if err := bus.Tx(0x50, []byte{0x0f, 0xe0, 0x5a}, nil); err != nil {
 			t.Fatal(err)
 		}
-		b.Clock().Sleep(10 * time.Millisecond)
+		b.Clock().Sleep(context.Background(), 10*time.Millisecond)
 	}
 	write()
 	if b.EEPROM().Contents()[0xfe0] != 0xff {
