@@ -4,10 +4,9 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/aihat/aihat/internal/cli"
+	"github.com/aihat/aihat/pkg/interrupt"
 )
 
 // Set by the Makefile with -ldflags -X.
@@ -17,7 +16,9 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGINT, SIGTERM and SIGHUP stop the run and keep what it measured; a
+	// second one ends the process at once (after restoring a WP line).
+	ctx, stop := interrupt.Notify(context.Background(), os.Stderr, os.Exit)
 	code := cli.Main(ctx, os.Args[1:], cli.SystemIO(), cli.BuildInfo{Version: version, Commit: commit})
 	stop()
 	os.Exit(code)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -298,7 +299,11 @@ decode cleanly. --verify-only compares without writing.`,
 				return usageErrorf("%s does not decode cleanly, refusing to write it: %v", opts.Image, errors.Join(problemErrs(im)...))
 			}
 			img = img[:im.EEPLen] // never write a file's padding
-			return eepromWrite(cmd.Context(), f, opts, cmd.Flags().Changed("wp-gpio"), img)
+			wpSet := cmd.Flags().Changed("wp-gpio")
+			if wpSet && (opts.WPGPIO < 0 || opts.WPGPIO > maxHeaderGPIO) {
+				return usageErrorf("--wp-gpio %d: the header GPIO chip has lines 0-%d", opts.WPGPIO, maxHeaderGPIO)
+			}
+			return eepromWrite(cmd.Context(), f, opts, wpSet, img)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Yes, "yes", false, "confirm overwriting the EEPROM")
@@ -359,13 +364,25 @@ func eepromWrite(ctx context.Context, f *Factory, o *EEPROMWriteOptions, wpSet b
 	defer bus.Close()
 	d := &eeprom.Device{Bus: bus, Addr: addr, BusName: fmt.Sprintf("/dev/i2c-%d", busN), Clock: b.Clock()}
 	res, err := d.Program(ctx, img, wp, o.VerifyOnly)
+	printWPProof(f.IO.Out, res)
 	if err != nil {
 		var pe *eeprom.PageWriteError
 		if errors.As(err, &pe) {
-			return fmt.Errorf("eeprom write stopped: %v; pages written: %s; WP asserted again", err, pageList(pe.PagesDone))
+			if ctx.Err() != nil {
+				// Interrupted: the chip holds the new image up to here and
+				// the old one after, which is neither.
+				return &ExitError{Code: report.ExitAborted, Err: fmt.Errorf("eeprom write interrupted: pages %s hold the new image, the pages after still hold the old contents, so the chip holds neither image and must be rewritten (run eeprom write again); WP asserted again", pageRange(pe.PagesDone, pe.PageSize))}
+			}
+			return fmt.Errorf("eeprom write stopped: %v; pages written: %s; the chip must be rewritten; WP asserted again", err, pageRange(pe.PagesDone, pe.PageSize))
 		}
-		if errors.Is(err, eeprom.ErrReadBack) {
+		if ctx.Err() != nil {
+			return &ExitError{Code: report.ExitAborted, Err: fmt.Errorf("eeprom write interrupted before the image was written or verified: %v", err)}
+		}
+		if errors.Is(err, eeprom.ErrReadBack) || errors.Is(err, eeprom.ErrWritesIgnored) || errors.Is(err, eeprom.ErrWPNotHolding) {
 			return &ExitError{Code: report.ExitFail, Err: err}
+		}
+		if errors.Is(err, eeprom.ErrImageTooLarge) {
+			return usageErrorf("%s: %v", o.Image, err)
 		}
 		return err
 	}
@@ -378,12 +395,32 @@ func eepromWrite(ctx context.Context, f *Factory, o *EEPROMWriteOptions, wpSet b
 	return nil
 }
 
-func pageList(p []int) string {
-	if len(p) == 0 {
+// maxHeaderGPIO is the last line of the Pi 5's header GPIO chip (54 lines).
+const maxHeaderGPIO = 53
+
+// pageRange names the pages a stopped write completed, with their offsets.
+func pageRange(p []int, size int) string {
+	switch len(p) {
+	case 0:
 		return "none"
+	case 1:
+		return fmt.Sprintf("%d (0x%04x-0x%04x)", p[0], p[0]*size, (p[0]+1)*size-1)
 	}
-	if len(p) == 1 {
-		return strconv.Itoa(p[0])
+	return fmt.Sprintf("%d-%d (%d pages, 0x%04x-0x%04x)", p[0], p[len(p)-1], len(p), p[0]*size, (p[len(p)-1]+1)*size-1)
+}
+
+// printWPProof says what the write-protect and write tests showed.
+func printWPProof(w io.Writer, res eeprom.ProgramResult) {
+	yes := func(b bool) string {
+		if b {
+			return "yes"
+		}
+		return "NO"
 	}
-	return fmt.Sprintf("%d-%d (%d pages)", p[0], p[len(p)-1], len(p))
+	if res.WPHolds != nil {
+		fmt.Fprintf(w, "WP test: a write at 0x%04x with WP asserted left the chip unchanged: %s\n", res.ProbeOffset, yes(*res.WPHolds))
+	}
+	if res.WritesTake != nil {
+		fmt.Fprintf(w, "write test: a write at 0x%04x with writes enabled changed the chip (restored): %s\n", res.ProbeOffset, yes(*res.WritesTake))
+	}
 }

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func eepTestdata(name string) string { return repoPath("testdata", "eeprom", name) }
@@ -115,6 +117,12 @@ func TestEEPROMWrite(t *testing.T) {
 		{"refuses without --yes", []string{img}, 64, ""},
 		{"refuses a bad image", []string{eepTestdata("hatplus-bad-vendor-crc.eep"), "--yes"}, 64, ""},
 		{"writes and verifies", []string{img, "--yes", "--wp-gpio", "4"}, 0, "172 B in 6 page writes"},
+		{"proves WP holds", []string{img, "--yes", "--wp-gpio", "4"}, 0, "with WP asserted left the chip unchanged: yes"},
+		{"proves writes take", []string{img, "--yes", "--wp-gpio", "4"}, 0, "with writes enabled changed the chip (restored): yes"},
+		// The chip already holds this image: only the write test sees WP stuck.
+		{"WP stuck caught with the image already on the chip", []string{eepTestdata("aihat2-hatplus.eep"), "--yes", "--wp-gpio", "4", "--fault", "eeprom-wp-stuck"}, 1, "changed the chip (restored): NO"},
+		{"negative WP GPIO", []string{img, "--yes", "--wp-gpio", "-5"}, 64, ""},
+		{"WP GPIO past the header chip", []string{img, "--yes", "--wp-gpio", "54"}, 64, ""},
 		{"protected chip fails read-back", []string{img, "--yes"}, 1, ""},
 		{"WP stuck fails read-back", []string{img, "--yes", "--wp-gpio", "4", "--fault", "eeprom-wp-stuck"}, 1, ""},
 		{"verify-only", []string{eepTestdata("aihat2-hatplus.eep"), "--verify-only"}, 0, "identical"},
@@ -160,5 +168,26 @@ func TestEEPROMVerifyLinuxRoot(t *testing.T) {
 	os.RemoveAll(filepath.Join(root, "proc"))
 	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code == 0 || code == 1 {
 		t.Fatalf("nothing readable: exit %d, want an ERROR exit", code)
+	}
+}
+
+// Ctrl-C during a write exits 3 (ABORTED) and says the chip must be
+// rewritten, with WP asserted again; it used to exit 2 and say nothing.
+func TestEEPROMWriteInterruptedSaysTheChipMustBeRewritten(t *testing.T) {
+	var out, errOut bytes.Buffer
+	io := &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	ctx, cancel := context.WithCancel(context.Background())
+	// At a tenth of real speed each page's 5 ms write cycle takes 50 ms,
+	// so a cancel at 120 ms lands during the WP test or the image's pages.
+	time.AfterFunc(120*time.Millisecond, cancel)
+	code := Main(ctx, []string{"eeprom", "write", "--target", "sim", "--time-scale", "0.1", "--yes", "--wp-gpio", "4", eepTestdata("hatplus-custom-power.eep")}, io, BuildInfo{Version: "test"})
+	if code != 3 {
+		t.Fatalf("exit %d, want 3; stderr %q", code, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "interrupted") {
+		t.Fatalf("stderr %q does not say the write was interrupted", errOut.String())
+	}
+	if strings.Contains(errOut.String(), "hold the new image") && !strings.Contains(errOut.String(), "must be rewritten") {
+		t.Fatalf("stderr %q does not say the chip must be rewritten", errOut.String())
 	}
 }

@@ -63,8 +63,12 @@ func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.R
 		Started:     clk.Now(),
 		Steps:       []*report.Step{},
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		if ctx.Err() != nil {
+			// The record lists what was never tested, not just what was.
+			for _, rest := range steps[i:] {
+				r.Steps = append(r.Steps, report.NotRunStep(rest.Name, clk.Now(), "the run was interrupted before this step started"))
+			}
 			break
 		}
 		fmt.Fprintf(env.Progress, "== %s\n", s.Name)

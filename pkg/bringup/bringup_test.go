@@ -85,8 +85,8 @@ func TestCancelAbortsTheCurrentStepAndKeepsEarlierOnes(t *testing.T) {
 		return ctx.Err()
 	}}
 	r := Run(ctx, e, []Step{pass("first"), interrupted, pass("never")}, Meta{})
-	if len(r.Steps) != 2 {
-		t.Fatalf("ran %d steps, want 2 (the rest not started)", len(r.Steps))
+	if len(r.Steps) != 3 || r.Steps[2].Name != "never" || r.Steps[2].Outcome != report.NotRun {
+		t.Fatalf("steps %+v, want the third listed as NOT_RUN", r.Steps)
 	}
 	if r.Steps[0].Outcome != report.Pass || r.Steps[1].Outcome != report.Aborted || len(r.Steps[1].Measurements) != 1 {
 		t.Fatalf("steps = %+v", r.Steps)

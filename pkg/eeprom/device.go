@@ -8,6 +8,7 @@ import (
 
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/clock"
+	"github.com/aihat/aihat/pkg/interrupt"
 	"periph.io/x/conn/v3/i2c"
 )
 
@@ -245,8 +246,9 @@ func (w *WP) Protect() error {
 
 // WithWritesEnabled runs fn with the WP line (if any) driven to allow
 // writes, and asserts protection again afterwards whatever happens: on
-// error, on a cancelled context, on a panic.
-func WithWritesEnabled(wp *WP, fn func() error) (err error) {
+// error, on a cancelled context, on a panic, and on a second Ctrl-C that
+// ends the process while fn runs (through interrupt.OnForce).
+func WithWritesEnabled(ctx context.Context, wp *WP, fn func() error) (err error) {
 	if wp == nil || wp.Line == nil {
 		return fn()
 	}
@@ -254,7 +256,9 @@ func WithWritesEnabled(wp *WP, fn func() error) (err error) {
 		wp.Line.Close()
 		return err
 	}
+	release := interrupt.OnForce(ctx, func() { wp.Line.Set(wp.level(true)) })
 	defer func() {
+		release()
 		if perr := wp.Protect(); perr != nil && err == nil {
 			err = perr
 		}
@@ -266,19 +270,64 @@ func WithWritesEnabled(wp *WP, fn func() error) (err error) {
 type ProgramResult struct {
 	WriteResult
 	Verified bool
+	// ProbeOffset is the byte the write-protect and write tests toggle
+	// (and restore): the chip's last byte.
+	ProbeOffset int
+	// WPHolds: a test write with WP asserted left the chip unchanged. Nil
+	// when there is no WP line to test.
+	WPHolds *bool
+	// WritesTake: a test write with writes enabled changed the chip (and
+	// the byte was restored). Nil when not tested (verify only, or the
+	// write stopped before).
+	WritesTake *bool
 }
 
-// ErrReadBack is a read-back that does not match what was written.
-var ErrReadBack = errors.New("read-back differs from the image")
+// Errors of Program that mean the chip or its WP wiring is wrong (FAIL),
+// not that the write could not be attempted.
+var (
+	// ErrReadBack is a read-back that does not match what was written.
+	ErrReadBack = errors.New("read-back differs from the image")
+	// ErrWritesIgnored: the chip acknowledges writes and never stores
+	// them, even when it already holds the image (so the read-back alone
+	// would pass).
+	ErrWritesIgnored = errors.New("the chip ignores writes")
+	// ErrWPNotHolding: with WP asserted a write still changed the chip.
+	ErrWPNotHolding = errors.New("write protection does not hold")
+	// ErrImageTooLarge: the image does not fit the chip.
+	ErrImageTooLarge = errors.New("image larger than the chip")
+)
 
 // Program writes img at offset 0 with writes enabled through wp, then
 // reads back and compares. When verifyOnly it only compares.
+//
+// A write also proves the write-protect wiring both ways: with a WP line,
+// a test write with WP asserted must leave the chip unchanged, and with
+// writes enabled a test write must change it (the byte is restored).
+// Without the second test, writing the image a chip already holds would
+// pass on a chip whose WP is stuck.
 func (d *Device) Program(ctx context.Context, img []byte, wp *WP, verifyOnly bool) (ProgramResult, error) {
-	var res ProgramResult
+	res := ProgramResult{ProbeOffset: d.size() - 1}
+	if len(img) > d.size() {
+		return res, fmt.Errorf("%s: %w: %d B into %d B", d.where(), ErrImageTooLarge, len(img), d.size())
+	}
 	if !verifyOnly {
-		err := WithWritesEnabled(wp, func() error {
+		if wp != nil && wp.Line != nil {
+			holds, err := d.protectedWriteHolds(ctx, wp, res.ProbeOffset)
+			if err != nil {
+				wp.Line.Close()
+				return res, err
+			}
+			res.WPHolds = &holds
+		}
+		err := WithWritesEnabled(ctx, wp, func() error {
 			var err error
-			res.WriteResult, err = d.WriteAt(ctx, 0, img)
+			if res.WriteResult, err = d.WriteAt(ctx, 0, img); err != nil {
+				return err
+			}
+			took, err := d.writeTakes(ctx, res.ProbeOffset)
+			if err == nil {
+				res.WritesTake = &took
+			}
 			return err
 		})
 		if err != nil {
@@ -297,5 +346,95 @@ func (d *Device) Program(ctx context.Context, img []byte, wp *WP, verifyOnly boo
 		return res, fmt.Errorf("%s: %w: %d of %d B differ, first at offset 0x%04x%s", d.where(), ErrReadBack, diff, len(img), first, hint)
 	}
 	res.Verified = true
+	if res.WritesTake != nil && !*res.WritesTake {
+		return res, fmt.Errorf("%s: %w: a test write at 0x%04x with writes enabled left it unchanged, so the image only matches because the chip already held it — is WP tied high on the board?", d.where(), ErrWritesIgnored, res.ProbeOffset)
+	}
+	if res.WPHolds != nil && !*res.WPHolds {
+		return res, fmt.Errorf("%s: %w: a test write at 0x%04x with WP asserted changed the chip (restored since) — is --wp-gpio the pin wired to WP, and hat.wp_active its level?", d.where(), ErrWPNotHolding, res.ProbeOffset)
+	}
 	return res, nil
+}
+
+// writeByte writes one byte and waits for the write cycle. A chip that
+// refuses the data (some 24C parts NAK data bytes while WP is asserted)
+// returns the bus error; the caller reads back to see what happened.
+func (d *Device) writeByte(ctx context.Context, off int, v byte) error {
+	if err := d.Bus.Tx(d.Addr, []byte{byte(off >> 8), byte(off), v}, nil); err != nil {
+		return err
+	}
+	timeout := d.WriteTimeout
+	if timeout <= 0 {
+		timeout = DefaultWriteTimeout
+	}
+	_, err := d.ackPoll(ctx, d.clk(), timeout)
+	return err
+}
+
+func (d *Device) readByte(ctx context.Context, off int) (byte, error) {
+	b, err := d.ReadAt(ctx, off, 1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+// protectedWriteHolds asserts WP, writes the inverse of the byte at off and
+// reports whether the chip kept its byte. If it did not, the byte is
+// restored with writes enabled. WP is left asserted and the line open.
+func (d *Device) protectedWriteHolds(ctx context.Context, wp *WP, off int) (bool, error) {
+	if err := wp.Line.Set(wp.level(true)); err != nil {
+		return false, fmt.Errorf("assert the EEPROM WP line: %w", err)
+	}
+	orig, err := d.readByte(ctx, off)
+	if err != nil {
+		return false, fmt.Errorf("WP test: %w", err)
+	}
+	werr := d.writeByte(ctx, off, ^orig)
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	got, err := d.readByte(ctx, off)
+	if err != nil {
+		return false, fmt.Errorf("WP test: read back after a protected write (%v): %w", werr, err)
+	}
+	if got == orig {
+		return true, nil
+	}
+	if err := wp.Line.Set(wp.level(false)); err != nil {
+		return false, fmt.Errorf("drive the EEPROM WP line to restore 0x%04x: %w", off, err)
+	}
+	rerr := d.writeByte(ctx, off, orig)
+	if err := wp.Line.Set(wp.level(true)); err != nil {
+		return false, fmt.Errorf("restore the EEPROM WP line: %w", err)
+	}
+	if rerr != nil {
+		return false, fmt.Errorf("WP test: restore the byte at 0x%04x: %w", off, rerr)
+	}
+	return false, nil
+}
+
+// writeTakes writes the inverse of the byte at off with writes enabled,
+// reports whether the chip stored it, and restores the byte.
+func (d *Device) writeTakes(ctx context.Context, off int) (bool, error) {
+	orig, err := d.readByte(ctx, off)
+	if err != nil {
+		return false, fmt.Errorf("write test: %w", err)
+	}
+	if err := d.writeByte(ctx, off, ^orig); err != nil {
+		return false, fmt.Errorf("write test at 0x%04x: %w", off, err)
+	}
+	got, err := d.readByte(ctx, off)
+	if err != nil {
+		return false, fmt.Errorf("write test: %w", err)
+	}
+	if got == orig {
+		return false, nil
+	}
+	if err := d.writeByte(ctx, off, orig); err != nil {
+		return true, fmt.Errorf("write test: restore the byte at 0x%04x: %w", off, err)
+	}
+	if back, err := d.readByte(ctx, off); err != nil || back != orig {
+		return true, fmt.Errorf("write test: the byte at 0x%04x reads 0x%02x after restoring 0x%02x (%v)", off, back, orig, err)
+	}
+	return true, nil
 }

@@ -64,7 +64,7 @@ func TestWrite4KiBIs128PageWritesWithAckPolling(t *testing.T) {
 	rand.New(rand.NewSource(1)).Read(img)
 	b.Bus(0).ResetTraffic()
 	var res WriteResult
-	err := WithWritesEnabled(simWP(t, b), func() error {
+	err := WithWritesEnabled(context.Background(), simWP(t, b), func() error {
 		var err error
 		res, err = d.WriteAt(context.Background(), 0, img)
 		return err
@@ -105,7 +105,7 @@ func TestUnalignedWriteSplitsAtPageBoundaries(t *testing.T) {
 	b, d := simDevice(t)
 	data := bytes.Repeat([]byte{0xa5}, 40)
 	var res WriteResult
-	err := WithWritesEnabled(simWP(t, b), func() (err error) {
+	err := WithWritesEnabled(context.Background(), simWP(t, b), func() (err error) {
 		res, err = d.WriteAt(context.Background(), 30, data)
 		return err
 	})
@@ -190,14 +190,15 @@ func (f *failingBus) Tx(addr uint16, w, r []byte) error {
 
 func TestWPRestoredOnWriteError(t *testing.T) {
 	line := &fakeLine{}
-	d := &Device{Bus: &failingBus{failAt: 3}, Addr: 0x50, Clock: clock.NewVirtual(time.Unix(0, 0))}
+	// The first write is the WP test's one byte, then the image's pages.
+	d := &Device{Bus: &failingBus{failAt: 4}, Addr: 0x50, Clock: clock.NewVirtual(time.Unix(0, 0))}
 	_, err := d.Program(context.Background(), make([]byte, 200), &WP{Line: line, ActiveHigh: true}, false)
 	var pe *PageWriteError
 	if !errors.As(err, &pe) || pe.Page != 2 || len(pe.PagesDone) != 2 {
 		t.Fatalf("err = %v, want a failure at page 2 after pages 0-1", err)
 	}
-	if got := line.log; len(got) != 3 || got[0] != "low" || got[1] != "high" || got[2] != "close" {
-		t.Fatalf("WP line = %v, want [low high close]", got)
+	if got := line.log; len(got) != 4 || got[0] != "high" || got[1] != "low" || got[2] != "high" || got[3] != "close" {
+		t.Fatalf("WP line = %v, want [high (WP test) low high close]", got)
 	}
 }
 
@@ -210,14 +211,14 @@ func TestWPRestoredOnCancel(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if got := line.log; len(got) != 3 || got[1] != "high" || got[2] != "close" {
+	if got := line.log; len(got) < 2 || got[len(got)-2] != "high" || got[len(got)-1] != "close" {
 		t.Fatalf("WP line = %v, want it asserted and released", got)
 	}
 }
 
 func TestWPActiveLowDrivesHighToWrite(t *testing.T) {
 	line := &fakeLine{}
-	err := WithWritesEnabled(&WP{Line: line, ActiveHigh: false}, func() error { return nil })
+	err := WithWritesEnabled(context.Background(), &WP{Line: line, ActiveHigh: false}, func() error { return nil })
 	if err != nil || line.log[0] != "high" || line.log[1] != "low" {
 		t.Fatalf("log %v err %v", line.log, err)
 	}
@@ -251,7 +252,7 @@ func BenchmarkWrite4KiB(b *testing.B) {
 	sb.Bus(0).ResetTraffic()
 	pages := 0
 	for i := 0; i < b.N; i++ {
-		err := WithWritesEnabled(wp, func() error {
+		err := WithWritesEnabled(context.Background(), wp, func() error {
 			res, err := d.WriteAt(context.Background(), 0, img)
 			pages += res.Pages
 			return err
@@ -264,4 +265,61 @@ func BenchmarkWrite4KiB(b *testing.B) {
 	b.ReportMetric(float64(pages)/float64(b.N), "pages/op")
 	b.ReportMetric(float64(tr.NAKs)/float64(b.N), "busypolls/op")
 	b.ReportMetric(float64(tr.WireBytes)/float64(b.N), "wireB/op")
+}
+
+func TestProgramProvesWPBothWays(t *testing.T) {
+	b, d := simDevice(t)
+	img, _ := readFile("hatplus-custom-power.eep")
+	res, err := d.Program(context.Background(), img, simWP(t, b), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.WPHolds == nil || !*res.WPHolds || res.WritesTake == nil || !*res.WritesTake {
+		t.Fatalf("WP holds %v, writes take %v: want both proven", res.WPHolds, res.WritesTake)
+	}
+	if c := b.EEPROM().Contents(); c[res.ProbeOffset] != 0xff {
+		t.Fatalf("probe byte 0x%04x left at 0x%02x, want it restored to 0xff", res.ProbeOffset, c[res.ProbeOffset])
+	}
+}
+
+// Writing the image a chip already holds passed on a chip with WP tied
+// high: the read-back matched because nothing had to change.
+func TestProgramCatchesStuckWPWhenTheChipAlreadyHoldsTheImage(t *testing.T) {
+	b, d := simDevice(t, "eeprom-wp-stuck")
+	img := b.EEPROM().Contents()
+	_, err := d.Program(context.Background(), img, simWP(t, b), false)
+	if !errors.Is(err, ErrWritesIgnored) {
+		t.Fatalf("err = %v, want ErrWritesIgnored", err)
+	}
+}
+
+// A WP line that does not reach the chip (wrong --wp-gpio, WP tied low on
+// the board): the protected test write changes the chip.
+func TestProgramCatchesAWPLineThatDoesNotProtect(t *testing.T) {
+	b, d := simDevice(t)
+	b.EEPROM().SetWP(false) // WP pin not pulled up on this board
+	line, err := b.Line("", 17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := readFile("hatplus-custom-power.eep")
+	res, err := d.Program(context.Background(), img, &WP{Line: line, ActiveHigh: true}, false)
+	if !errors.Is(err, ErrWPNotHolding) || res.WPHolds == nil || *res.WPHolds {
+		t.Fatalf("err = %v, holds %v: want ErrWPNotHolding", err, res.WPHolds)
+	}
+	if c := b.EEPROM().Contents(); !bytes.Equal(c[:len(img)], img) || c[res.ProbeOffset] != 0xff {
+		t.Fatal("the image was not written or the probe byte not restored")
+	}
+}
+
+func TestProgramRefusesAnImageLargerThanTheChip(t *testing.T) {
+	b, d := simDevice(t)
+	before := b.EEPROM().Contents()
+	_, err := d.Program(context.Background(), make([]byte, DefaultSize+1), simWP(t, b), false)
+	if !errors.Is(err, ErrImageTooLarge) {
+		t.Fatalf("err = %v, want ErrImageTooLarge", err)
+	}
+	if !bytes.Equal(before, b.EEPROM().Contents()) {
+		t.Fatal("the chip changed")
+	}
 }

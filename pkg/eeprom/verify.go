@@ -116,6 +116,8 @@ func Check(env *stage.Env, step *report.Step, im *Image, source string) {
 	if im.Has(ErrBlank) || im.Has(ErrEmpty) {
 		return // nothing else to check
 	}
+	m = stage.Measure(env, step, report.Measurement{Name: "image.bytes", Value: float64(im.EEPLen), Unit: "B"})
+	fail(m, "EEPROM_TOO_LARGE", fmt.Sprintf("%s: the image is %d B, larger than the chip the plan names: it cannot be written whole; use a larger part or a smaller image", source, im.EEPLen))
 
 	bad := 0
 	var badAtoms []string

@@ -101,7 +101,7 @@ func WriteJUnit(w io.Writer, r *Run) error {
 			case Error, Aborted:
 				c.Error = &junitProblem{Message: st.Error, Type: string(st.Outcome), Text: st.Error}
 				s.Errors++
-			case Skip:
+			case Skip, NotRun:
 				c.Skipped = &struct{}{}
 				s.Skipped++
 			}

@@ -15,8 +15,11 @@ type Outcome string
 
 // Outcomes, from best to worst. A run's outcome is the worst of its steps'.
 const (
-	Pass    Outcome = "PASS"
-	Skip    Outcome = "SKIP"
+	Pass Outcome = "PASS"
+	Skip Outcome = "SKIP"
+	// NotRun is a step the run never started because it was cut off
+	// first: listed so the record says what was not tested.
+	NotRun  Outcome = "NOT_RUN"
 	Fail    Outcome = "FAIL"
 	Error   Outcome = "ERROR"
 	Aborted Outcome = "ABORTED"
@@ -26,7 +29,7 @@ func (o Outcome) rank() int {
 	switch o {
 	case Pass:
 		return 0
-	case Skip:
+	case Skip, NotRun:
 		return 1
 	case Fail:
 		return 2
@@ -287,6 +290,14 @@ func (s *Step) Abort(ended time.Time, why string) {
 	}
 }
 
+// NotRunStep is a step of the plan that the run never started.
+func NotRunStep(name string, at time.Time, why string) *Step {
+	s := NewStep(name, at)
+	s.Outcome = NotRun
+	s.Logf("not run: %s", why)
+	return s
+}
+
 // Run is one invocation's record: what ran, on what, and what it found.
 type Run struct {
 	Schema       string    `json:"schema"`
@@ -333,7 +344,7 @@ func (r *Run) Finish(ended time.Time) {
 	if len(r.Steps) == 0 {
 		r.Outcome = Error
 	}
-	if r.Outcome == Skip {
+	if r.Outcome == Skip || r.Outcome == NotRun {
 		r.Outcome = Pass
 	}
 	r.FailureCodes = r.FailureCodes[:0]
@@ -347,7 +358,7 @@ func (r *Run) Finish(ended time.Time) {
 // is a pass unless strict is set, when it counts as a failure.
 func ExitCode(r *Run, strict bool) int {
 	switch r.Outcome {
-	case Pass, Skip:
+	case Pass, Skip, NotRun:
 		if strict && r.Marginal {
 			return ExitFail
 		}

@@ -29,7 +29,7 @@ func colorize(s string, o Outcome, marginal bool, on bool) string {
 		return ansiYellow + s + ansiReset
 	case o == Pass:
 		return ansiGreen + s + ansiReset
-	case o == Skip:
+	case o == Skip || o == NotRun:
 		return s
 	}
 	return ansiRed + s + ansiReset
