@@ -263,12 +263,24 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 		err = runPlain(ctx, env, step, s, opts, smp, prog)
 	}
 	prog.done()
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		return err
 	}
-	smp.Sample(ctx)
+	// Interrupted or not, what the board showed while it ran is kept.
+	smp.Sample(context.WithoutCancel(ctx))
 	boardMeasurements(env, step, smp)
-	return nil
+	return err
+}
+
+// partial says whether a loop's error is an interruption with timed runs
+// to keep: then the statistics are computed from what ran, marked partial
+// in the step's log, and the interruption is returned after them.
+func partial(ctx context.Context, step *report.Step, err error, runs, want int) bool {
+	if err == nil || ctx.Err() == nil || runs == 0 {
+		return false
+	}
+	step.Logf("interrupted after %d of %d timed runs: the statistics below are partial", runs, want)
+	return true
 }
 
 func attemptErr(s *infer.Session) string {
@@ -323,7 +335,8 @@ func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.S
 	}
 	defer infer.Destroy(in)
 	lat, err := plainLoop(ctx, s, in, o, smp, prog)
-	if err != nil {
+	interrupted := partial(ctx, step, err, len(lat), o.Iterations)
+	if err != nil && !interrupted {
 		return err
 	}
 	st := Latency(lat)
@@ -335,7 +348,7 @@ func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.S
 	}
 	stage.Measure(env, step, report.Measurement{Name: "inferences_per_s", Value: st.PerSecond, Unit: "inferences/s"})
 	stage.Measure(env, step, report.Measurement{Name: "iterations", Value: float64(len(lat)), Unit: "count"})
-	return nil
+	return err
 }
 
 // plainLoop is the timed loop of a plain model: one Run per iteration with
@@ -399,10 +412,11 @@ func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *in
 		r := runs[len(runs)-1]
 		prog.update(done, o.Iterations, o.Duration, fmt.Sprintf("%.1f tokens/s", r.DecodeTPS()))
 	})
-	if err != nil {
+	runs = runs[min(o.Warmup, len(runs)):]
+	interrupted := partial(ctx, step, err, len(runs), o.Iterations)
+	if err != nil && !interrupted {
 		return err
 	}
-	runs = runs[min(o.Warmup, len(runs)):]
 	if len(runs) == 0 {
 		return fmt.Errorf("no timed generation completed")
 	}
@@ -438,23 +452,33 @@ func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *in
 	if rss := infer.PeakRSS(); rss > 0 {
 		stage.Measure(env, step, report.Measurement{Name: "peak_rss", Value: float64(rss), Unit: "B"})
 	}
-	return nil
+	return err
 }
 
 func boardMeasurements(env *stage.Env, step *report.Step, smp *Sampler) {
 	for _, e := range smp.Errors {
 		step.Logf("board sampling: %s", e)
 	}
+	why := "no sample was read"
+	if len(smp.Errors) > 0 {
+		why = fmt.Sprintf("no sample was read (%s)", smp.Errors[len(smp.Errors)-1])
+	}
 	if len(smp.TempsC) > 0 {
 		t := power.Summarize(smp.TempsC)
 		stage.Measure(env, step, report.Measurement{Name: "temp_mean", Value: t.Mean, Unit: "°C"})
 		stage.Measure(env, step, report.Measurement{Name: "temp_max", Value: t.Max, Unit: "°C", Code: "BENCH_TEMP",
 			Message: "the SoC ran hot under inference: check the active cooler and airflow"})
+	} else {
+		stage.NotMeasured(env, step, "temp_mean", "°C", "SoC temperature: "+why)
+		stage.NotMeasured(env, step, "temp_max", "°C", "SoC temperature: "+why)
 	}
 	if len(smp.PowersW) > 0 {
 		w := power.Summarize(smp.PowersW)
 		stage.Measure(env, step, report.Measurement{Name: "power_mean", Value: w.Mean, Unit: "W"})
 		stage.Measure(env, step, report.Measurement{Name: "power_max", Value: w.Max, Unit: "W", Code: "BENCH_POWER"})
+	} else {
+		stage.NotMeasured(env, step, "power_mean", "W", "PMIC power: "+why)
+		stage.NotMeasured(env, step, "power_max", "W", "PMIC power: "+why)
 	}
 	stage.Measure(env, step, report.Measurement{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
 	stage.Measure(env, step, report.Measurement{Name: "throttled", Value: smp.Throttled != 0, Limits: report.Equal(false), Code: "BENCH_THROTTLED",

@@ -2,11 +2,14 @@ package bench
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
@@ -305,4 +308,90 @@ func TestHotEnclosureFaultFailsOnThrottling(t *testing.T) {
 	if v := value(t, step, "temp_max").Value.(float64); v < 80 {
 		t.Fatalf("temp_max %v °C in a 62 °C enclosure", v)
 	}
+}
+
+// garbledTempBoard is the sim with a thermal zone that reads "abc".
+type garbledTempBoard struct{ *sim.Board }
+
+func (b garbledTempBoard) FS() fs.FS { return garbledFS{b.Board.FS()} }
+
+type garbledFS struct{ fs.FS }
+
+func (g garbledFS) Open(name string) (fs.File, error) {
+	if name == "sys/class/thermal/thermal_zone0/temp" {
+		return fstest.MapFS{name: {Data: []byte("abc\n")}}.Open(name)
+	}
+	return g.FS.Open(name)
+}
+
+// A temperature the plan bounds and that could not be read is an ERROR
+// with the reason, not a PASS with the row silently missing.
+func TestUnreadableTemperatureIsAnErrorNotAGap(t *testing.T) {
+	sb, err := sim.New(sim.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := plan.Default()
+	env := stage.NewEnv(garbledTempBoard{sb}, p)
+	o := Options{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Providers: []string{"cpu"}, Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
+	step := report.NewStep(o.StepName(), time.Now())
+	step.Finish(time.Now(), Run(context.Background(), env, step, o))
+	m := value(t, step, "temp_max")
+	if m.Outcome != report.Error || m.Value != nil || !strings.Contains(m.Message, "abc") {
+		t.Fatalf("temp_max %+v, want an ERROR naming the unreadable value", m)
+	}
+	if step.Outcome != report.Error {
+		t.Fatalf("step %s, want ERROR", step.Outcome)
+	}
+}
+
+// Ctrl-C during a bench keeps what was measured: before, only provider
+// and model survived.
+func TestInterruptedBenchKeepsPartialStatistics(t *testing.T) {
+	model := tinyModel(t, t.TempDir())
+	for _, tc := range []struct {
+		name string
+		o    Options
+		keep string
+	}{
+		{"generative", Options{Model: model, Infer: infer.Options{Providers: []string{"cpu"}, Threads: 1}, Iterations: 1_000_000, PromptTokens: 2, NewTokens: 2}, "ttft"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb, _ := sim.New(sim.Options{Seed: 1})
+			p, _ := plan.Default()
+			ctx, cancel := context.WithCancel(context.Background())
+			// Ctrl-C at the second board sample: the first is taken before
+			// the timed runs, the second only after at least one of them.
+			env := stage.NewEnv(&cancelAtSample{Board: sb, at: 2, cancel: cancel}, p)
+			step := report.NewStep(tc.o.StepName(), time.Now())
+			err := Run(ctx, env, step, tc.o)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want the interruption returned", err)
+			}
+			for _, name := range []string{tc.keep, "temp_max", "throttled"} {
+				if m := value(t, step, name); m.Value == nil {
+					t.Errorf("%s kept without a value", name)
+				}
+			}
+			if !strings.Contains(strings.Join(step.Log, "\n"), "partial") {
+				t.Errorf("log does not say the statistics are partial: %v", step.Log)
+			}
+		})
+	}
+}
+
+// cancelAtSample cancels the run at the at-th get_throttled it answers.
+type cancelAtSample struct {
+	*sim.Board
+	at, n  int
+	cancel func()
+}
+
+func (c *cancelAtSample) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	if name == "vcgencmd" && len(args) == 1 && args[0] == "get_throttled" {
+		if c.n++; c.n == c.at {
+			c.cancel()
+		}
+	}
+	return c.Board.Run(ctx, name, args...)
 }

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -55,6 +56,8 @@ func (s *Sampler) Sample(ctx context.Context) {
 	if b, err := fs.ReadFile(s.b.FS(), "sys/class/thermal/thermal_zone0/temp"); err == nil {
 		if v, err := strconv.ParseFloat(strings.TrimSpace(string(b)), 64); err == nil {
 			s.TempsC = append(s.TempsC, v/1000)
+		} else {
+			s.note(fmt.Sprintf("thermal_zone0/temp %q is not millidegrees: %v", strings.TrimSpace(string(b)), err))
 		}
 	} else {
 		s.note("thermal_zone0: " + err.Error())

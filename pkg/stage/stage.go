@@ -39,18 +39,42 @@ type Func func(ctx context.Context, env *Env, step *report.Step) error
 // "<family>.<subject>" (bench.synth-50m-int4), falls back to the family's
 // limits, "<family>.<name>", so a plan bounds every model's bench at once.
 func Measure(env *Env, step *report.Step, m report.Measurement) *report.Measurement {
-	keys := []string{step.Name + "." + m.Name}
-	if family, _, ok := strings.Cut(step.Name, "."); ok {
-		keys = append(keys, family+"."+m.Name)
-	}
-	for _, key := range keys {
-		if l := env.Plan.Limit(key); l != nil {
-			m.Limits = l
-			if u := env.Plan.Unit(key); u != "" {
-				m.Unit = u
-			}
-			break
+	if key := limitKey(env, step, m.Name); key != "" {
+		m.Limits = env.Plan.Limit(key)
+		if u := env.Plan.Unit(key); u != "" {
+			m.Unit = u
 		}
 	}
 	return step.Add(m)
+}
+
+// limitKey is the plan key that bounds measurement name in step, or "".
+func limitKey(env *Env, step *report.Step, name string) string {
+	keys := []string{step.Name + "." + name}
+	if family, _, ok := strings.Cut(step.Name, "."); ok {
+		keys = append(keys, family+"."+name)
+	}
+	for _, key := range keys {
+		if env.Plan.Limit(key) != nil {
+			return key
+		}
+	}
+	return ""
+}
+
+// NotMeasured records a measurement the stage could not take. When the
+// plan bounds it, it is an ERROR row with the reason, so a check the plan
+// asks for is never silently absent from the record; otherwise the reason
+// goes to the step's log.
+func NotMeasured(env *Env, step *report.Step, name, unit, reason string) {
+	key := limitKey(env, step, name)
+	if key == "" {
+		step.Logf("%s not measured: %s", name, reason)
+		return
+	}
+	if u := env.Plan.Unit(key); u != "" {
+		unit = u
+	}
+	step.Add(report.Measurement{Name: name, Value: nil, Unit: unit, Limits: env.Plan.Limit(key),
+		Outcome: report.Error, Code: "NOT_MEASURED", Message: "not measured: " + reason})
 }
