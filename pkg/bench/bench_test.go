@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/aihat/aihat/internal/captures"
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/onnx"
@@ -21,40 +23,6 @@ import (
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/synth"
 )
-
-func sample(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "bench", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-func TestParseHailortcliSamples(t *testing.T) {
-	h := ParseHailortcli(sample(t, "benchmark-summary.txt"))
-	want := HailoBench{FPSHWOnly: 1328.83, FPSStreaming: 1328.8, LatencyS: 2.93646e-3, PowerMeanW: 3.19395, PowerMaxW: 3.20456}
-	if !close(h, want) {
-		t.Fatalf("summary: %+v, want %+v", h, want)
-	}
-	h = ParseHailortcli(sample(t, "benchmark-nopower.txt"))
-	if !h.PowerUnsupported || h.PowerMeanW != 0 || h.FPSStreaming != 121.12 || math.Abs(h.LatencyS-7.70112e-3) > 1e-9 {
-		t.Fatalf("no power: %+v", h)
-	}
-	h = ParseHailortcli(sample(t, "benchmark-kv.txt"))
-	if h.FPSStreaming != 121.12 || h.PowerMeanW != 4.12 || h.PowerMaxW != 4.40 || h.TempC != 52.30 {
-		t.Fatalf("kv summary: %+v", h)
-	}
-	if h := ParseHailortcli(sample(t, "run-measure-temp.txt")); h.TempC != 45 || h.FPSStreaming != 0 {
-		t.Fatalf("run --measure-temp: %+v", h)
-	}
-}
-
-func close(a, b HailoBench) bool {
-	eq := func(x, y float64) bool { return math.Abs(x-y) <= 1e-9*math.Max(1, math.Abs(y)) }
-	return eq(a.FPSHWOnly, b.FPSHWOnly) && eq(a.FPSStreaming, b.FPSStreaming) && eq(a.LatencyS, b.LatencyS) &&
-		eq(a.PowerMeanW, b.PowerMeanW) && eq(a.PowerMaxW, b.PowerMaxW) && a.PowerUnsupported == b.PowerUnsupported
-}
 
 func TestSamplerSumsPMICRailsAndThrottleBits(t *testing.T) {
 	b, err := sim.New(sim.Options{Seed: 1, Faults: []string{"undervoltage"}})
@@ -204,6 +172,10 @@ func TestPlainModelLatency(t *testing.T) {
 	}
 }
 
+// TestHailortcliRuntimeOnTheSim: the sim is an AI HAT+ 2 with HailoRT
+// 5.x: identify says HAILO10H, so `run` is not called (5.x refuses it on
+// a Hailo-10H) and the temperature comes from the benchmark summary; the
+// "not supported" lines hailortcli writes on stderr land in the log.
 func TestHailortcliRuntimeOnTheSim(t *testing.T) {
 	step, lb := runStage(t, Options{Runtime: "hailortcli", HEF: "yolov8s.hef", Duration: 2 * time.Second})
 	if step.Outcome != report.Pass {
@@ -212,9 +184,23 @@ func TestHailortcliRuntimeOnTheSim(t *testing.T) {
 	if step.Name != "bench.yolov8s" {
 		t.Fatalf("step name %s", step.Name)
 	}
-	for _, name := range []string{"inferences_per_s", "fps_hw_only", "latency_hw", "npu_power_mean", "npu_temp_max"} {
+	for _, name := range []string{"inferences_per_s", "npu_temp_max"} {
 		if v, ok := value(t, step, name).Value.(float64); !ok || !(v > 0) {
 			t.Errorf("%s = %v", name, v)
+		}
+	}
+	if a := value(t, step, "npu_arch").Value; a != "HAILO10H" {
+		t.Errorf("npu_arch %v", a)
+	}
+	for _, m := range step.Measurements {
+		if m.Name == "npu_power_mean" || m.Name == "fps_hw_only" {
+			t.Errorf("%s recorded from a 5.x summary that has none", m.Name)
+		}
+	}
+	log := strings.Join(step.Log, "\n")
+	for _, want := range []string{"(stderr): Measurement power is not supported", "NPU temperature from hailortcli benchmark summary"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
 	if lb.loads[0].NPU != 1 {
@@ -223,6 +209,71 @@ func TestHailortcliRuntimeOnTheSim(t *testing.T) {
 	step, _ = runStage(t, Options{Runtime: "hailortcli"})
 	if step.Outcome != report.Error || !strings.Contains(step.Error, "--hef") {
 		t.Fatalf("no HEF: %s %q", step.Outcome, step.Error)
+	}
+}
+
+// hailo8Board answers hailortcli as a Hailo-8 AI HAT+ with HailoRT 4.x:
+// identify and run --measure-temp in the formats of fw_control_command.cpp
+// and infer_stats_printer.cpp (4.x), the benchmark with a real capture.
+type hailo8Board struct {
+	*sim.Board
+	bench string
+	calls []string
+}
+
+func (b *hailo8Board) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	if name != "hailortcli" {
+		return b.Board.Run(ctx, name, args...)
+	}
+	b.calls = append(b.calls, args[0])
+	switch args[0] {
+	case "fw-control":
+		return []byte("Executing on device: 0001:01:00.0\nIdentifying board\nControl Protocol Version: 2\nFirmware Version: 4.20.0 (release,app,extended context switch buffer)\nLogger Version: 0\nBoard Name: Hailo-8\nDevice Architecture: HAILO8\nSerial Number: <N/A>\nPart Number: <N/A>\nProduct Name: <N/A>\n"), nil
+	case "benchmark":
+		return []byte(b.bench), nil
+	case "run":
+		return []byte("  Device: 0001:01:00.0\n    Minimum chip temperature: 40.2C\n    Average chip temperature: 41.5C\n    Maximum chip temperature: 43.1C\n"), nil
+	}
+	return nil, fmt.Errorf("hailortcli %s: not in this fake", args[0])
+}
+
+// RunOutput hides the sim's: this board has no stderr to give.
+func (b *hailo8Board) RunOutput(ctx context.Context, name string, args ...string) ([]byte, []byte, error) {
+	out, err := b.Run(ctx, name, args...)
+	return out, nil, err
+}
+
+// TestHailortcliRuntimeOnHailo8: a 4.x device runs the real capture's
+// benchmark summary exactly and takes the temperature from run
+// --measure-temp's maximum.
+func TestHailortcliRuntimeOnHailo8(t *testing.T) {
+	cs, err := captures.Load("hailortcli_benchmark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bench string
+	for _, c := range cs {
+		if c.Name == "hailo8-aihat-pi5-community19278.txt" {
+			bench = c.Text
+		}
+	}
+	sb, _ := sim.New(sim.Options{Seed: 1})
+	p, _ := plan.Default()
+	hb := &hailo8Board{Board: sb, bench: bench}
+	env := stage.NewEnv(hb, p)
+	step := report.NewStep("bench.yolov8s", time.Now())
+	err = Run(context.Background(), env, step, Options{Runtime: "hailortcli", HEF: "yolov8s.hef", Duration: time.Second})
+	step.Finish(time.Now(), err)
+	if step.Outcome != report.Pass {
+		t.Fatalf("%s: %s %v", step.Outcome, step.Error, step.Log)
+	}
+	if strings.Join(hb.calls, ",") != "fw-control,benchmark,run" {
+		t.Fatalf("calls %v", hb.calls)
+	}
+	for name, want := range map[string]float64{"fps_hw_only": 398.43, "inferences_per_s": 318.27, "latency_hw": 6.71e-3, "npu_temp_max": 43.1} {
+		if v := value(t, step, name).Value.(float64); math.Abs(v-want) > 1e-12 {
+			t.Errorf("%s = %v, want %v", name, v, want)
+		}
 	}
 }
 

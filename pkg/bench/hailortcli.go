@@ -1,98 +1,24 @@
 package bench
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/hailortcli"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 )
 
-// HailoBench is what `hailortcli benchmark` and `run --measure-temp` report.
-type HailoBench struct {
-	FPSHWOnly    float64 // frames/s, 0 when absent
-	FPSStreaming float64
-	LatencyS     float64 // hw latency, s
-	PowerMeanW   float64
-	PowerMaxW    float64
-	// PowerUnsupported: the device has no power sensor ("Measurement power
-	// is not supported").
-	PowerUnsupported bool
-	TempC            float64 // average chip temperature, °C (0 when absent)
-}
-
-var (
-	reNum     = `([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)`
-	reFPSHW   = regexp.MustCompile(`^FPS\s*\(hw_only\)\s*=\s*` + reNum)
-	reFPSSt   = regexp.MustCompile(`^(?:FPS)?\s*\(streaming\)\s*=\s*` + reNum)
-	reLatHW   = regexp.MustCompile(`^Latency\s*\(hw\)\s*=\s*` + reNum + `\s*(ms|us|s)`)
-	rePowAvg  = regexp.MustCompile(`^Power in streaming mode \(average\)\s*=\s*` + reNum + `\s*W`)
-	rePowMax  = regexp.MustCompile(`^\(max\)\s*=\s*` + reNum + `\s*W`)
-	reNetFPS  = regexp.MustCompile(`^[^\s:]+:\s*FPS:\s*` + reNum + `\s*$`)
-	rePowerKV = regexp.MustCompile(`^power:\s*mean=` + reNum + `\s*W?.*max=` + reNum)
-	reTempKV  = regexp.MustCompile(`^temperature:\s*mean=` + reNum)
-	reAvgTemp = regexp.MustCompile(`(?i)^average(?: chip)? temperature:?\s*` + reNum + `\s*C`)
-)
-
-// ParseHailortcli reads `hailortcli benchmark` output (the Summary block:
-// "FPS (hw_only) = N", "(streaming) = N", "Latency (hw) = N ms", "Power in
-// streaming mode (average) = N W", "(max) = N W"; or the "<net>: FPS: N",
-// "power: mean=… min=… max=…", "temperature: mean=…" summary lines) and
-// `run --measure-temp` output ("Average chip temperature: 45.00 C").
-func ParseHailortcli(out string) HailoBench {
-	var h HailoBench
-	inSummary := false
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "Summary" {
-			inSummary = true
-			continue
-		}
-		if strings.Contains(line, "Measurement power is not supported") {
-			h.PowerUnsupported = true
-		}
-		f := func(m []string, i int) float64 {
-			v, _ := strconv.ParseFloat(m[i], 64)
-			return v
-		}
-		if m := reFPSHW.FindStringSubmatch(line); m != nil {
-			h.FPSHWOnly = f(m, 1)
-		} else if m := reFPSSt.FindStringSubmatch(line); m != nil && inSummary {
-			h.FPSStreaming = f(m, 1)
-		} else if m := reLatHW.FindStringSubmatch(line); m != nil {
-			v := f(m, 1)
-			switch m[2] {
-			case "ms":
-				v /= 1e3
-			case "us":
-				v /= 1e6
-			}
-			h.LatencyS = v
-		} else if m := rePowAvg.FindStringSubmatch(line); m != nil {
-			h.PowerMeanW = f(m, 1)
-		} else if m := rePowMax.FindStringSubmatch(line); m != nil {
-			h.PowerMaxW = f(m, 1)
-		} else if m := reNetFPS.FindStringSubmatch(line); m != nil && inSummary {
-			h.FPSStreaming = f(m, 1)
-		} else if m := rePowerKV.FindStringSubmatch(line); m != nil {
-			h.PowerMeanW, h.PowerMaxW = f(m, 1), f(m, 2)
-		} else if m := reTempKV.FindStringSubmatch(line); m != nil {
-			h.TempC = f(m, 1)
-		} else if m := reAvgTemp.FindStringSubmatch(line); m != nil {
-			h.TempC = f(m, 1)
-		}
-	}
-	return h
-}
-
+// runHailortcli measures a compiled HEF on the NPU through HailoRT's CLI.
+// The device architecture `fw-control identify` reports decides the
+// commands: a Hailo-8/8L (HailoRT 4.x) runs the three-phase benchmark and
+// `run --measure-temp` for the chip temperature; a Hailo-10H (HailoRT 5.x)
+// refuses `run`, and its benchmark summary carries the temperature.
 func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o Options) error {
 	if o.HEF == "" {
 		return fmt.Errorf("--runtime hailortcli needs a compiled model: pass --hef FILE.hef (or set bench.hef in the plan)")
@@ -101,43 +27,101 @@ func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o Opt
 	if secs <= 0 {
 		secs = 15
 	}
+	arch := npuArch(ctx, env, step)
 	env.Board.SetLoad(board.Load{NPU: 1, CPU: 0.2})
 	defer env.Board.SetLoad(board.Load{})
 	fmt.Fprintf(env.Progress, "%s: hailortcli benchmark %s (%d s)\n", step.Name, filepath.Base(o.HEF), secs)
-	out, err := env.Board.Run(ctx, "hailortcli", "benchmark", o.HEF, "--time-to-run", strconv.Itoa(secs))
+	out, errOut, err := board.RunOutput(ctx, env.Board, "hailortcli", "benchmark", o.HEF, "--time-to-run", strconv.Itoa(secs))
+	logStderr(step, "hailortcli benchmark", errOut)
 	if err != nil {
-		return fmt.Errorf("hailortcli benchmark %s: %v: check the HEF and `hailortcli scan`", o.HEF, err)
+		return fmt.Errorf("hailortcli benchmark %s: %v: check the HEF was compiled for this device (%s) and `hailortcli scan`", o.HEF, err, archOr(arch))
 	}
-	h := ParseHailortcli(string(out))
-	if h.FPSHWOnly == 0 && h.FPSStreaming == 0 {
-		return fmt.Errorf("hailortcli benchmark %s printed no FPS summary: unsupported HailoRT version or the run failed", o.HEF)
+	h := hailortcli.Parse(string(out) + "\n" + string(errOut))
+	if h.FPS() == 0 {
+		return fmt.Errorf("hailortcli benchmark %s printed no FPS summary (neither HailoRT 4.x's \"FPS (hw_only) =\" nor 5.x's \"<net>: FPS:\"): the run failed or this HailoRT is unknown", o.HEF)
 	}
 	stage.Measure(env, step, report.Measurement{Name: "runtime", Value: "hailortcli"})
+	if arch != "" {
+		step.Add(report.Measurement{Name: "npu_arch", Value: string(arch)})
+	}
 	if h.FPSHWOnly > 0 {
 		stage.Measure(env, step, report.Measurement{Name: "fps_hw_only", Value: h.FPSHWOnly, Unit: "1/s"})
 	}
-	if h.FPSStreaming > 0 {
-		stage.Measure(env, step, report.Measurement{Name: "inferences_per_s", Value: h.FPSStreaming, Unit: "inferences/s"})
+	stage.Measure(env, step, report.Measurement{Name: "inferences_per_s", Value: h.FPS(), Unit: "inferences/s"})
+	if h.LatencyHWS > 0 {
+		stage.Measure(env, step, report.Measurement{Name: "latency_hw", Value: h.LatencyHWS, Unit: "s"})
 	}
-	if h.LatencyS > 0 {
-		stage.Measure(env, step, report.Measurement{Name: "latency_hw", Value: h.LatencyS, Unit: "s"})
+	if mean, mx, ok := h.Power(); ok {
+		stage.Measure(env, step, report.Measurement{Name: "npu_power_mean", Value: mean, Unit: "W"})
+		stage.Measure(env, step, report.Measurement{Name: "npu_power_max", Value: mx, Unit: "W"})
+	} else if h.Says("power") {
+		step.Logf("hailortcli: power measurement is not supported on this device; NPU power not recorded")
 	}
-	if h.PowerUnsupported {
-		step.Logf("hailortcli: Measurement power is not supported on this device; NPU power not recorded")
-	} else if h.PowerMeanW > 0 {
-		stage.Measure(env, step, report.Measurement{Name: "npu_power_mean", Value: h.PowerMeanW, Unit: "W"})
-		stage.Measure(env, step, report.Measurement{Name: "npu_power_max", Value: h.PowerMaxW, Unit: "W"})
+
+	_, tmax, ok := h.Temp()
+	tempFrom := "benchmark summary"
+	if !ok && (arch.HailoRT4() || arch == "" && h.Gen == 4) {
+		// HailoRT 4.x's benchmark has no temperature; `run --measure-temp`
+		// prints the chip's minimum/average/maximum.
+		tout, terrOut, err := board.RunOutput(ctx, env.Board, "hailortcli", "run", o.HEF, "--measure-temp")
+		logStderr(step, "hailortcli run", terrOut)
+		if err != nil {
+			step.Logf("hailortcli run --measure-temp: %v", err)
+		} else {
+			_, tmax, ok = hailortcli.Parse(string(tout)).Temp()
+			tempFrom = "run --measure-temp"
+		}
 	}
-	tout, err := env.Board.Run(ctx, "hailortcli", "run", o.HEF, "--measure-temp")
-	if err != nil {
-		step.Logf("hailortcli run --measure-temp: %v", err)
-	} else if t := ParseHailortcli(string(tout)); t.TempC != 0 {
-		stage.Measure(env, step, report.Measurement{Name: "npu_temp_max", Value: t.TempC, Unit: "°C", Code: "BENCH_NPU_TEMP",
+	if ok {
+		step.Logf("NPU temperature from hailortcli %s", tempFrom)
+		stage.Measure(env, step, report.Measurement{Name: "npu_temp_max", Value: tmax, Unit: "°C", Code: "BENCH_NPU_TEMP",
 			Message: "the NPU ran hot: check the HAT's heatsink pad and airflow"})
+	} else {
+		step.Add(report.Measurement{Name: "npu_temp_max", Outcome: report.Skip,
+			Message: "not measured: hailortcli printed no NPU temperature (the device reports no temperature, or this HailoRT prints none)"})
 	}
 	smp := NewSampler(env.Board)
 	smp.Start()
 	smp.Sample(ctx)
 	boardMeasurements(env, step, smp)
 	return nil
+}
+
+// npuArch is the Device Architecture from an earlier stage's facts
+// (driver.check) or from `hailortcli fw-control identify`; "" when unknown
+// (then the output format decides).
+func npuArch(ctx context.Context, env *stage.Env, step *report.Step) hailortcli.Arch {
+	if a := env.Facts["npu.arch"]; a != "" {
+		return hailortcli.Arch(a)
+	}
+	out, errOut, err := board.RunOutput(ctx, env.Board, "hailortcli", "fw-control", "identify")
+	logStderr(step, "hailortcli fw-control identify", errOut)
+	if err != nil {
+		step.Logf("hailortcli fw-control identify: %v; choosing commands by the benchmark's output format", err)
+		return ""
+	}
+	id, err := hailortcli.ParseIdentify(string(out))
+	if err != nil {
+		step.Logf("%v; choosing commands by the benchmark's output format", err)
+		return ""
+	}
+	step.Logf("NPU %s, firmware %s", id.Arch, id.Firmware)
+	return id.Arch
+}
+
+// logStderr keeps what hailortcli wrote on stderr in the step log, one
+// line each.
+func logStderr(step *report.Step, what string, errOut []byte) {
+	for _, l := range strings.Split(strings.TrimSpace(string(errOut)), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			step.Logf("%s (stderr): %s", what, l)
+		}
+	}
+}
+
+func archOr(a hailortcli.Arch) string {
+	if a == "" {
+		return "architecture unknown"
+	}
+	return string(a)
 }

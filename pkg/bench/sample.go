@@ -67,7 +67,14 @@ func (s *Sampler) Sample(ctx context.Context) {
 	} else if p, err := power.ParsePMIC(string(out)); err != nil {
 		s.note(err.Error())
 	} else {
-		s.PowersW = append(s.PowersW, p.TotalWatts())
+		for _, b := range p.Bad {
+			s.note(b.String())
+		}
+		if w, ok := p.TotalWatts(); ok {
+			s.PowersW = append(s.PowersW, w)
+		} else {
+			s.note("vcgencmd pmic_read_adc: no rail with both a voltage and a current; board power unknown")
+		}
 	}
 	if out, err := s.b.Run(ctx, "vcgencmd", "get_throttled"); err != nil {
 		s.note("vcgencmd get_throttled: " + err.Error())

@@ -151,29 +151,37 @@ func (c *cdevLine) Close() error { c.close(); return nil }
 // <root>/.aihat/cmd/<name>_<args joined by _> stands in for the command
 // so that fixture trees can carry vcgencmd output captured on a real Pi.
 func (l *Linux) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	out, _, err := l.RunOutput(ctx, name, args...)
+	return out, err
+}
+
+// RunOutput implements OutputRunner: Run with stderr apart. Under a
+// fixture --root, <canned>.stderr (optional) is the command's stderr.
+func (l *Linux) RunOutput(ctx context.Context, name string, args ...string) (stdout, stderr []byte, err error) {
 	if l.root != "/" {
 		canned := ".aihat/cmd/" + strings.Join(append([]string{name}, args...), "_")
 		b, err := fs.ReadFile(l.fsys, canned)
 		if err == nil {
-			return b, nil
+			e, _ := fs.ReadFile(l.fsys, canned+".stderr")
+			return b, e, nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("read canned output %s: %w", canned, err)
+			return nil, nil, fmt.Errorf("read canned output %s: %w", canned, err)
 		}
-		return nil, fmt.Errorf("%s %s: no canned output %s under --root %s", name, strings.Join(args, " "), canned, l.root)
+		return nil, nil, fmt.Errorf("%s %s: no canned output %s under --root %s", name, strings.Join(args, " "), canned, l.root)
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
 	out, err := cmd.Output()
 	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
+		msg := strings.TrimSpace(errBuf.String())
 		if msg != "" {
-			return out, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
+			return out, errBuf.Bytes(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, msg)
 		}
-		return out, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+		return out, errBuf.Bytes(), fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
 	}
-	return out, nil
+	return out, errBuf.Bytes(), nil
 }
 
 // Clock implements Board: the real clock.

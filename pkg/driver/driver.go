@@ -37,7 +37,8 @@ const (
 
 // Stage is the driver.check stage. It sets env.Facts "kernel.release",
 // "driver.module", "driver.version", "pcie.address", "pcie.link_speed"
-// and "driver.devnode".
+// and "driver.devnode", and, when hailortcli identifies the NPU, "npu.arch"
+// and "npu.firmware".
 func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	d := env.Plan.Driver
 	if err := d.Check(); err != nil {
@@ -64,6 +65,9 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	}
 	checkPCIe(env, step, d, dev)
 	checkNode(env, step, d, loaded, dev != nil)
+	if dev != nil && loaded {
+		npuIdentity(ctx, env, step, dev)
+	}
 	return nil
 }
 

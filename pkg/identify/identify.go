@@ -83,13 +83,18 @@ func cpuinfoField(fsys fs.FS, key string) string {
 }
 
 // firmwareVersion condenses `vcgencmd version` (date line, copyright,
-// "version <hash> (release) (embedded)") to "<date> <hash>".
+// "version <hash> (release) (embedded)") to "<date> <hash>". A capture
+// without its date line gives the hash alone: no date is made up from the
+// copyright line.
 func firmwareVersion(out []byte) string {
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(string(out), "\r", "")), "\n")
 	date := strings.TrimSpace(lines[0])
+	if strings.HasPrefix(date, "Copyright") || strings.HasPrefix(date, "version ") {
+		date = ""
+	}
 	for _, l := range lines {
 		if f := strings.Fields(l); len(f) >= 2 && f[0] == "version" {
-			return date + " " + f[1]
+			return strings.TrimSpace(date + " " + f[1])
 		}
 	}
 	return date

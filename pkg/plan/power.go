@@ -22,6 +22,11 @@ type PowerPlan struct {
 	Rails []PowerRail `yaml:"rails,omitempty"`
 	// Monitors are shunt monitors on I2C buses.
 	Monitors []PowerMonitor `yaml:"monitors,omitempty"`
+	// HwmonChips names hwmon devices (their `name` file) whose in/curr/
+	// power inputs count as rails besides the power monitors (ina2xx
+	// family), which always do. The RP1 ADC (rp1_adc) and other chips are
+	// ignored unless named here.
+	HwmonChips []string `yaml:"hwmon_chips,omitempty"`
 	// FailFlags are the power.flags measurements that fail the step when
 	// set (under_voltage_now, under_voltage_occurred, arm_freq_capped_now,
 	// throttled_now, soft_temp_limit_now, ..._occurred, rpi_volt_alarm).

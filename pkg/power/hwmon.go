@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,14 +29,37 @@ type Hwmon struct {
 	// boot); RPiVoltFound says whether rpi_volt exists at all.
 	RPiVoltAlarm bool
 	RPiVoltFound bool
+	// Ignored lists the hwmon devices with inputs that are not power
+	// monitors ("rp1_adc (sys/class/hwmon/hwmon1)"): their in*_input are
+	// ADC pins, temperatures or fan feedback, not rails.
+	Ignored []string
 }
 
-// ReadHwmon scans sys/class/hwmon/hwmon*/ in fsys for in*_input (mV),
-// curr*_input (mA) and power*_input (µW) with their labels, and rpi_volt's
-// in0_lcrit_alarm, and reads them once. A missing hwmon class is not an
-// error (none found).
-func ReadHwmon(fsys fs.FS) (*Hwmon, error) {
-	h, err := FindHwmon(fsys)
+// IsPowerMonitor reports whether an hwmon device name is a power monitor
+// whose in/curr/power inputs are rails: the INA2xx/INA3221 family of shunt
+// monitors (ina209, ina219, ina226, ina230, ina231, ina238, ina260,
+// ina3221, ...). rpi_volt is read for its under-voltage alarm only; the RP1
+// ADC (rp1_adc), cpu_thermal and pwmfan are not power rails.
+func IsPowerMonitor(name string) bool {
+	rest, ok := strings.CutPrefix(name, "ina")
+	if !ok || rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// ReadHwmon scans sys/class/hwmon/hwmon*/ in fsys for the power monitors'
+// in*_input (mV), curr*_input (mA) and power*_input (µW) with their labels,
+// and rpi_volt's in0_lcrit_alarm, and reads them once. chips names further
+// hwmon devices whose inputs count as rails (the plan's
+// power.hwmon_chips). A missing hwmon class is not an error (none found).
+func ReadHwmon(fsys fs.FS, chips ...string) (*Hwmon, error) {
+	h, err := FindHwmon(fsys, chips...)
 	if err != nil {
 		return nil, err
 	}
@@ -59,8 +83,9 @@ func (h *Hwmon) Read(fsys fs.FS) error {
 }
 
 // FindHwmon discovers the hwmon power channels (without reading their
-// values) and reads rpi_volt's alarm.
-func FindHwmon(fsys fs.FS) (*Hwmon, error) {
+// values) and reads rpi_volt's alarm. Only power monitors (IsPowerMonitor)
+// and the chips named count; other devices with inputs go to h.Ignored.
+func FindHwmon(fsys fs.FS, chips ...string) (*Hwmon, error) {
 	h := &Hwmon{}
 	const root = "sys/class/hwmon"
 	ents, err := fs.ReadDir(fsys, root)
@@ -86,6 +111,15 @@ func FindHwmon(fsys fs.FS) (*Hwmon, error) {
 				}
 				h.RPiVoltAlarm = n != 0
 			}
+		}
+		if !IsPowerMonitor(name) && !slices.Contains(chips, name) {
+			for _, f := range files {
+				if strings.HasSuffix(f.Name(), "_input") {
+					h.Ignored = append(h.Ignored, fmt.Sprintf("%s (%s)", name, dir))
+					break
+				}
+			}
+			continue
 		}
 		for _, f := range files {
 			fn := f.Name()

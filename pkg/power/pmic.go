@@ -42,6 +42,21 @@ func (r Rail) Watts() float64 {
 type PMIC struct {
 	Readings []ADCReading
 	Rails    []Rail // in order of first appearance
+	// Bad are the lines that were not readings (or read a channel twice).
+	// They are reported, and the good lines are kept: one garbled line in
+	// the firmware's answer must not throw away every other rail.
+	Bad []BadLine
+}
+
+// BadLine is a pmic_read_adc line that could not be used.
+type BadLine struct {
+	Line int    // 1-based line number
+	Text string // the line, truncated
+	Err  string
+}
+
+func (b BadLine) String() string {
+	return fmt.Sprintf("pmic_read_adc line %d %q: %s", b.Line, b.Text, b.Err)
 }
 
 // Input returns EXT5V_V, the 5 V input supply, and whether it was present.
@@ -55,19 +70,24 @@ func (p *PMIC) Input() (float64, bool) {
 }
 
 // TotalWatts sums the power of the rails with both a current and a voltage
-// (the PMIC's outputs; EXT5V and BATT have only a voltage).
-func (p *PMIC) TotalWatts() float64 {
-	var w float64
+// (the PMIC's outputs; EXT5V and BATT have only a voltage). ok is false
+// when no rail has both: the total is then unknown, not 0 W (a filtered
+// `pmic_read_adc EXT5V_V` or a garbled answer measures no power at all).
+func (p *PMIC) TotalWatts() (w float64, ok bool) {
 	for _, r := range p.Rails {
-		w += r.Watts()
+		if r.HasV && r.HasA {
+			w += r.Volts * r.Amps
+			ok = true
+		}
 	}
-	return w
+	return w, ok
 }
 
 // ParsePMIC parses `vcgencmd pmic_read_adc` output. Blank lines are
-// skipped; any other line that is not a reading is an error naming the
-// line. Currents and voltages are paired by rail name (their channel
-// numbers differ).
+// skipped; a line that is not a reading, or that reads a channel a second
+// time, is kept in p.Bad and the other lines still count. Currents and
+// voltages are paired by rail name (their channel numbers differ). It
+// fails only when no line is a reading.
 func ParsePMIC(out string) (*PMIC, error) {
 	p := &PMIC{}
 	idx := map[string]int{}
@@ -76,11 +96,12 @@ func ParsePMIC(out string) (*PMIC, error) {
 		if line == "" {
 			continue
 		}
+		bad := func(err string) { p.Bad = append(p.Bad, BadLine{Line: n + 1, Text: truncate(line, 60), Err: err}) }
 		r, err := parseADCLine(line)
 		if err != nil {
-			return nil, fmt.Errorf("pmic_read_adc line %d %q: %v", n+1, truncate(line, 60), err)
+			bad(err.Error())
+			continue
 		}
-		p.Readings = append(p.Readings, r)
 		i, ok := idx[r.Rail]
 		if !ok {
 			i = len(p.Rails)
@@ -88,19 +109,21 @@ func ParsePMIC(out string) (*PMIC, error) {
 			p.Rails = append(p.Rails, Rail{Name: r.Rail})
 		}
 		rail := &p.Rails[i]
+		if r.Current && rail.HasA || !r.Current && rail.HasV {
+			bad(r.Name + " read twice; the first reading is kept")
+			continue
+		}
+		p.Readings = append(p.Readings, r)
 		if r.Current {
-			if rail.HasA {
-				return nil, fmt.Errorf("pmic_read_adc line %d: %s read twice", n+1, r.Name)
-			}
 			rail.Amps, rail.HasA, rail.AChan = r.Value, true, r.Channel
 		} else {
-			if rail.HasV {
-				return nil, fmt.Errorf("pmic_read_adc line %d: %s read twice", n+1, r.Name)
-			}
 			rail.Volts, rail.HasV, rail.VChan = r.Value, true, r.Channel
 		}
 	}
 	if len(p.Readings) == 0 {
+		if len(p.Bad) > 0 {
+			return nil, fmt.Errorf("pmic_read_adc: no readings; %s (is this a Raspberry Pi 5 with current firmware?)", p.Bad[0])
+		}
 		return nil, fmt.Errorf("pmic_read_adc: no readings (is this a Raspberry Pi 5 with current firmware?)")
 	}
 	return p, nil

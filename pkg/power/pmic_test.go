@@ -3,10 +3,11 @@ package power
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aihat/aihat/internal/captures"
 
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/sim"
@@ -14,26 +15,80 @@ import (
 
 func realSamples(t testing.TB) map[string]string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "power", "pmic-*.txt"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no samples in testdata/power: %v", err)
+	cs, err := captures.Load("pmic_read_adc")
+	if err != nil {
+		t.Fatal(err)
 	}
 	out := map[string]string{}
-	for _, f := range files {
-		if _, err := os.Stat(f + ".SOURCE"); err != nil {
-			t.Errorf("%s has no .SOURCE note", f)
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(f)] = string(b)
+	for _, c := range cs {
+		out[c.Name] = c.Text
 	}
 	return out
 }
 
+// TestPMICCorpus runs every real pmic_read_adc capture through ParsePMIC
+// and checks what its .SOURCE states.
+func TestPMICCorpus(t *testing.T) {
+	cs, err := captures.Load("pmic_read_adc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		t.Run(c.Name, func(t *testing.T) {
+			p, err := ParsePMIC(c.Text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Bad) != 0 {
+				t.Errorf("bad lines in a real capture: %v", p.Bad)
+			}
+			rails := map[string]Rail{}
+			for _, r := range p.Rails {
+				rails[r.Name] = r
+			}
+			for k, want := range c.Expect {
+				var got string
+				switch {
+				case k == "readings":
+					got = strconv.Itoa(len(p.Readings))
+				case k == "rails":
+					got = strconv.Itoa(len(p.Rails))
+				case k == "ext5v_v":
+					v, ok := p.Input()
+					got = fmtOK(v, ok)
+				case k == "total_w":
+					w, ok := p.TotalWatts()
+					if ok {
+						// The .SOURCE rounds to 0.1 W.
+						w = math.Round(w*10) / 10
+					}
+					got = fmtOK(w, ok)
+				case strings.HasSuffix(k, "_A"):
+					r := rails[strings.TrimSuffix(k, "_A")]
+					got = fmtOK(r.Amps, r.HasA)
+				case strings.HasSuffix(k, "_V"):
+					r := rails[strings.TrimSuffix(k, "_V")]
+					got = fmtOK(r.Volts, r.HasV)
+				default:
+					t.Fatalf("unknown expect key %q", k)
+				}
+				if got != want {
+					t.Errorf("%s = %s, the capture states %s", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+func fmtOK(v float64, ok bool) string {
+	if !ok {
+		return "unknown"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
 func TestParsePMICRealLoadedSample(t *testing.T) {
-	p, err := ParsePMIC(realSamples(t)["pmic-jfikar-loaded.txt"])
+	p, err := ParsePMIC(realSamples(t)["pi5-jfikar-loaded.txt"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +122,13 @@ func TestParsePMICRealLoadedSample(t *testing.T) {
 			want += r.Amps * r.Volts
 		}
 	}
-	if got := p.TotalWatts(); math.Abs(got-want) > 1e-12 || got < 10.5 || got > 11 {
+	if got, ok := p.TotalWatts(); !ok || math.Abs(got-want) > 1e-12 || got < 10.5 || got > 11 {
 		t.Fatalf("total %g W, want %g (≈10.7 W)", got, want)
 	}
 }
 
 func TestParsePMICFilteredOutput(t *testing.T) {
-	p, err := ParsePMIC(realSamples(t)["pmic-ext5v-filtered.txt"])
+	p, err := ParsePMIC(realSamples(t)["pi5-ext5v-filtered.txt"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +144,7 @@ func TestRealSampleWithinDefaultLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ParsePMIC(realSamples(t)["pmic-jfikar-loaded.txt"])
+	p, err := ParsePMIC(realSamples(t)["pi5-jfikar-loaded.txt"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +171,7 @@ func TestRealSampleWithinDefaultLimits(t *testing.T) {
 // same rails and channels in the same order, names right-aligned to 12
 // columns, 8 decimals.
 func TestSimPMICMatchesRealFormat(t *testing.T) {
-	real := realSamples(t)["pmic-jfikar-loaded.txt"]
+	real := realSamples(t)["pi5-jfikar-loaded.txt"]
 	b, err := sim.New(sim.Options{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +219,6 @@ func TestParsePMICErrors(t *testing.T) {
 		{"  VDD_CORE_A current(7)=NaNA", "bad value"},
 		{"  VDD_CORE_A current(7)=-1A", "bad value"},
 		{"  VDD_CORE_A current7=1A", "channel"},
-		{" 3V3_SYS_V volt(9)=3.3V\n 3V3_SYS_V volt(9)=3.3V", "read twice"},
 	} {
 		_, err := ParsePMIC(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -174,6 +228,48 @@ func TestParsePMICErrors(t *testing.T) {
 	// CRLF and blank lines are fine.
 	if p, err := ParsePMIC("\r\n     EXT5V_V volt(24)=5.10540000V\r\n\n"); err != nil || len(p.Rails) != 1 {
 		t.Fatalf("CRLF: %v", err)
+	}
+}
+
+// TestParsePMICKeepsGoodRailsAroundABadLine: one garbled line (here in
+// the middle of the real capture) is reported with its number and the
+// other 26 readings still count, with the same total.
+func TestParsePMICKeepsGoodRailsAroundABadLine(t *testing.T) {
+	real := realSamples(t)["pi5-jfikar-loaded.txt"]
+	lines := strings.Split(real, "\n")
+	garbled := append(append(append([]string{}, lines[:8]...), "  VDD_CORE_A current(7)=garbage", " 3V3_SYS_V volt(9)=3.3V"), lines[8:]...)
+	// The garbled VDD_CORE_A line goes first, so the real one after it
+	// still counts; the extra 3V3_SYS_V repeats a voltage read later.
+	garbled[7], garbled[8] = garbled[8], garbled[7]
+	p, err := ParsePMIC(strings.Join(garbled, "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Readings) != 26 || len(p.Rails) != 14 {
+		t.Fatalf("%d readings, %d rails; want 26 and 14", len(p.Readings), len(p.Rails))
+	}
+	if len(p.Bad) != 2 || p.Bad[0].Line != 8 || !strings.Contains(p.Bad[0].Err, "garbage") || !strings.Contains(p.Bad[1].Err, "read twice") {
+		t.Fatalf("bad lines %v", p.Bad)
+	}
+	rp, _ := ParsePMIC(real)
+	w1, _ := rp.TotalWatts()
+	w2, ok := p.TotalWatts()
+	// The garbled copy keeps the first 3V3_SYS_V (3.3 V, the inserted line)
+	// over the real 3.30632200 V: the totals differ by 0.0063 V × 0.0625 A.
+	if !ok || math.Abs(w1-w2) > 1e-3 {
+		t.Fatalf("total %g W, want about %g W", w2, w1)
+	}
+}
+
+// TestTotalUnknownWithoutCurrents: voltages alone measure no power; the
+// total is unknown, never 0 W.
+func TestTotalUnknownWithoutCurrents(t *testing.T) {
+	p, err := ParsePMIC(realSamples(t)["pi5-ext5v-filtered.txt"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, ok := p.TotalWatts(); ok || w != 0 {
+		t.Fatalf("total %g %v, want unknown", w, ok)
 	}
 }
 
@@ -198,7 +294,9 @@ func FuzzParsePMIC(f *testing.F) {
 				t.Fatalf("rail %q power %g", r.Name, w)
 			}
 		}
-		_ = p.TotalWatts()
+		if w, ok := p.TotalWatts(); !ok && w != 0 {
+			t.Fatalf("unknown total with value %g", w)
+		}
 	})
 }
 

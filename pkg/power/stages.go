@@ -108,10 +108,14 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	}
 	var total []float64
 	pmicOK, hwmonSeen := true, false
+	badSeen := map[string]bool{} // bad pmic_read_adc lines already logged
 	// Find the hwmon channels once; each sample reads only their values.
-	hw, err := FindHwmon(env.Board.FS())
+	hw, err := FindHwmon(env.Board.FS(), pp.HwmonChips...)
 	if err != nil {
 		return err
+	}
+	for _, ig := range hw.Ignored {
+		step.Logf("hwmon %s: not a power monitor, its inputs are not rails (name it in power.hwmon_chips to count it)", ig)
 	}
 	start := clk.Now()
 	for i := 0; i < samples; i++ {
@@ -137,6 +141,12 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 					return fmt.Errorf("vcgencmd pmic_read_adc, sample %d: %v", i+1, err)
 				}
 			} else {
+				for _, b := range p.Bad {
+					if !badSeen[b.Text] {
+						badSeen[b.Text] = true
+						step.Logf("%s: line skipped, the other rails are kept", b)
+					}
+				}
 				for _, r := range p.Rails {
 					s := get(r.Name)
 					if r.HasV {
@@ -149,7 +159,9 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 						s.w = append(s.w, r.Watts())
 					}
 				}
-				total = append(total, p.TotalWatts())
+				if w, ok := p.TotalWatts(); ok {
+					total = append(total, w)
+				}
 			}
 		}
 		if err := hw.Read(env.Board.FS()); err != nil {
@@ -210,6 +222,10 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		stage.Measure(env, step, report.Measurement{Name: "pmic.total_w.max", Value: round(st.Max, 4), Unit: "W"})
 		env.Facts["power.pmic.w_mean"] = fmtF(st.Mean)
 		env.Facts["power.pmic.w_max"] = fmtF(st.Max)
+	} else if pmicOK {
+		why := "not measured: no PMIC rail had both a voltage and a current, so the total power is unknown (not 0 W)"
+		step.Logf("pmic.total_w %s", why)
+		step.Add(report.Measurement{Name: "pmic.total_w.mean", Outcome: report.Skip, Message: why})
 	}
 	for _, m := range mons {
 		if s := rails[m.cfg.Rail]; s != nil && len(s.w) > 0 {
@@ -322,7 +338,7 @@ func FlagsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	for _, b := range ThrottleBits {
 		flagMeasure(env, step, b.Name, t.Flag(b.Bit), fail[b.Name], b.What)
 	}
-	hw, err := ReadHwmon(env.Board.FS())
+	hw, err := ReadHwmon(env.Board.FS(), env.Plan.Power.HwmonChips...)
 	if err != nil {
 		return err
 	}

@@ -238,7 +238,8 @@ func (b *Board) Run(ctx context.Context, name string, args ...string) ([]byte, e
 	case "vcgencmd":
 		return b.vcgencmd(args)
 	case "hailortcli":
-		return b.runHailortcli(args)
+		out, _, err := b.runHailortcli(args)
+		return out, err
 	}
 	return nil, fmt.Errorf("%s: command not found on the simulated board", name)
 }

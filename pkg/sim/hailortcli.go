@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -8,12 +9,28 @@ import (
 	"time"
 )
 
-// runHailortcli renders HailoRT's command-line tool on the simulated board:
-// scan, fw-control identify, benchmark (the Summary block) and run
-// --measure-temp, in the formats of HailoRT 4.x's hailortcli.
-func (b *Board) runHailortcli(args []string) ([]byte, error) {
+// RunOutput is Run with stderr apart: hailortcli writes its warnings and
+// "Measurement power is not supported" there, and a stage logs them.
+func (b *Board) RunOutput(ctx context.Context, name string, args ...string) (stdout, stderr []byte, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if name == "hailortcli" {
+		return b.runHailortcli(args)
+	}
+	out, err := b.Run(ctx, name, args...)
+	return out, nil, err
+}
+
+// runHailortcli renders HailoRT 5.x's command-line tool on the simulated
+// AI HAT+ 2 (a Hailo-10H): scan, fw-control identify, benchmark (run2's
+// summary: "<net>: FPS: N" and the device's temperature line; power and
+// current are reported unsupported on stderr) and run, which HailoRT 5.x
+// refuses on a Hailo-10H. Formats: hailortcli's sources (run2_command.cpp
+// run2_benchmark, fw_control_command.cpp, run_command.cpp) at v5.x.
+func (b *Board) runHailortcli(args []string) (stdout, stderr []byte, err error) {
 	if len(args) == 0 {
-		return nil, fmt.Errorf("hailortcli: a subcommand is required")
+		return nil, nil, fmt.Errorf("hailortcli: a subcommand is required")
 	}
 	b.mu.Lock()
 	pcie := b.state.PCIe
@@ -21,30 +38,33 @@ func (b *Board) runHailortcli(args []string) ([]byte, error) {
 	switch args[0] {
 	case "scan":
 		if pcie == nil {
-			return []byte("Hailo devices not found\n"), nil
+			return []byte("Hailo devices not found\n"), nil, nil
 		}
-		return []byte(fmt.Sprintf("Hailo Devices:\n[-] Device: %s\n", pcie.Address)), nil
+		return []byte(fmt.Sprintf("Hailo Devices:\n[-] Device: %s\n", pcie.Address)), nil, nil
 	case "fw-control":
 		if len(args) < 2 || args[1] != "identify" {
-			return nil, fmt.Errorf("hailortcli fw-control: only identify is simulated")
+			return nil, nil, fmt.Errorf("hailortcli fw-control: only identify is simulated")
 		}
 		if pcie == nil {
-			return nil, fmt.Errorf("[HailoRT] [error] Failed to open device: HAILO_OUT_OF_PHYSICAL_DEVICES(74)")
+			return nil, nil, fmt.Errorf("[HailoRT] [error] Failed to open device: HAILO_OUT_OF_PHYSICAL_DEVICES(74)")
 		}
-		return []byte(fmt.Sprintf("Executing on device: %s\nIdentifying board\nControl Protocol Version: 2\nFirmware Version: 5.1.1 (release,app,extended context switch buffer)\nLogger Version: 0\nBoard Name: Hailo-10H\nDevice Architecture: HAILO10H\n", pcie.Address)), nil
+		// HailoRT 5.x leaves out empty fields (board name, serial, part and
+		// product are empty on the AI HAT+ 2 in the posted outputs).
+		return []byte(fmt.Sprintf("Executing on device: %s\nIdentifying board\nControl Protocol Version: 2\nFirmware Version: 5.1.1 (release,app)\nLogger Version: 0\nDevice Architecture: HAILO10H\n\n", pcie.Address)), nil, nil
 	case "benchmark", "run":
 		if pcie == nil {
-			return nil, fmt.Errorf("[HailoRT] [error] Failed to create vdevice. there are not enough free devices. requested: 1, found: 0: HAILO_OUT_OF_PHYSICAL_DEVICES(74)")
+			return nil, nil, fmt.Errorf("[HailoRT] [error] Failed to create vdevice. there are not enough free devices. requested: 1, found: 0: HAILO_OUT_OF_PHYSICAL_DEVICES(74)")
 		}
 		if len(args) < 2 || !strings.HasSuffix(args[1], ".hef") {
-			return nil, fmt.Errorf("hailortcli %s: a .hef file is required", args[0])
+			return nil, nil, fmt.Errorf("hailortcli %s: a .hef file is required", args[0])
 		}
 		if args[0] == "run" {
-			return b.hailoRun(args[1:]), nil
+			return nil, nil, fmt.Errorf("[HailoRT] [error] CHECK failed - The \"run\" command is not supported for this device type! Use \"run2\" instead.\n[HailoRT CLI] [error] CHECK_SUCCESS failed with status=HAILO_INVALID_OPERATION(6)")
 		}
-		return b.hailoBenchmark(args[1:]), nil
+		out, errOut := b.hailoBenchmark(args[1:])
+		return out, errOut, nil
 	}
-	return nil, fmt.Errorf("hailortcli %s: not simulated", args[0])
+	return nil, nil, fmt.Errorf("hailortcli %s: not simulated", args[0])
 }
 
 // hailoFPS is the simulated network's throughput: a fixed figure per HEF
@@ -57,7 +77,10 @@ func (b *Board) hailoFPS(hef string) float64 {
 	return base
 }
 
-func (b *Board) hailoBenchmark(args []string) []byte {
+// hailoBenchmark is HailoRT 5.x's `benchmark`: run2 streams the network
+// for --time-to-run seconds (once, not in three phases as 4.x did) while
+// sampling the device's temperature, then prints the summary.
+func (b *Board) hailoBenchmark(args []string) (stdout, stderr []byte) {
 	hef := args[0]
 	secs := 15
 	for i := 1; i+1 < len(args); i++ {
@@ -72,57 +95,27 @@ func (b *Board) hailoBenchmark(args []string) []byte {
 	b.sync()
 	saved := b.model.npuLoad
 	b.model.npuLoad = 1
-	// Run the three phases for secs each, sampling NPU power as the
-	// firmware's power measurement would.
-	var sum, mx float64
+	var sum, lo, hi float64
 	n := 0
-	for t := 0; t < 3*secs*10; t++ {
+	for t := 0; t < secs*10; t++ {
 		b.clk.Advance(100 * time.Millisecond)
 		b.sync()
-		if t >= secs*10 && t < 2*secs*10 {
-			p := b.model.npuPower(b.clk.Now())
-			sum += p
-			mx = max(mx, p)
-			n++
+		c := b.npuTemp()
+		if n == 0 || c < lo {
+			lo = c
 		}
+		hi = max(hi, c)
+		sum += c
+		n++
 	}
 	fps := b.hailoFPS(hef)
 	b.model.npuLoad = saved
+	addr := b.state.PCIe.Address
 	b.mu.Unlock()
 	var sb strings.Builder
-	frames := int(fps * float64(secs))
-	fmt.Fprintf(&sb, "Starting Measurements...\nMeasuring FPS in HW-only mode\nNetwork %s/%s: 100%% | %d | FPS: %.2f | ETA: 00:00:00\n", net, net, frames, fps*1.02)
-	fmt.Fprintf(&sb, "Measuring FPS (and Power on supported platforms) in streaming mode\nNetwork %s/%s: 100%% | %d | FPS: %.2f | ETA: 00:00:00\n", net, net, frames, fps)
-	fmt.Fprintf(&sb, "Measuring HW Latency\nNetwork %s/%s: 100%% | %d | HW Latency: %.2f ms | ETA: 00:00:00\n\n", net, net, frames, 1000/fps*1.6)
-	fmt.Fprintf(&sb, "=======\nSummary\n=======\n")
-	fmt.Fprintf(&sb, "FPS     (hw_only)                 = %g\n", round(fps*1.02, 2))
-	fmt.Fprintf(&sb, "        (streaming)               = %g\n", round(fps, 2))
-	fmt.Fprintf(&sb, "Latency (hw)                      = %g ms\n", round(1000/fps*1.6, 4))
-	fmt.Fprintf(&sb, "Device %s:\n", b.state.PCIe.Address)
-	fmt.Fprintf(&sb, "Power in streaming mode (average) = %g W\n", round(sum/float64(max(n, 1)), 4))
-	fmt.Fprintf(&sb, "                        (max)     = %g W\n", round(mx, 4))
-	return []byte(sb.String())
-}
-
-func (b *Board) hailoRun(args []string) []byte {
-	hef := args[0]
-	net := strings.TrimSuffix(filepath.Base(hef), ".hef")
-	b.mu.Lock()
-	b.sync()
-	saved := b.model.npuLoad
-	b.model.npuLoad = 1
-	var sum float64
-	for t := 0; t < 50; t++ {
-		b.clk.Advance(100 * time.Millisecond)
-		b.sync()
-		sum += b.npuTemp()
-	}
-	fps := b.hailoFPS(hef)
-	b.model.npuLoad = saved
-	b.mu.Unlock()
-	frames := int(fps * 5)
-	return []byte(fmt.Sprintf("Running streaming inference (%s):\n  Transform data: true\n    Type:      auto\n    Quantized: true\nNetwork %s/%s: 100%% | %d | FPS: %.2f | ETA: 00:00:00\n> Inference result:\n Network group: %s\n    Frames count: %d\n    FPS: %.2f\n    Send Rate: 1233.12 Mbit/s\n    Recv Rate: 4.81 Mbit/s\nAverage chip temperature: %.2f C\n",
-		hef, net, net, frames, fps, net, frames, fps, sum/50))
+	fmt.Fprintf(&sb, "\n=======\nSummary\n=======\n%s: FPS: %.2f\n%s:\n", net, fps, addr)
+	fmt.Fprintf(&sb, "  temperature: mean=%.2f min=%.2f max=%.2f\n", sum/float64(n), lo, hi)
+	return []byte(sb.String()), []byte("Measurement power is not supported\nMeasurement current is not supported\n")
 }
 
 func round(v float64, digits int) float64 {

@@ -238,7 +238,7 @@ type rail struct {
 
 // pmicRails are the Pi 5 PMIC's rails in vcgencmd pmic_read_adc order,
 // with channel numbers as the firmware prints them (checked against real
-// captures in testdata/power: 3V3_DAC current 17/volt 20, 3V3_ADC 18/21,
+// captures in testdata/captures/pmic_read_adc: 3V3_DAC current 17/volt 20, 3V3_ADC 18/21,
 // 0V8_AON 16/19, HDMI 22/23).
 var pmicRails = []rail{
 	{"3V7_WL_SW", 3.7, func(m *model, _ time.Time) float64 { return 0.09 }, 8, 0},

@@ -1,0 +1,47 @@
+package driver
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/sim"
+)
+
+// TestNPUIdentityIsRecorded: on the simulated AI HAT+ 2 (HailoRT 5.x),
+// driver.check records the NPU's architecture and firmware from `hailortcli
+// fw-control identify`, leaves out the fields the device leaves empty, and
+// hands the architecture to later stages.
+func TestNPUIdentityIsRecorded(t *testing.T) {
+	b, _ := sim.New(sim.Options{})
+	s, env := runStage(t, b, defaultPlan(t))
+	if v := value(s, "npu.arch"); v != "HAILO10H" {
+		t.Fatalf("npu.arch = %v", v)
+	}
+	if v := value(s, "npu.firmware_version"); v != "5.1.1" {
+		t.Fatalf("npu.firmware_version = %v", v)
+	}
+	for _, m := range s.Measurements {
+		if m.Name == "npu.serial" || m.Name == "npu.part_number" || m.Name == "npu.product_name" {
+			t.Errorf("%s recorded although the device has none", m.Name)
+		}
+	}
+	if env.Facts["npu.arch"] != "HAILO10H" || env.Facts["npu.firmware"] != "5.1.1" {
+		t.Fatalf("facts %v", env.Facts)
+	}
+}
+
+// TestNPUIdentityAbsentWithoutHailoRT: a fixture root without a canned
+// hailortcli answer records no identity and says why, without failing.
+func TestNPUIdentityAbsentWithoutHailoRT(t *testing.T) {
+	b, _ := board.NewLinux(rootfs("healthy-6.12"))
+	s, env := runStage(t, b, defaultPlan(t))
+	for _, m := range s.Measurements {
+		if strings.HasPrefix(m.Name, "npu.") {
+			t.Errorf("%s recorded without hailortcli", m.Name)
+		}
+	}
+	if env.Facts["npu.arch"] != "" || !strings.Contains(strings.Join(s.Log, "\n"), "NPU identity not read") {
+		t.Fatalf("facts %v log %v", env.Facts, s.Log)
+	}
+}
