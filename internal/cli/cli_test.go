@@ -84,6 +84,8 @@ func TestExitCodesOfRealInvocations(t *testing.T) {
 		{"fault on linux", []string{"bringup", "--target", "linux", "--root", emptyDir, "--fault", "fan-stall"}, 64, "--fault"},
 		{"bad output", []string{"i2c", "scan", "--target", "sim", "-o", "yaml"}, 64, "-o"},
 		{"scan sim passes", []string{"i2c", "scan", "--target", "sim"}, 0, ""},
+		{"absurd sample count", []string{"power", "rails", "--target", "sim", "--samples", "9223372036854775807"}, 64, "--samples"},
+		{"report dir under a file", []string{"power", "flags", "--target", "sim", "--report-dir", badPlan + "/reports"}, 2, "report directory"},
 		{"scan without EEPROM capture errors", []string{"i2c", "scan", "--target", "linux", "--root", emptyDir}, 2, ""},
 		{"scan no-hat fixture fails", []string{"i2c", "scan", "--target", "linux", "--root", repoPath("testdata", "i2c", "no-hat")}, 1, ""},
 	}

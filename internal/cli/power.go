@@ -42,8 +42,8 @@ and current limits; the minimum catches sags that last only a burst. The load re
 to idle afterwards.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if ro.Samples < 0 {
-				return usageErrorf("--samples %d: want a positive count", ro.Samples)
+			if ro.Samples < 0 || ro.Samples > power.MaxSamples {
+				return usageErrorf("--samples %d: want a count from 1 to %d", ro.Samples, power.MaxSamples)
 			}
 			if ro.Interval < 0 {
 				return usageErrorf("--interval %s: want a positive duration", ro.Interval)

@@ -19,6 +19,10 @@ import (
 const (
 	DefaultSamples = 150
 	DefaultLoad    = "both"
+	// MaxSamples bounds a window's sample count: statistics are streamed,
+	// so memory does not grow with it, but a count no run can finish is a
+	// typo, not a request.
+	MaxSamples = 10_000_000
 )
 
 // ParseLoad maps idle|cpu|npu|both to a board load.
@@ -36,9 +40,10 @@ func ParseLoad(s string) (board.Load, error) {
 	return board.Load{}, fmt.Errorf("load %q: want idle, cpu, npu or both", s)
 }
 
-// series collects one rail's samples.
+// series holds one rail's running statistics: min/mean/max per quantity,
+// in constant memory however many samples a window takes.
 type series struct {
-	v, a, w []float64
+	v, a, w Running
 }
 
 type monitor struct {
@@ -56,6 +61,9 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	samples := pp.Samples
 	if samples <= 0 {
 		samples = DefaultSamples
+	}
+	if samples > MaxSamples {
+		return fmt.Errorf("power.samples %d: at most %d (a window of 115 days at 1 Hz)", samples, MaxSamples)
 	}
 	interval, err := pp.IntervalDuration()
 	if err != nil {
@@ -106,7 +114,7 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		}
 		return s
 	}
-	var total []float64
+	var total Running
 	pmicOK, hwmonSeen := true, false
 	badSeen := map[string]bool{} // bad pmic_read_adc lines already logged
 	// Find the hwmon channels once; each sample reads only their values.
@@ -118,15 +126,22 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		step.Logf("hwmon %s: not a power monitor, its inputs are not rails (name it in power.hwmon_chips to count it)", ig)
 	}
 	start := clk.Now()
+	// Ctrl-C ends the window at once (the sleep honours it) and the
+	// samples taken so far are still evaluated, marked partial.
+	var interrupted error
+	taken := 0
 	for i := 0; i < samples; i++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if i > 0 {
 			if err := clk.Sleep(ctx, interval); err != nil {
-				return err
+				interrupted = err
+				break
 			}
 		}
+		if err := ctx.Err(); err != nil {
+			interrupted = err
+			break
+		}
+		taken++
 		if pmicOK {
 			out, err := env.Board.Run(ctx, "vcgencmd", "pmic_read_adc")
 			var p *PMIC
@@ -150,17 +165,17 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 				for _, r := range p.Rails {
 					s := get(r.Name)
 					if r.HasV {
-						s.v = append(s.v, r.Volts)
+						s.v.Add(r.Volts)
 					}
 					if r.HasA {
-						s.a = append(s.a, r.Amps)
+						s.a.Add(r.Amps)
 					}
 					if r.HasV && r.HasA {
-						s.w = append(s.w, r.Watts())
+						s.w.Add(r.Watts())
 					}
 				}
 				if w, ok := p.TotalWatts(); ok {
-					total = append(total, w)
+					total.Add(w)
 				}
 			}
 		}
@@ -171,11 +186,11 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 			s := get(c.Device + "." + c.Label)
 			switch c.Unit {
 			case "V":
-				s.v = append(s.v, c.Value)
+				s.v.Add(c.Value)
 			case "A":
-				s.a = append(s.a, c.Value)
+				s.a.Add(c.Value)
 			case "W":
-				s.w = append(s.w, c.Value)
+				s.w.Add(c.Value)
 			}
 			hwmonSeen = true
 		}
@@ -187,12 +202,18 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 				continue
 			}
 			s := get(m.cfg.Rail)
-			s.v = append(s.v, r.Volts)
-			s.a = append(s.a, r.Amps)
-			s.w = append(s.w, r.Volts*r.Amps)
+			s.v.Add(r.Volts)
+			s.a.Add(r.Amps)
+			s.w.Add(r.Volts * r.Amps)
 		}
 	}
 	step.Logf("window %s of virtual/board time", clk.Since(start).Round(time.Millisecond))
+	if interrupted != nil {
+		if taken == 0 {
+			return interrupted
+		}
+		step.Logf("interrupted after %d of %d samples: the statistics below are partial", taken, samples)
+	}
 
 	if !pmicOK && len(mons) == 0 && !hwmonSeen {
 		return fmt.Errorf("no power source to sample: vcgencmd pmic_read_adc failed, the plan lists no working monitor and hwmon has no in/curr/power inputs")
@@ -201,7 +222,7 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	for _, m := range mons {
 		mm := stage.Measure(env, step, report.Measurement{Name: m.cfg.Rail + ".read_errors", Value: float64(m.errors), Unit: "count", Limits: report.AtMost(0), Code: "INA_READ"})
 		if m.errors > 0 {
-			mm.Message = fmt.Sprintf("%s: %d of %d reads failed (last: %v): check the bus wiring and pull-ups", m.dev, m.errors, samples, m.lastEr)
+			mm.Message = fmt.Sprintf("%s: %d of %d reads failed (last: %v): check the bus wiring and pull-ups", m.dev, m.errors, taken, m.lastEr)
 		}
 	}
 
@@ -216,8 +237,8 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		m := stage.Measure(env, step, report.Measurement{Name: r.Name + ".present", Value: false, Limits: report.Equal(true), Code: "RAIL_MISSING"})
 		m.Message = fmt.Sprintf("rail %s is in the plan but pmic_read_adc does not report it: check the plan's rail names", r.Name)
 	}
-	if len(total) > 0 {
-		st := Summarize(total)
+	if total.N() > 0 {
+		st := total.Stats()
 		stage.Measure(env, step, report.Measurement{Name: "pmic.total_w.mean", Value: round(st.Mean, 4), Unit: "W"})
 		stage.Measure(env, step, report.Measurement{Name: "pmic.total_w.max", Value: round(st.Max, 4), Unit: "W"})
 		env.Facts["power.pmic.w_mean"] = fmtF(st.Mean)
@@ -228,13 +249,13 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		step.Add(report.Measurement{Name: "pmic.total_w.mean", Outcome: report.Skip, Message: why})
 	}
 	for _, m := range mons {
-		if s := rails[m.cfg.Rail]; s != nil && len(s.w) > 0 {
-			st := Summarize(s.w)
+		if s := rails[m.cfg.Rail]; s != nil && s.w.N() > 0 {
+			st := s.w.Stats()
 			env.Facts["power."+m.cfg.Rail+".w_mean"] = fmtF(st.Mean)
 			env.Facts["power."+m.cfg.Rail+".w_max"] = fmtF(st.Max)
 		}
 	}
-	return nil
+	return interrupted
 }
 
 func isMonitorRail(pp plan.PowerPlan, name string) bool {
@@ -250,14 +271,14 @@ func isMonitorRail(pp plan.PowerPlan, name string) bool {
 // bounds it, means only otherwise.
 func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *plan.PowerRail) {
 	if pr == nil {
-		if len(s.v) > 0 {
-			stage.Measure(env, step, report.Measurement{Name: name + ".v_mean", Value: round(Summarize(s.v).Mean, 5), Unit: "V"})
+		if s.v.N() > 0 {
+			stage.Measure(env, step, report.Measurement{Name: name + ".v_mean", Value: round(s.v.Stats().Mean, 5), Unit: "V"})
 		}
-		if len(s.a) > 0 {
-			stage.Measure(env, step, report.Measurement{Name: name + ".a_mean", Value: round(Summarize(s.a).Mean, 5), Unit: "A"})
+		if s.a.N() > 0 {
+			stage.Measure(env, step, report.Measurement{Name: name + ".a_mean", Value: round(s.a.Stats().Mean, 5), Unit: "A"})
 		}
-		if len(s.v) == 0 && len(s.a) == 0 && len(s.w) > 0 {
-			stage.Measure(env, step, report.Measurement{Name: name + ".w_mean", Value: round(Summarize(s.w).Mean, 5), Unit: "W"})
+		if s.v.N() == 0 && s.a.N() == 0 && s.w.N() > 0 {
+			stage.Measure(env, step, report.Measurement{Name: name + ".w_mean", Value: round(s.w.Stats().Mean, 5), Unit: "W"})
 		}
 		return
 	}
@@ -265,8 +286,8 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 	if pr.Why != "" {
 		why = " (" + pr.Why + ")"
 	}
-	if len(s.v) > 0 {
-		st := Summarize(s.v)
+	if s.v.N() > 0 {
+		st := s.v.Stats()
 		band := pr.MarginalV
 		var lmin, lmax, lmean *report.Limits
 		if pr.MinV != nil {
@@ -301,8 +322,8 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 			m.Message = fmt.Sprintf("%s reached %.3f V%s: above its maximum; check the regulator and the monitor's calibration (shunt value in the plan)", name, st.Max, why)
 		}
 	}
-	if len(s.a) > 0 {
-		st := Summarize(s.a)
+	if s.a.N() > 0 {
+		st := s.a.Stats()
 		var l *report.Limits
 		if pr.MaxA != nil {
 			l = report.AtMost(*pr.MaxA)
@@ -312,8 +333,8 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 			m.Message = fmt.Sprintf("%s drew %.3f A peak (mean %.3f A)%s: more than the rail is rated for", name, st.Max, st.Mean, why)
 		}
 	}
-	if len(s.w) > 0 {
-		st := Summarize(s.w)
+	if s.w.N() > 0 {
+		st := s.w.Stats()
 		stage.Measure(env, step, report.Measurement{Name: name + ".w_mean", Value: round(st.Mean, 4), Unit: "W"})
 		stage.Measure(env, step, report.Measurement{Name: name + ".w_max", Value: round(st.Max, 4), Unit: "W"})
 	}
