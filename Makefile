@@ -13,7 +13,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build run test bench ort fuzz lint clean
+.PHONY: all build run test bench ort fuzz lint clean killtest
 
 all: build
 
@@ -43,6 +43,12 @@ fuzz:
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# SIGKILL a sim bringup at KILLS random points; the report directory must
+# hold one complete set from one run after each (issue 13).
+KILLS ?= 200
+killtest: ort
+	bash scripts/killtest.sh $(KILLS)
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
