@@ -87,6 +87,10 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	if overlaysDir == "" || (cfgPath == legacyConfigPath && strings.HasPrefix(strings.TrimPrefix(overlaysDir, "/"), "boot/firmware/")) {
 		overlaysDir = path.Join(bootDir, defaultOverlaysSubdir) // next to the config.txt read
 	}
+	if d, ok := prefixedOverlays(fsys, cfg, bootDir); ok && strings.TrimPrefix(overlaysDir, "/") == path.Join(bootDir, defaultOverlaysSubdir) {
+		step.Logf("overlays are read from /%s (os_prefix / overlay_prefix in config.txt)", d)
+		overlaysDir = d
+	}
 	checkOverlays(env, step, fsys, cfg, cfgPath, strings.TrimPrefix(overlaysDir, "/"))
 	checkParams(env, step, cfg, cfgPath)
 
@@ -104,6 +108,30 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		checkHAT(env, step, tree, cfg)
 	}
 	return nil
+}
+
+// prefixedOverlays is where the firmware loads overlays from when
+// config.txt sets os_prefix or overlay_prefix: ${os_prefix}${overlay_prefix}
+// (default "overlays/"), where os_prefix counts only if
+// ${os_prefix}${overlay_prefix}README exists (the firmware's viability test,
+// config.txt documentation, boot options); ok is false when neither is set.
+func prefixedOverlays(fsys fs.FS, cfg *bootcfg.Config, bootDir string) (string, bool) {
+	osPrefix, hasOS := cfg.Get("os_prefix")
+	ovPrefix, hasOv := cfg.Get("overlay_prefix")
+	if !hasOS && !hasOv {
+		return "", false
+	}
+	if !hasOv {
+		ovPrefix = defaultOverlaysSubdir + "/"
+	}
+	// A prefix is relative to the boot partition (a leading '/' too).
+	under := func(prefix string) string { return path.Join(bootDir, prefix) }
+	if hasOS {
+		if _, err := fs.Stat(fsys, under(osPrefix+ovPrefix+"README")); err == nil {
+			return under(osPrefix + ovPrefix), true
+		}
+	}
+	return under(ovPrefix), true
 }
 
 // pcieParams are the base-tree dtparams that turn the external PCIe port

@@ -294,6 +294,34 @@ func TestUUIDPatternWhenThePlanHasNoUUID(t *testing.T) {
 	}
 }
 
+// os_prefix and overlay_prefix move where the firmware loads overlays
+// from; os_prefix counts only where its overlays README exists.
+func TestOverlayPrefixes(t *testing.T) {
+	for _, tc := range []struct {
+		lines, readme, want string
+	}{
+		{"overlay_prefix=ovl/\n", "", "boot/firmware/ovl/vc4-kms-v3d-pi5.dtbo"},
+		{"os_prefix=next/\n", "boot/firmware/next/overlays/README", "boot/firmware/next/overlays/vc4-kms-v3d-pi5.dtbo"},
+		{"os_prefix=next/\n", "", "boot/firmware/overlays/vc4-kms-v3d-pi5.dtbo"},
+	} {
+		b, _ := sim.New(sim.Options{})
+		b.State().ConfigTxt = tc.lines + b.State().ConfigTxt
+		if tc.readme != "" {
+			b.State().ExtraFiles[tc.readme] = "overlays\n"
+		}
+		delete(b.State().Overlays, "vc4-kms-v3d-pi5")
+		s := mustRun(t, b)
+		m := find(s, "overlay.vc4-kms-v3d.dtbo")
+		if m == nil || m.Outcome != report.Fail || !strings.Contains(m.Message, "/boot/firmware/") {
+			t.Fatalf("%q: %+v", tc.lines, m)
+		}
+		want := "/" + strings.TrimSuffix(tc.want, "-pi5.dtbo") + ".dtbo"
+		if !strings.Contains(m.Message, want) {
+			t.Errorf("%q: message %q does not look for %s", tc.lines, m.Message, want)
+		}
+	}
+}
+
 func TestNoDeviceTreeIsAnError(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "boot/firmware"), 0o755)
