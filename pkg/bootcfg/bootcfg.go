@@ -6,7 +6,8 @@
 // key=value, "include FILE" and "initramfs FILE[,FILE...] ADDRESS"
 // (ADDRESS followkernel, 0 or a load address); conditional filters ([all],
 // [none], model filters such as [pi5] and [board-type=0x17], [EDID=...],
-// [gpioN=0|1], [HDMI:N], [0x<serial>], [tryboot], [partition=N]) of which
+// [gpioN=0|1], [HDMI:N], [0x<serial>], [tryboot], [partition=N]; a filter
+// the documentation does not list is a Note, not a Warning) of which
 // filters of one kind replace each other and filters of different kinds
 // combine (AND) until [all]; dtoverlay= lines with their parameters (after
 // ',' or ':') and dtparam= lines, whose values may hold '=' themselves.
@@ -449,7 +450,7 @@ func filterKind(lf string) string {
 		return name // [gpio4=1] and [gpio2=0] combine
 	case strings.HasPrefix(lf, "hdmi:") && isNumber(strings.TrimPrefix(lf, "hdmi:")):
 		return "hdmi"
-	case strings.HasPrefix(lf, "0x") && isNumber(lf):
+	case strings.HasPrefix(lf, "0x") && isNumber(lf), name == "serial" && hasValue && isNumber(value):
 		return "serial"
 	case lf == "tryboot":
 		return "tryboot"
@@ -457,6 +458,19 @@ func filterKind(lf string) string {
 		return "partition"
 	}
 	return ""
+}
+
+// malformedFilter says whether lf is a documented filter kind with a value
+// it cannot take ([gpio4=high], [board-type=pi5], [HDMI:x]).
+func malformedFilter(lf string) bool {
+	name, _, hasValue := strings.Cut(lf, "=")
+	switch {
+	case strings.HasPrefix(name, "gpio") && hasValue, name == "board-type", name == "partition", name == "edid", name == "serial":
+		return true
+	case strings.HasPrefix(lf, "hdmi:"):
+		return true
+	}
+	return false
 }
 
 // filter applies a [section] line.
@@ -481,10 +495,19 @@ func (p *parser) filter(pos Pos, s string) {
 	switch {
 	case f == "":
 		p.warn(pos, "empty section []")
+	case kind == "" && malformedFilter(lf):
+		// A documented filter with a value it cannot take.
+		p.warn(pos, "[%s] is not a valid conditional filter (documented: [all], [none], [pi5], [cm5], [board-type=0x17], [EDID=...], [gpioN=0|1], [HDMI:N], [0x<serial>], [tryboot], [partition=N])", clip(f))
+	case kind == "" && (strings.HasPrefix(lf, "pi") || strings.HasPrefix(lf, "cm")) && !strings.ContainsAny(lf, "=:"):
+		// A model filter newer than this list (another board): it does
+		// not name a Pi 5 Model B.
+		p.note(pos, "[%s] is not a model filter the documentation lists: taken as another board's, so what follows does not apply to a Pi 5", clip(f))
+		p.model, p.modelName = false, lf
 	case kind == "":
-		// The firmware matches no board to a filter it does not know, so
-		// what follows may never apply: say so rather than guess.
-		p.warn(pos, "[%s] is not a conditional filter the firmware documents ([all], [none], [pi5], [cm5], [board-type=0x17], [EDID=...], [gpioN=0|1], [HDMI:N], [0x<serial>], [tryboot], [partition=N])", clip(f))
+		// Decided by something this parser does not know: assumed to
+		// apply, like the other non-model filters, and said so.
+		p.note(pos, "[%s] is not a conditional filter the documentation lists: what follows is assumed to apply", clip(f))
+		p.other[lf] = f
 	case lf == "all":
 		p.model, p.modelName = true, "all"
 		p.other = map[string]string{}

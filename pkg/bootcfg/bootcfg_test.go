@@ -209,11 +209,11 @@ func TestLoadReadsIncludesNextToConfig(t *testing.T) {
 }
 
 func TestLinesInOtherBoardsSectionsAreKeptAside(t *testing.T) {
-	c := parse(t, "[pi4]\ndtoverlay=hailo-ai-hat2\ndtparam=pciex1\n[all]\n", nil)
+	c := parse(t, "[pi4]\ndtoverlay=pineboards-hat-ai\ndtparam=pciex1\n[all]\n", nil)
 	if len(c.Overlays) != 0 || len(c.Params) != 0 {
 		t.Fatalf("applied %v %v", c.Overlays, c.Params)
 	}
-	o, ok := c.NotApplied("hailo-ai-hat2")
+	o, ok := c.NotApplied("pineboards-hat-ai")
 	if !ok || o.Line != 2 || o.Section != "pi4" {
 		t.Fatalf("not applied overlay = %+v %v", o, ok)
 	}
@@ -237,7 +237,7 @@ func TestDocumentedGrammarHasNoWarnings(t *testing.T) {
 		"hdmi_group:0=2", "hdmi_mode:1=67",
 		"[EDID=DEL-DELL_U2422H]", "cmdline=cmdline_U2422H.txt",
 		"[pi5]", "dtparam=i2c_arm=on,i2c_arm_baudrate=400000",
-		"[0x12345678]", "[gpio4=1]", "[gpio2=0]", "[HDMI:0]", "[tryboot]", "[partition=2]",
+		"[0x12345678]", "[serial=0x12345678]", "[gpio4=1]", "[gpio2=0]", "[HDMI:0]", "[tryboot]", "[partition=2]",
 		"[board-type=0x17]", "[cm5]", "[pi500]", "[pi02]", "[pi3+]", "[cm4s]", "[none]",
 		"[all]", "dtoverlay=gpio-fan,gpiopin=14,temp=55000", "dtoverlay=vc4-kms-v3d,cma-128",
 		"dtoverlay=dwc2:dr_mode=host", "include extra.txt", "",
@@ -297,9 +297,9 @@ func TestInitramfsAndFilterMistakesAreWarnings(t *testing.T) {
 		{"initramfs initrd.img followkernel extra", "3 words"},
 		{"initramfs initrd.img somewhere", "not followkernel"},
 		{"initramfs a,,b followkernel", "empty file name"},
-		{"[pi6]", "not a conditional filter"},
-		{"[gpio4=high]", "not a conditional filter"},
-		{"[board-type=pi5]", "not a conditional filter"},
+		{"[gpio4=high]", "not a valid conditional filter"},
+		{"[board-type=pi5]", "not a valid conditional filter"},
+		{"[HDMI:x]", "not a valid conditional filter"},
 		{"disable-bt", "not key=value"},
 		{"enable_uart 1", "not key=value"},
 	}
@@ -308,6 +308,19 @@ func TestInitramfsAndFilterMistakesAreWarnings(t *testing.T) {
 		if len(c.Warnings) != 1 || c.Warnings[0].Line != 2 || !strings.Contains(c.Warnings[0].Msg, tc.inMsg) {
 			t.Errorf("%q: warnings %v, want one at line 2 mentioning %q", tc.line, c.Warnings, tc.inMsg)
 		}
+	}
+}
+
+// A filter the documentation does not list is a note, not a warning: a
+// new model's filter does not apply to a Pi 5, anything else is assumed
+// to apply (as the non-model filters are).
+func TestUnlistedFiltersAreNotes(t *testing.T) {
+	c := parse(t, "[pi6]\ndtoverlay=a\n[all]\n[somethingnew]\ndtoverlay=b\n", nil)
+	if len(c.Warnings) != 0 || len(c.Notes) != 2 || overlayNames(c) != "b" {
+		t.Fatalf("warnings %v notes %v overlays %q", c.Warnings, c.Notes, overlayNames(c))
+	}
+	if o, ok := c.NotApplied("a"); !ok || o.Section != "pi6" {
+		t.Fatalf("a = %+v %v", o, ok)
 	}
 }
 
