@@ -212,8 +212,6 @@ w(os.path.join(ROOT,'healthy-6.6'), 'boot/firmware/hailo.txt', "[pi5]\n# copied 
 
 tree('stock-config', K612, '5.3.0', 'h1x-0', '0001:01:00.0', *P612, CONFIG_STOCK,
      readme='Raspberry Pi OS bookworm with its stock config.txt exactly as shipped (testdata/captures/config.txt/raspios-bookworm-2025-05-13.txt): no dtoverlay and no dtparam=pciex1 for the AI HAT+ 2, which the firmware sets up from its EEPROM; the live tree has pcie1 okay at Gen 3 and the hat node, the link is up at 8.0 GT/s. Every check passes.\n')
-for old in ('overlay-under-pi4',):
-    if os.path.exists(os.path.join(ROOT, old)): shutil.rmtree(os.path.join(ROOT, old))
 tree('pciex1-under-pi4', K612, '5.3.0', 'h1x-0', '0001:01:00.0', *P612,
      CONFIG_BOOKWORM + "[pi4]\n# external PCIe port\ndtparam=pciex1\n[all]\n", pcie_status='disabled', device=False,
      readme='The firmware did not enable the external PCIe port from the HAT\'s EEPROM (firmware older than the HAT), and the dtparam=pciex1 added by hand sits under [pi4], which does not apply to a Pi 5: pcie1 is "disabled" in the live tree and no device is on the bus. overlay.check fails DT_NODE_DISABLED naming the line (config.txt:54, move it under [all]); driver.check fails PCIE_LINK_DOWN.\n')
