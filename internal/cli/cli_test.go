@@ -207,7 +207,7 @@ func TestPlanShowPrintsTheMergedPlan(t *testing.T) {
 	}
 	os.WriteFile(override, []byte("hat:\n  product: Custom HAT\n"), 0o644)
 	code, out, _ := runCLI(t, "plan", "show", "--plan", override)
-	if code != 0 || !strings.Contains(out, "product: Custom HAT") || !strings.Contains(out, "vendor: Raspberry Pi Ltd") {
+	if code != 0 || !strings.Contains(out, "product: Custom HAT") || !strings.Contains(out, "format_version: 2") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

@@ -13,16 +13,34 @@ import (
 
 func eepTestdata(name string) string { return repoPath("testdata", "eeprom", name) }
 
+// stationPlan writes a plan naming the HAT identity a station programs
+// (the sim's image): the default plan names none, because no primary
+// source shows the AI HAT+ 2's EEPROM contents, so a wrong product fails
+// only against a plan that knows.
+func stationPlan(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "station.yaml")
+	if err := os.WriteFile(p, []byte("hat:\n  vendor: Raspberry Pi Ltd\n  product: AI HAT+ 2\n  product_id: 0x0010\n  product_ver: 0x0002\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func TestEEPROMVerifySim(t *testing.T) {
 	code, out, stderr := runCLI(t, "eeprom", "verify", "--target", "sim")
 	if code != 0 || !strings.Contains(out, "PASS") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
+	// The default plan records a wrong product, it does not judge it.
+	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--fault", "eeprom-wrong-product"); code != 0 || !strings.Contains(out, "AI HAT+") {
+		t.Errorf("eeprom-wrong-product with the default plan: exit %d\n%s", code, out)
+	}
+	station := stationPlan(t)
 	for fault, codeWant := range map[string]string{
 		"eeprom-blank": "EEPROM_BLANK", "eeprom-bad-crc": "EEPROM_CRC",
 		"eeprom-wrong-product": "EEPROM_PRODUCT", "eeprom-nak": "EEPROM_NAK",
 	} {
-		code, out, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--fault", fault, "-o", "json")
+		code, out, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--fault", fault, "--plan", station, "-o", "json")
 		if code != 1 || !strings.Contains(out, `"code": "`+codeWant+`"`) {
 			t.Errorf("%s: exit %d, want 1 with code %s\n%s", fault, code, codeWant, out)
 		}
@@ -33,7 +51,7 @@ func TestEEPROMVerifyFile(t *testing.T) {
 	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--file", eepTestdata("aihat2-hatplus-padded4k.eep")); code != 0 {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--file", eepTestdata("hatplus-custom-power.eep")); code != 1 {
+	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--plan", stationPlan(t), "--file", eepTestdata("hatplus-custom-power.eep")); code != 1 {
 		t.Fatalf("another HAT's image: exit %d, want 1", code)
 	}
 }
@@ -158,11 +176,13 @@ func TestEEPROMVerifyLinuxRoot(t *testing.T) {
 		t.Fatalf("nvmem: exit %d\n%s%s", code, out, stderr)
 	}
 	os.Remove(filepath.Join(nv, "eeprom"))
+	// DT only: the default plan records the firmware's view; a station plan judges it.
 	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code != 0 || !strings.Contains(out, "dt.product_id") {
 		t.Fatalf("DT only: exit %d\n%s", code, out)
 	}
+	station := stationPlan(t)
 	os.WriteFile(filepath.Join(hat, "product_id"), []byte("0x0011\x00"), 0o644)
-	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root, "-o", "json"); code != 1 || !strings.Contains(out, "EEPROM_DT_MISMATCH") {
+	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root, "--plan", station, "-o", "json"); code != 1 || !strings.Contains(out, "EEPROM_DT_MISMATCH") {
 		t.Fatalf("DT mismatch: exit %d\n%s", code, out)
 	}
 	os.RemoveAll(filepath.Join(root, "proc"))

@@ -1,9 +1,19 @@
 // Package bootcfg parses the Raspberry Pi firmware's config.txt the way the
-// firmware reads it: line by line, '#' comments, conditional sections
-// ([all], [pi5], [cm5], [none], [gpio4=1] ...) of which only those that
-// apply to the board count, include of other files, dtoverlay= lines with
-// their parameters and dtparam= lines. A malformed line is a Warning naming
-// file and line; parsing never fails on content.
+// firmware reads it, following the grammar of Raspberry Pi's config.txt
+// documentation (documentation/asciidoc/computers/config_txt/ in
+// raspberrypi/documentation): one property=value per line, '#' comment
+// lines, blank lines, CRLF or LF line ends; the two directives that are not
+// key=value, "include FILE" and "initramfs FILE[,FILE...] ADDRESS"
+// (ADDRESS followkernel, 0 or a load address); conditional filters ([all],
+// [none], model filters such as [pi5] and [board-type=0x17], [EDID=...],
+// [gpioN=0|1], [HDMI:N], [0x<serial>], [tryboot], [partition=N]; a filter
+// the documentation does not list is a Note, not a Warning) of which
+// filters of one kind replace each other and filters of different kinds
+// combine (AND) until [all]; dtoverlay= lines with their parameters (after
+// ',' or ':') and dtparam= lines, whose values may hold '=' themselves.
+// A line the firmware cannot read is a Warning naming file and line;
+// something it reads but that is likely not what was meant is a Note.
+// Parsing never fails on content.
 package bootcfg
 
 import (
@@ -13,6 +23,7 @@ import (
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -65,6 +76,15 @@ type Overlay struct {
 	Section string
 }
 
+// Initramfs is an "initramfs FILE[,FILE...] ADDRESS" line that applies.
+type Initramfs struct {
+	Files []string
+	// Addr is "followkernel", "0" or a load address ("0x00800000").
+	Addr string
+	Pos
+	Section string
+}
+
 // Setting is any other key=value line that applies.
 type Setting struct {
 	Key, Value string
@@ -74,9 +94,10 @@ type Setting struct {
 
 // Config is what the firmware would take from config.txt for one board.
 type Config struct {
-	Overlays []Overlay
-	Params   []Param // dtparam= lines (and their list items), in order
-	Settings []Setting
+	Overlays  []Overlay
+	Params    []Param // dtparam= lines (and their list items), in order
+	Settings  []Setting
+	Initramfs []Initramfs
 	// Files are the files read, config.txt first, then includes.
 	Files []string
 	// Skipped counts the lines in sections that do not apply.
@@ -86,7 +107,12 @@ type Config struct {
 	// there does not count.
 	NotAppliedOverlays []Overlay
 	NotAppliedParams   []Param
-	Warnings           []Warning
+	// Warnings are lines the firmware cannot read as written.
+	Warnings []Warning
+	// Notes are lines the firmware reads, but likely not as meant (a
+	// '#' after a value, which the firmware keeps as part of it; a line
+	// longer than the 98 characters the firmware reads).
+	Notes []Warning
 }
 
 // Overlay returns the last applied dtoverlay= line for name.
@@ -220,6 +246,14 @@ func (p *parser) warn(pos Pos, format string, args ...any) {
 	p.cfg.Warnings = append(p.cfg.Warnings, Warning{Pos: pos, Msg: fmt.Sprintf(format, args...)})
 }
 
+func (p *parser) note(pos Pos, format string, args ...any) {
+	p.cfg.Notes = append(p.cfg.Notes, Warning{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// MaxLine is the firmware's line length limit: "any characters past this
+// limit will be ignored" (98 characters, 78 in older firmware).
+const MaxLine = 98
+
 func (p *parser) applies() bool { return p.model }
 
 func (p *parser) section() string {
@@ -258,8 +292,19 @@ func (p *parser) line(pos Pos, raw []byte, depth int, stack []string) {
 	if s == "" || s[0] == '#' {
 		return
 	}
+	if n := utf8.RuneCountInString(s); n > MaxLine {
+		p.note(pos, "line is %d characters long: the firmware reads the first %d and ignores the rest", n, MaxLine)
+	}
 	if s[0] == '[' {
 		p.filter(pos, s)
+		return
+	}
+	if rest, ok := cutWord(s, "initramfs"); ok {
+		p.initramfs(pos, rest)
+		return
+	}
+	if rest, ok := strings.CutPrefix(s, "initramfs="); ok {
+		p.warn(pos, "initramfs=%s: initramfs takes its file and address after a space, not '=' (initramfs initrd.img followkernel)", clip(rest))
 		return
 	}
 	if rest, ok := cutWord(s, "include"); ok && !strings.Contains(s, "=") {
@@ -289,10 +334,14 @@ func (p *parser) line(pos Pos, raw []byte, depth int, stack []string) {
 		return
 	}
 	if i := strings.Index(value, "#"); i > 0 && (value[i-1] == ' ' || value[i-1] == '\t') {
-		p.warn(pos, "%s=%s: the firmware does not strip inline comments, the value includes %q", key, clip(value), clip(value[i:]))
 		if key == "dtoverlay" || key == "dtparam" {
-			return // the firmware cannot load an overlay or parameter so named
+			// The firmware cannot load an overlay or parameter so named.
+			p.warn(pos, "%s=%s: the firmware does not strip inline comments, the value includes %q", key, clip(value), clip(value[i:]))
+			return
 		}
+		// A number still reads as its leading digits; a string keeps the
+		// comment. Read, so not malformed, but worth a look.
+		p.note(pos, "%s=%s: the firmware does not strip inline comments, the value includes %q", key, clip(value), clip(value[i:]))
 	}
 	if !p.applies() {
 		p.cfg.Skipped++
@@ -333,6 +382,97 @@ func clip(s string) string {
 	return s
 }
 
+// initramfs reads "FILE[,FILE...] ADDRESS": the documented directive that
+// is not key=value ("initramfs initrd.img followkernel", Ubuntu's default;
+// "initramfs initramf.gz 0x00800000").
+func (p *parser) initramfs(pos Pos, rest string) {
+	f := strings.Fields(rest)
+	switch {
+	case len(f) == 0:
+		p.warn(pos, "initramfs without a file name and address (initramfs initrd.img followkernel)")
+		return
+	case len(f) == 1:
+		p.warn(pos, "initramfs %s has no address: add followkernel (initramfs %s followkernel)", clip(f[0]), clip(f[0]))
+		return
+	case len(f) > 2:
+		p.warn(pos, "initramfs %s: want one file list and one address, got %d words", clip(rest), len(f))
+		return
+	}
+	addr := strings.ToLower(f[1])
+	if addr != "followkernel" && !isNumber(addr) {
+		p.warn(pos, "initramfs %s: address %q is not followkernel, 0 or a number", clip(rest), clip(f[1]))
+		return
+	}
+	var files []string
+	for _, name := range strings.Split(f[0], ",") {
+		if name == "" {
+			p.warn(pos, "initramfs %s: empty file name in the list", clip(rest))
+			return
+		}
+		files = append(files, name)
+	}
+	if !p.applies() {
+		p.cfg.Skipped++
+		return
+	}
+	p.cfg.Initramfs = append(p.cfg.Initramfs, Initramfs{Files: files, Addr: f[1], Pos: pos, Section: p.section()})
+}
+
+// isNumber accepts a decimal or 0x-prefixed hexadecimal number.
+func isNumber(s string) bool {
+	digits, base := s, "0123456789"
+	if h, ok := strings.CutPrefix(s, "0x"); ok {
+		digits, base = h, "0123456789abcdef"
+	}
+	if digits == "" {
+		return false
+	}
+	for _, r := range digits {
+		if !strings.ContainsRune(base, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// filterKind names a conditional filter's kind (filters of one kind
+// replace each other), "" when the documentation has no such filter.
+func filterKind(lf string) string {
+	name, value, hasValue := strings.Cut(lf, "=")
+	switch {
+	case lf == "all", lf == "none", modelFilters[lf]:
+		return "model"
+	case name == "board-type" && hasValue && isNumber(value):
+		return "model"
+	case name == "edid" && hasValue && value != "":
+		return "edid"
+	case strings.HasPrefix(name, "gpio") && hasValue && (value == "0" || value == "1") && isNumber(strings.TrimPrefix(name, "gpio")):
+		return name // [gpio4=1] and [gpio2=0] combine
+	case strings.HasPrefix(lf, "hdmi:") && isNumber(strings.TrimPrefix(lf, "hdmi:")):
+		return "hdmi"
+	case strings.HasPrefix(lf, "0x") && isNumber(lf), name == "serial" && hasValue && isNumber(value):
+		return "serial"
+	case lf == "tryboot":
+		return "tryboot"
+	case name == "partition" && hasValue && isNumber(value):
+		return "partition"
+	}
+	return ""
+}
+
+// malformedFilter says whether lf is a documented filter kind with a value
+// it cannot take ([gpio4=high], [board-type=pi5], [HDMI:x]).
+func malformedFilter(lf string) bool {
+	name, _, hasValue := strings.Cut(lf, "=")
+	switch {
+	case strings.HasPrefix(name, "gpio") && hasValue, name == "board-type", name == "partition", name == "edid", name == "serial":
+		return true
+	case strings.HasPrefix(lf, "hdmi:"):
+		return true
+	}
+	return false
+}
+
 // filter applies a [section] line.
 func (p *parser) filter(pos Pos, s string) {
 	end := strings.IndexByte(s, ']')
@@ -345,24 +485,38 @@ func (p *parser) filter(pos Pos, s string) {
 	}
 	f := strings.TrimSpace(s[1:end])
 	lf := strings.ToLower(f)
+	if strings.HasPrefix(lf, "board-type=") {
+		// 0x17 and 0x017 name the same board type.
+		if v, err := strconv.ParseUint(strings.TrimPrefix(lf, "board-type="), 0, 32); err == nil {
+			lf = fmt.Sprintf("board-type=0x%x", v)
+		}
+	}
+	kind := filterKind(lf)
 	switch {
 	case f == "":
 		p.warn(pos, "empty section []")
+	case kind == "" && malformedFilter(lf):
+		// A documented filter with a value it cannot take.
+		p.warn(pos, "[%s] is not a valid conditional filter (documented: [all], [none], [pi5], [cm5], [board-type=0x17], [EDID=...], [gpioN=0|1], [HDMI:N], [0x<serial>], [tryboot], [partition=N])", clip(f))
+	case kind == "" && (strings.HasPrefix(lf, "pi") || strings.HasPrefix(lf, "cm")) && !strings.ContainsAny(lf, "=:"):
+		// A model filter newer than this list (another board): it does
+		// not name a Pi 5 Model B.
+		p.note(pos, "[%s] is not a model filter the documentation lists: taken as another board's, so what follows does not apply to a Pi 5", clip(f))
+		p.model, p.modelName = false, lf
+	case kind == "":
+		// Decided by something this parser does not know: assumed to
+		// apply, like the other non-model filters, and said so.
+		p.note(pos, "[%s] is not a conditional filter the documentation lists: what follows is assumed to apply", clip(f))
+		p.other[lf] = f
 	case lf == "all":
 		p.model, p.modelName = true, "all"
 		p.other = map[string]string{}
-	case modelFilters[lf] || strings.HasPrefix(lf, "board-type="):
+	case kind == "model":
 		p.model, p.modelName = p.board.Filters[lf], lf
 	default:
-		// gpioN=, edid=, HDMI:n, tryboot, 0x<serial>, EEPROM_..., partition=:
-		// decided at boot by things a file cannot show; assumed to apply.
-		kind := lf
-		if i := strings.IndexAny(lf, "=:"); i >= 0 {
-			kind = lf[:i]
-		}
-		if strings.HasPrefix(lf, "0x") {
-			kind = "serial"
-		}
+		// EDID, GPIO levels, HDMI port, serial number, tryboot, partition:
+		// decided at boot by things a file cannot show; assumed to apply,
+		// and shown in the Section of what follows.
 		p.other[kind] = f
 	}
 }

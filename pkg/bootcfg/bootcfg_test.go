@@ -162,7 +162,7 @@ func TestMalformedLinesAreWarningsWithFileAndLine(t *testing.T) {
 		{"dtparam==on", "no name"},
 		{"arm boost=1", "contains a space"},
 		{"include", "without a file name"},
-		{"dtoverlay=hailo-ai-hat2 # the HAT", "inline comments"},
+		{"dtoverlay=vc4-kms-v3d # the GPU", "inline comments"},
 		{"bin\x00ary=1", "not text"},
 		{"\xff\xfe=1", "not text"},
 	}
@@ -209,15 +209,126 @@ func TestLoadReadsIncludesNextToConfig(t *testing.T) {
 }
 
 func TestLinesInOtherBoardsSectionsAreKeptAside(t *testing.T) {
-	c := parse(t, "[pi4]\ndtoverlay=hailo-ai-hat2\ndtparam=pciex1\n[all]\n", nil)
+	c := parse(t, "[pi4]\ndtoverlay=pineboards-hat-ai\ndtparam=pciex1\n[all]\n", nil)
 	if len(c.Overlays) != 0 || len(c.Params) != 0 {
 		t.Fatalf("applied %v %v", c.Overlays, c.Params)
 	}
-	o, ok := c.NotApplied("hailo-ai-hat2")
+	o, ok := c.NotApplied("pineboards-hat-ai")
 	if !ok || o.Line != 2 || o.Section != "pi4" {
 		t.Fatalf("not applied overlay = %+v %v", o, ok)
 	}
 	if p, ok := c.NotAppliedParam("nvme", "pciex1"); !ok || p.Line != 3 || p.Section != "pi4" {
 		t.Fatalf("not applied param = %+v %v", p, ok)
+	}
+}
+
+// Everything the firmware's config.txt documentation allows parses without
+// a warning: the non key=value directives, every kind of filter and their
+// combinations, parameters with '=' in values, CRLF line ends.
+func TestDocumentedGrammarHasNoWarnings(t *testing.T) {
+	text := strings.Join([]string{
+		"# comment", "", "  ", "[all]",
+		"kernel=vmlinuz", "cmdline=cmdline.txt",
+		"initramfs initrd.img followkernel",
+		"[pi1]", "initramfs initrd.img-3.18.7+ followkernel",
+		"[pi2]", "initramfs initrd.img-3.18.7-v7+ followkernel",
+		"[all]", "initramfs initramf.gz 0x00800000",
+		"initramfs init.gz,extra.gz 0",
+		"hdmi_group:0=2", "hdmi_mode:1=67",
+		"[EDID=DEL-DELL_U2422H]", "cmdline=cmdline_U2422H.txt",
+		"[pi5]", "dtparam=i2c_arm=on,i2c_arm_baudrate=400000",
+		"[0x12345678]", "[serial=0x12345678]", "[gpio4=1]", "[gpio2=0]", "[HDMI:0]", "[tryboot]", "[partition=2]",
+		"[board-type=0x17]", "[cm5]", "[pi500]", "[pi02]", "[pi3+]", "[cm4s]", "[none]",
+		"[all]", "dtoverlay=gpio-fan,gpiopin=14,temp=55000", "dtoverlay=vc4-kms-v3d,cma-128",
+		"dtoverlay=dwc2:dr_mode=host", "include extra.txt", "",
+	}, "\r\n")
+	c := parse(t, text, map[string]string{"extra.txt": "dtparam=act_led_trigger=heartbeat\n"})
+	if len(c.Warnings) != 0 || len(c.Notes) != 0 {
+		t.Fatalf("warnings %v notes %v", c.Warnings, c.Notes)
+	}
+	var rams []string
+	for _, r := range c.Initramfs {
+		rams = append(rams, strings.Join(r.Files, ",")+" "+r.Addr)
+	}
+	// [pi1] and [pi2] lines do not apply to a Pi 5.
+	if got := strings.Join(rams, "; "); got != "initrd.img followkernel; initramf.gz 0x00800000; init.gz,extra.gz 0" {
+		t.Fatalf("initramfs = %q", got)
+	}
+	if v, _ := c.Get("hdmi_group:0"); v != "2" {
+		t.Fatalf("hdmi_group:0 = %q", v)
+	}
+	if p, ok := c.Param("i2c_arm_baudrate"); !ok || p.Value != "400000" || p.Section != "pi5 EDID=DEL-DELL_U2422H" {
+		t.Fatalf("i2c_arm_baudrate = %+v %v", p, ok)
+	}
+	if p, _ := c.Param("act_led_trigger"); p.File != "extra.txt" {
+		t.Fatalf("act_led_trigger from %q", p.File)
+	}
+}
+
+// Filters of one kind replace each other; filters of different kinds
+// combine (AND) until [all] resets them all.
+func TestFiltersOfDifferentKindsCombine(t *testing.T) {
+	c := parse(t, "[EDID=VSC-TD2220]\n[pi4]\ndtoverlay=a\n[pi5]\ndtoverlay=b\n[gpio4=1]\ndtoverlay=c\n[all]\ndtoverlay=d\n", nil)
+	if got := overlayNames(c); got != "b c d" {
+		t.Fatalf("overlays = %q", got)
+	}
+	b, _ := c.Overlay("b")
+	cc, _ := c.Overlay("c")
+	d, _ := c.Overlay("d")
+	if b.Section != "pi5 EDID=VSC-TD2220" || cc.Section != "pi5 EDID=VSC-TD2220 gpio4=1" || d.Section != "all" {
+		t.Fatalf("sections %q / %q / %q", b.Section, cc.Section, d.Section)
+	}
+	if o, ok := c.NotApplied("a"); !ok || o.Section != "pi4 EDID=VSC-TD2220" {
+		t.Fatalf("a = %+v %v", o, ok)
+	}
+	// board-type is matched by value, whatever its spelling.
+	if got := overlayNames(parse(t, "[board-type=0x017]\ndtoverlay=x\n[board-type=0x11]\ndtoverlay=y\n", nil)); got != "x" {
+		t.Fatalf("board-type overlays = %q", got)
+	}
+}
+
+func TestInitramfsAndFilterMistakesAreWarnings(t *testing.T) {
+	tests := []struct {
+		line, inMsg string
+	}{
+		{"initramfs", "without a file name"},
+		{"initramfs initrd.img", "no address"},
+		{"initramfs=initrd.img followkernel", "not '='"},
+		{"initramfs initrd.img followkernel extra", "3 words"},
+		{"initramfs initrd.img somewhere", "not followkernel"},
+		{"initramfs a,,b followkernel", "empty file name"},
+		{"[gpio4=high]", "not a valid conditional filter"},
+		{"[board-type=pi5]", "not a valid conditional filter"},
+		{"[HDMI:x]", "not a valid conditional filter"},
+		{"disable-bt", "not key=value"},
+		{"enable_uart 1", "not key=value"},
+	}
+	for _, tc := range tests {
+		c := parse(t, "arm_64bit=1\n"+tc.line+"\n", nil)
+		if len(c.Warnings) != 1 || c.Warnings[0].Line != 2 || !strings.Contains(c.Warnings[0].Msg, tc.inMsg) {
+			t.Errorf("%q: warnings %v, want one at line 2 mentioning %q", tc.line, c.Warnings, tc.inMsg)
+		}
+	}
+}
+
+// A filter the documentation does not list is a note, not a warning: a
+// new model's filter does not apply to a Pi 5, anything else is assumed
+// to apply (as the non-model filters are).
+func TestUnlistedFiltersAreNotes(t *testing.T) {
+	c := parse(t, "[pi6]\ndtoverlay=a\n[all]\n[somethingnew]\ndtoverlay=b\n", nil)
+	if len(c.Warnings) != 0 || len(c.Notes) != 2 || overlayNames(c) != "b" {
+		t.Fatalf("warnings %v notes %v overlays %q", c.Warnings, c.Notes, overlayNames(c))
+	}
+	if o, ok := c.NotApplied("a"); !ok || o.Section != "pi6" {
+		t.Fatalf("a = %+v %v", o, ok)
+	}
+}
+
+// A '#' after a plain setting's value and an over-long line are read by
+// the firmware, so they are notes, not warnings.
+func TestInlineCommentOnASettingAndLongLinesAreNotes(t *testing.T) {
+	c := parse(t, "gpu_mem=256 # on Pi4\ncmdline="+strings.Repeat("x", 120)+"\n", nil)
+	if len(c.Warnings) != 0 || len(c.Notes) != 2 || c.Notes[0].Line != 1 || !strings.Contains(c.Notes[1].Msg, "98") {
+		t.Fatalf("warnings %v notes %v", c.Warnings, c.Notes)
 	}
 }

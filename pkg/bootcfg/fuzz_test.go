@@ -14,6 +14,9 @@ func FuzzParse(f *testing.F) {
 		"[gpio4=1]\n[cm5]\ndtoverlay=dwc2:dr_mode=host\n",
 		"dtparam=a,,b\n=\n[x\ninclude\n",
 		"dtoverlay=\ndtparam=i2c_arm=on\n\r\n#",
+		"[all]\nkernel=vmlinuz\ninitramfs initrd.img followkernel\n[pi5]\ndtparam=pciex1\n",
+		"[EDID=A-B]\n[board-type=0x17]\n[0x1234]\n[HDMI:1]\n[tryboot]\n[partition=2]\ninitramfs a,b 0x800000\n",
+		"initramfs\ninitramfs=x y\n[gpio4=2]\nenable_uart 1\ngpu_mem=16 # x\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 )
 
@@ -19,7 +20,14 @@ func TestEEPROMVerifyRegisteredAndFaultsFailIt(t *testing.T) {
 		t.Fatalf("healthy sim: %s %q", r.Steps[0].Outcome, r.Steps[0].Error)
 	}
 	for _, f := range []string{"eeprom-blank", "eeprom-bad-crc", "eeprom-wrong-product", "eeprom-nak"} {
-		r := Run(context.Background(), env(t, f), steps, Meta{})
+		e := env(t, f)
+		if f == "eeprom-wrong-product" {
+			// A wrong product fails only against a plan that names the
+			// product: a station's (the default plan names no identity).
+			e.Plan.HAT.Product = "AI HAT+ 2"
+			e.Plan.HAT.ProductID = plan.U16(0x0010)
+		}
+		r := Run(context.Background(), e, steps, Meta{})
 		if s := r.Steps[0]; s.Outcome != report.Fail {
 			t.Errorf("%s: %s %q, want FAIL", f, s.Outcome, s.Error)
 		}

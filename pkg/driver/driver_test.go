@@ -74,7 +74,7 @@ func TestFixtures(t *testing.T) {
 	}{
 		{"healthy-6.12", "", "/dev/h1x-0", "5.3.0"},
 		{"healthy-6.6", "", "/dev/hailo0", "5.1.1"},
-		{"overlay-under-pi4", "", "/dev/h1x-0", "5.3.0"},
+		{"stock-config", "", "/dev/h1x-0", "5.3.0"},
 		{"driver-not-loaded", CodeNotLoaded, "", ""},
 		{"devnode-root-only", CodeNodePerms, "/dev/h1x-0", "5.3.0"},
 		{"pcie-gen2", CodeLinkSlow, "/dev/h1x-0", "5.3.0"},

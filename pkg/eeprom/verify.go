@@ -130,23 +130,33 @@ func Check(env *stage.Env, step *report.Step, im *Image, source string) {
 	m = stage.Measure(env, step, report.Measurement{Name: "image.crc_errors", Value: float64(bad), Unit: "count", Limits: report.AtMost(0)})
 	fail(m, "EEPROM_CRC", fmt.Sprintf("CRC-16 mismatch in %s; want 0 bad atoms: the EEPROM is corrupt, reprogram it", strings.Join(badAtoms, ", ")))
 
-	m = stage.Measure(env, step, report.Measurement{Name: "format_version", Value: float64(im.Version), Limits: report.Equal(float64(h.FormatVersion))})
+	// format_version 0 in the plan records the version without judging it.
+	fv := report.Measurement{Name: "format_version", Value: float64(im.Version)}
+	if h.FormatVersion != 0 {
+		fv.Limits = report.Equal(float64(h.FormatVersion))
+	}
+	m = stage.Measure(env, step, fv)
 	fail(m, "EEPROM_FORMAT", fmt.Sprintf("format version %d, want %d (1 = original HAT, 2 = HAT+)", im.Version, h.FormatVersion))
 
 	v := im.Vendor
 	if v == nil {
-		m = stage.Measure(env, step, report.Measurement{Name: "vendor", Value: nil, Limits: report.Equal(h.Vendor)})
-		fail(m, "EEPROM_VENDOR", fmt.Sprintf("no vendor atom decoded; want vendor %q, product %q", h.Vendor, h.Product))
+		m = stage.Measure(env, step, report.Measurement{Name: "vendor", Value: nil})
+		fail(m, "EEPROM_VENDOR", "no vendor atom decoded: the EEPROM carries no identity; program it with `aihat eeprom write IMAGE --yes`")
 		return
 	}
+	// str records a field; it is judged only when the plan names a value
+	// (identity fields are optional: see plan.HATPlan).
 	str := func(name, code, got, want string) {
-		m := stage.Measure(env, step, report.Measurement{Name: name, Value: got, Limits: report.Equal(want)})
-		fail(m, code, fmt.Sprintf("%s %q, want %q: wrong or misprogrammed HAT EEPROM", name, got, want))
+		m := report.Measurement{Name: name, Value: got}
+		if want != "" {
+			m.Limits = report.Equal(want)
+		}
+		fail(stage.Measure(env, step, m), code, fmt.Sprintf("%s %q, want %q: wrong or misprogrammed HAT EEPROM", name, got, want))
 	}
 	str("vendor", "EEPROM_VENDOR", v.Vendor, h.Vendor)
 	str("product", "EEPROM_PRODUCT", v.Product, h.Product)
-	str("product_id", "EEPROM_PRODUCT_ID", hex16(v.ProductID), hex16(h.ProductID))
-	str("product_ver", "EEPROM_PRODUCT_VER", hex16(v.ProductVer), hex16(h.ProductVer))
+	str("product_id", "EEPROM_PRODUCT_ID", hex16(v.ProductID), hexOpt(h.ProductID))
+	str("product_ver", "EEPROM_PRODUCT_VER", hex16(v.ProductVer), hexOpt(h.ProductVer))
 
 	uuid := v.UUID.String()
 	switch {
@@ -183,9 +193,14 @@ func checkDTOnly(env *stage.Env, step *report.Step) bool {
 		return false
 	}
 	h := env.Plan.HAT
-	want := map[string]string{"vendor": h.Vendor, "product": h.Product, "product_id": hex16(h.ProductID), "product_ver": hex16(h.ProductVer), "uuid": strings.ToLower(h.UUID)}
+	want := map[string]string{"vendor": h.Vendor, "product": h.Product, "product_id": hexOpt(h.ProductID), "product_ver": hexOpt(h.ProductVer), "uuid": strings.ToLower(h.UUID)}
 	for _, k := range devicetree.HATFields {
 		if want[k] == "" {
+			// Not named by the plan: record what the firmware read.
+			if v, ok := props[k]; ok {
+				env.Facts["hat."+k] = v
+				stage.Measure(env, step, report.Measurement{Name: "dt." + k, Value: v})
+			}
 			continue
 		}
 		var got any
@@ -207,6 +222,14 @@ func checkDTOnly(env *stage.Env, step *report.Step) bool {
 }
 
 func hex16(v uint16) string { return fmt.Sprintf("0x%04x", v) }
+
+// hexOpt is an optional plan id as hex16, "" when the plan names none.
+func hexOpt(v *uint16) string {
+	if v == nil {
+		return ""
+	}
+	return hex16(*v)
+}
 
 // hatNode reads the firmware's hat node from the live device tree
 // (proc/device-tree, or sys/firmware/devicetree/base where proc is not

@@ -66,6 +66,14 @@ func TestVerifyPassesOnHealthySimAndSetsFacts(t *testing.T) {
 	}
 }
 
+// stationPlan names the identity a station programs into its HATs (the
+// sim's image); the default plan names none (no primary source shows it),
+// so a wrong product is only a failure against a plan that knows.
+func stationPlan(_ *sim.Board, p *plan.Plan) {
+	p.HAT.Product = "AI HAT+ 2"
+	p.HAT.ProductID = plan.U16(0x0010)
+}
+
 func TestVerifyFailsEachFaultOnItsOwnMeasurement(t *testing.T) {
 	tests := []struct {
 		fault, measurement, code, inMsg string
@@ -78,7 +86,7 @@ func TestVerifyFailsEachFaultOnItsOwnMeasurement(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.fault+"/"+tc.measurement, func(t *testing.T) {
-			_, step := runVerify(t, nil, tc.fault)
+			_, step := runVerify(t, stationPlan, tc.fault)
 			m, ok := failed(step)[tc.measurement]
 			if !ok || m.Outcome != report.Fail {
 				t.Fatalf("%s did not fail; failing: %+v", tc.measurement, failed(step))
@@ -99,7 +107,7 @@ func TestVerifyWPStuckDoesNotBreakReading(t *testing.T) {
 func TestVerifyIdentityMismatchesNameTheExpectedValue(t *testing.T) {
 	_, step := runVerify(t, func(_ *sim.Board, p *plan.Plan) {
 		p.HAT.Vendor = "ACME"
-		p.HAT.ProductVer = 3
+		p.HAT.ProductVer = plan.U16(3)
 		p.HAT.FormatVersion = 1
 		p.HAT.Overlay = "other"
 		p.HAT.UUID = ""
@@ -111,6 +119,23 @@ func TestVerifyIdentityMismatchesNameTheExpectedValue(t *testing.T) {
 		if m, ok := f[name]; !ok || !strings.Contains(m.Message, want) || m.Code == "" {
 			t.Errorf("%s: %+v, want a coded failure mentioning %q", name, m, want)
 		}
+	}
+}
+
+// With the default plan (no identity named) a HAT programmed for another
+// product passes: its identity is recorded, not judged, and the firmware's
+// view still has to agree with the EEPROM.
+func TestVerifyRecordsIdentityTheDefaultPlanDoesNotName(t *testing.T) {
+	_, step := runVerify(t, nil, "eeprom-wrong-product")
+	if len(failed(step)) != 0 {
+		t.Fatalf("failing: %+v", failed(step))
+	}
+	got := map[string]any{}
+	for _, m := range step.Measurements {
+		got[m.Name] = m.Value
+	}
+	if got["product"] != "AI HAT+" || got["product_id"] != "0x0011" {
+		t.Fatalf("recorded product %v id %v", got["product"], got["product_id"])
 	}
 }
 

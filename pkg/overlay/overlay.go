@@ -1,8 +1,13 @@
-// Package overlay is the overlay.check stage: is the HAT's device-tree
-// overlay configured in config.txt (as the firmware reads it, for a Pi 5)
-// and installed, are the dtparams the plan needs set, does the live device
-// tree have the nodes the plan expects, and does its hat node agree with
-// the HAT's EEPROM.
+// Package overlay is the overlay.check stage. A HAT+ is set up by the
+// firmware from its EEPROM, so what decides is the live device tree: the
+// nodes the plan expects (pcie1 present, okay) and the hat node, which must
+// agree with the HAT's EEPROM. config.txt (read as the firmware reads it,
+// for a Pi 5) is reported and checked for lines that conflict: one the
+// firmware cannot read, a dtoverlay whose .dtbo is not installed, a
+// pciex1_gen below the plan's link, PCIe lines in a section that does not
+// apply to a Pi 5 (named in the remedy when the tree shows their absence),
+// force_eeprom_read=0. Overlays and dtparams are required only when a plan
+// lists them (a HAT without a HAT+ EEPROM); the default plan lists none.
 package overlay
 
 import (
@@ -13,6 +18,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,6 +40,7 @@ const (
 	CodeDTNodeStatus      = "DT_NODE_DISABLED"
 	CodeHATNodeMissing    = "HAT_NODE_MISSING"
 	CodeHATNodeMismatch   = "HAT_NODE_MISMATCH"
+	CodeConfigConflict    = "CONFIG_CONFLICT"
 	legacyConfigPath      = "boot/config.txt"
 	defaultConfigPath     = "boot/firmware/config.txt"
 	defaultOverlaysSubdir = "overlays"
@@ -69,9 +76,20 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	env.Facts["overlay.config"] = "/" + cfgPath
 
 	checkWarnings(env, step, cfg, bootDir)
+	for _, n := range cfg.Notes {
+		step.Logf("config: /%s/%s", bootDir, n)
+	}
+	for _, r := range cfg.Initramfs {
+		step.Logf("initramfs %s %s at %s", strings.Join(r.Files, ","), r.Addr, r.Pos)
+	}
+	logNotApplied(step, cfg, cfgPath)
 	overlaysDir := op.OverlaysDir
 	if overlaysDir == "" || (cfgPath == legacyConfigPath && strings.HasPrefix(strings.TrimPrefix(overlaysDir, "/"), "boot/firmware/")) {
 		overlaysDir = path.Join(bootDir, defaultOverlaysSubdir) // next to the config.txt read
+	}
+	if d, ok := prefixedOverlays(fsys, cfg, bootDir); ok && strings.TrimPrefix(overlaysDir, "/") == path.Join(bootDir, defaultOverlaysSubdir) {
+		step.Logf("overlays are read from /%s (os_prefix / overlay_prefix in config.txt)", d)
+		overlaysDir = d
 	}
 	checkOverlays(env, step, fsys, cfg, cfgPath, strings.TrimPrefix(overlaysDir, "/"))
 	checkParams(env, step, cfg, cfgPath)
@@ -84,11 +102,123 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		return err
 	}
 	step.Logf("live device tree at /%s", tree.Root())
-	checkNodes(env, step, tree, op.Nodes)
+	checkNodes(env, step, tree, op.Nodes, cfg, cfgPath)
+	checkLinkGen(env, step, cfg, cfgPath)
 	if op.HATNode {
 		checkHAT(env, step, tree, cfg)
 	}
 	return nil
+}
+
+// prefixedOverlays is where the firmware loads overlays from when
+// config.txt sets os_prefix or overlay_prefix: ${os_prefix}${overlay_prefix}
+// (default "overlays/"), where os_prefix counts only if
+// ${os_prefix}${overlay_prefix}README exists (the firmware's viability test,
+// config.txt documentation, boot options); ok is false when neither is set.
+func prefixedOverlays(fsys fs.FS, cfg *bootcfg.Config, bootDir string) (string, bool) {
+	osPrefix, hasOS := cfg.Get("os_prefix")
+	ovPrefix, hasOv := cfg.Get("overlay_prefix")
+	if !hasOS && !hasOv {
+		return "", false
+	}
+	if !hasOv {
+		ovPrefix = defaultOverlaysSubdir + "/"
+	}
+	// A prefix is relative to the boot partition (a leading '/' too).
+	under := func(prefix string) string { return path.Join(bootDir, prefix) }
+	if hasOS {
+		if _, err := fs.Stat(fsys, under(osPrefix+ovPrefix+"README")); err == nil {
+			return under(osPrefix + ovPrefix), true
+		}
+	}
+	return under(ovPrefix), true
+}
+
+// pcieParams are the base-tree dtparams that turn the external PCIe port
+// on or set its link (nvme is an alias of pciex1 on a Pi 5).
+var pcieParams = []string{"pciex1", "nvme", "pciex1_gen", "pciex1_no_l0s", "pciex1_tperst_clk_ms"}
+
+// logNotApplied reports PCIe lines that sit in a section that does not
+// apply to a Pi 5: facts, judged only through what the live tree shows.
+func logNotApplied(step *report.Step, cfg *bootcfg.Config, cfgPath string) {
+	for _, p := range cfg.NotAppliedParams {
+		if slices.Contains(pcieParams, p.Name) {
+			step.Logf("dtparam=%s at %s is under [%s], which does not apply to a Pi 5: it has no effect", paramLine(p), at(cfgPath, p.Pos), p.Section)
+		}
+	}
+	for _, o := range cfg.NotAppliedOverlays {
+		step.Logf("dtoverlay=%s at %s is under [%s], which does not apply to a Pi 5: it has no effect", o.Name, at(cfgPath, o.Pos), o.Section)
+	}
+}
+
+func paramLine(p bootcfg.Param) string {
+	if p.Value == "" {
+		return p.Name
+	}
+	return p.Name + "=" + p.Value
+}
+
+// checkLinkGen judges a dtparam=pciex1_gen line below the link the plan
+// expects (Gen 3 for the AI HAT+ family, which the firmware sets up by
+// itself): it caps the link, so it conflicts with the plan unless the plan
+// accepts Gen 2 (driver.gen2: marginal), which makes it marginal. The live
+// tree's max-link-speed (read by checkNodes) says whether the cap took
+// effect; a line the tree overrides is only logged.
+func checkLinkGen(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPath string) {
+	// A PCIe parameter after a dtoverlay= line still reaches the base tree
+	// (the overlay has no such parameter), so its overlay context is not
+	// looked at.
+	p, ok := cfg.Param("pciex1_gen")
+	if !ok {
+		return
+	}
+	env.Facts["overlay.pciex1_gen"] = p.Value
+	step.Logf("dtparam=pciex1_gen=%s at %s", p.Value, at(cfgPath, p.Pos))
+	m := report.Measurement{Name: "dtparam.pciex1_gen", Value: p.Value}
+	gen, err := strconv.Atoi(p.Value)
+	wantGen := driverGen(env.Plan.Driver.LinkSpeedGTs)
+	treeGen := 0
+	for k, v := range env.Facts {
+		if strings.HasPrefix(k, "dt.") && strings.HasSuffix(k, ".max-link-speed") {
+			treeGen, _ = strconv.Atoi(v)
+		}
+	}
+	switch {
+	case err != nil || gen < 1 || gen > 3:
+		stored := step.Add(m)
+		stored.Outcome, stored.Code = report.Fail, CodeConfigConflict
+		stored.Message = fmt.Sprintf("%s sets dtparam=pciex1_gen=%s: the Pi 5's external port takes 1, 2 or 3; fix the line and reboot", at(cfgPath, p.Pos), p.Value)
+		return
+	case wantGen == 0 || gen >= wantGen:
+		step.Add(m) // recorded, not judged
+		return
+	case treeGen >= wantGen:
+		step.Logf("%s sets dtparam=pciex1_gen=%d, but the live tree allows Gen %d: the line has no effect", at(cfgPath, p.Pos), gen, treeGen)
+		step.Add(m)
+		return
+	}
+	stored := step.Add(m)
+	why := fmt.Sprintf("%s sets dtparam=pciex1_gen=%d, which caps the external PCIe link at Gen %d; the plan expects Gen %d (%g GT/s), which the firmware sets up for the AI HAT+ family by itself", at(cfgPath, p.Pos), gen, gen, wantGen, env.Plan.Driver.LinkSpeedGTs)
+	if env.Plan.Driver.Gen2 == "marginal" {
+		stored.Marginal = true
+		stored.Message = why + ": accepted as marginal (driver.gen2: marginal)"
+		return
+	}
+	stored.Outcome, stored.Code = report.Fail, CodeConfigConflict
+	stored.Message = why + ": remove the line (or set dtparam=pciex1_gen=" + strconv.Itoa(wantGen) + ") and reboot"
+}
+
+// driverGen is the PCIe generation of a link speed in GT/s (0 unknown).
+func driverGen(gts float64) int {
+	switch {
+	case gts >= 8:
+		return 3
+	case gts >= 5:
+		return 2
+	case gts > 0:
+		return 1
+	}
+	return 0
 }
 
 func checkWarnings(env *stage.Env, step *report.Step, cfg *bootcfg.Config, bootDir string) {
@@ -112,11 +242,9 @@ func checkWarnings(env *stage.Env, step *report.Step, cfg *bootcfg.Config, bootD
 
 func checkOverlays(env *stage.Env, step *report.Step, fsys fs.FS, cfg *bootcfg.Config, cfgPath, dir string) {
 	checked := map[string]bool{}
-	want := env.Plan.Overlay.Overlays
-	if len(want) == 0 && env.Plan.HAT.Overlay != "" {
-		want = []string{env.Plan.HAT.Overlay} // the overlay the HAT's EEPROM names
-	}
-	for _, name := range want {
+	// Only overlays the plan lists are required; a HAT+'s own overlay is
+	// applied by the firmware from its EEPROM, with no config.txt line.
+	for _, name := range env.Plan.Overlay.Overlays {
 		o, ok := cfg.Overlay(name)
 		m := report.Measurement{Name: "overlay." + name + ".configured", Value: ok, Limits: report.Equal(true), Code: CodeOverlayMissing}
 		if ok {
@@ -124,7 +252,7 @@ func checkOverlays(env *stage.Env, step *report.Step, fsys fs.FS, cfg *bootcfg.C
 		} else if na, ok := cfg.NotApplied(name); ok {
 			m.Message = fmt.Sprintf("dtoverlay=%s at %s is under [%s], which does not apply to a Pi 5: move it under [all] (or [pi5]) and reboot", name, at(cfgPath, na.Pos), na.Section)
 		} else {
-			m.Message = fmt.Sprintf("no dtoverlay=%s line applies to a Pi 5 in /%s: add it under [all] (lines under [pi4], [cm4], [cm5] or [none] do not count on a Pi 5) and reboot; also check the HAT EEPROM names the overlay (aihat eeprom verify)", name, cfgPath)
+			m.Message = fmt.Sprintf("no dtoverlay=%s line applies to a Pi 5 in /%s, and the plan requires one: add it under [all] (lines under [pi4], [cm4], [cm5] or [none] do not count on a Pi 5) and reboot", name, cfgPath)
 		}
 		stage.Measure(env, step, m)
 		checkDTBO(env, step, fsys, dir, name)
@@ -155,7 +283,7 @@ func checkDTBO(env *stage.Env, step *report.Step, fsys fs.FS, dir, name string) 
 	switch {
 	case found == "":
 		m.Value = false
-		m.Message = fmt.Sprintf("/%s is not installed, so the firmware cannot apply dtoverlay=%s: reinstall the package that ships it (for the AI HAT+ 2: sudo apt install --reinstall hailo-h10-all; stock overlays: raspi-firmware) and reboot", want, name)
+		m.Message = fmt.Sprintf("/%s is not installed, so the firmware skips dtoverlay=%s: install the package that ships it (stock overlays: sudo apt install --reinstall raspi-firmware; an overlay added upstream may need sudo apt full-upgrade) or remove the line, and reboot", want, name)
 	case len(data) < 4 || binary.BigEndian.Uint32(data) != dtboMagic:
 		m.Value = false
 		m.Message = fmt.Sprintf("/%s is not a device-tree blob (%d B, no 0xd00dfeed magic): the file is corrupt; reinstall it and reboot", found, len(data))
@@ -200,15 +328,9 @@ func checkParams(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPath
 		}
 		stage.Measure(env, step, m)
 	}
-	if p, ok := cfg.Param("pciex1_gen"); ok {
-		// The firmware picks Gen 3 for the AI HAT+ 2 itself; pciex1_gen is
-		// what the older AI Kit needed. Recorded, not judged.
-		env.Facts["overlay.pciex1_gen"] = p.Value
-		step.Add(report.Measurement{Name: "dtparam.pciex1_gen", Value: p.Value})
-	}
 }
 
-func checkNodes(env *stage.Env, step *report.Step, tree *devicetree.Tree, nodes []plan.DTNodeSpec) {
+func checkNodes(env *stage.Env, step *report.Step, tree *devicetree.Tree, nodes []plan.DTNodeSpec, cfg *bootcfg.Config, cfgPath string) {
 	for _, n := range nodes {
 		at := ""
 		for _, p := range n.Paths {
@@ -268,11 +390,24 @@ func checkNodes(env *stage.Env, step *report.Step, tree *devicetree.Tree, nodes 
 			}
 			sm := report.Measurement{Name: "dt." + n.Name + ".status", Value: st, Limits: report.Equal(n.Status), Code: CodeDTNodeStatus}
 			if st != n.Status {
-				sm.Message = fmt.Sprintf("/%s/status is %q, want %q: the node is disabled; enable it in config.txt (for pcie1: dtparam=pciex1) and reboot", tree.Path(at), st, n.Status)
+				sm.Message = fmt.Sprintf("/%s/status is %q, want %q: %s", tree.Path(at), st, n.Status, disabledRemedy(cfg, cfgPath))
 			}
 			stage.Measure(env, step, sm)
 		}
 	}
+}
+
+// disabledRemedy explains a disabled controller from config.txt: the
+// firmware enables pcie1 for a HAT+ it knows; otherwise a dtparam=pciex1
+// line must apply to a Pi 5.
+func disabledRemedy(cfg *bootcfg.Config, cfgPath string) string {
+	if p, ok := cfg.Param("pciex1", "nvme"); ok && !p.On() {
+		return fmt.Sprintf("%s sets dtparam=%s, which turns the port off: remove the line and reboot", at(cfgPath, p.Pos), paramLine(p))
+	}
+	if p, ok := cfg.NotAppliedParam("pciex1", "nvme"); ok {
+		return fmt.Sprintf("the firmware did not enable the port from the HAT's EEPROM, and dtparam=%s at %s is under [%s], which does not apply to a Pi 5: move it under [all] (or [pi5]), update the bootloader and firmware (sudo rpi-eeprom-update -a, sudo apt full-upgrade) and reboot", paramLine(p), at(cfgPath, p.Pos), p.Section)
+	}
+	return "the firmware did not enable the node: update the bootloader and firmware (sudo rpi-eeprom-update -a, sudo apt full-upgrade), check the HAT EEPROM is read (hat node present), and for a board the firmware does not know add dtparam=pciex1 under [all]; reboot"
 }
 
 // hatField is one property of the hat node and how to compare it.
@@ -305,16 +440,23 @@ func checkHAT(env *stage.Env, step *report.Step, tree *devicetree.Tree, cfg *boo
 	fields := []hatField{
 		{name: "vendor", fact: env.Facts["hat.vendor"], planned: h.Vendor},
 		{name: "product", fact: env.Facts["hat.product"], planned: h.Product},
-		{name: "product_id", fact: env.Facts["hat.product_id"], planned: fmt.Sprintf("0x%04x", h.ProductID), isID: true},
-		{name: "product_ver", fact: env.Facts["hat.product_ver"], planned: fmt.Sprintf("0x%04x", h.ProductVer), isID: true},
+		{name: "product_id", fact: env.Facts["hat.product_id"], planned: hexOpt(h.ProductID), isID: true},
+		{name: "product_ver", fact: env.Facts["hat.product_ver"], planned: hexOpt(h.ProductVer), isID: true},
 		{name: "uuid", fact: env.Facts["hat.uuid"], planned: h.UUID},
 	}
-	step.Logf("hat node cross-checked against %s", source)
+	if !fromFacts && !h.HasIdentity() {
+		step.Logf("hat node recorded: no EEPROM read in this run and the plan names no HAT identity to check it against")
+	} else {
+		step.Logf("hat node cross-checked against %s", source)
+	}
 	props, _ := tree.HAT()
 	for _, f := range fields {
 		got, ok := props[f.name]
 		if !ok {
 			step.Logf("/%s is absent", tree.Path("hat/"+f.name))
+			if !fromFacts && f.planned == "" && (f.name != "uuid" || h.UUIDPattern == "") {
+				continue // nothing to read, nothing to judge
+			}
 		}
 		want := f.planned
 		if fromFacts {
@@ -344,6 +486,14 @@ func checkHAT(env *stage.Env, step *report.Step, tree *devicetree.Tree, cfg *boo
 		}
 		stage.Measure(env, step, hm)
 	}
+}
+
+// hexOpt renders an optional plan id as 0x%04x, "" when the plan names none.
+func hexOpt(v *uint16) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprintf("0x%04x", *v)
 }
 
 // at names a config line by its path on the board: /boot/firmware/config.txt:52.

@@ -75,8 +75,11 @@ func TestFixtures(t *testing.T) {
 	}{
 		{"healthy-6.12", "", ""},
 		{"healthy-6.6", "", ""},
+		// Stock Raspberry Pi OS config.txt, no AI HAT line: the live tree decides.
+		{"stock-config", "", ""},
 		{"driver-not-loaded", "", ""},
-		{"overlay-under-pi4", "overlay.hailo-ai-hat2.configured=OVERLAY_NOT_CONFIGURED", "/boot/firmware/config.txt:54 is under [pi4]"},
+		{"pciex1-under-pi4", "dt.pcie1.status=DT_NODE_DISABLED", "dtparam=pciex1 at /boot/firmware/config.txt:54 is under [pi4]"},
+		{"pciex1-gen2-line", "dtparam.pciex1_gen=CONFIG_CONFLICT", "/boot/firmware/config.txt:53 sets dtparam=pciex1_gen=2"},
 		{"no-hat-node", "hat.present=HAT_NODE_MISSING", "force_eeprom_read=0"},
 	}
 	for _, tc := range tests {
@@ -98,16 +101,38 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
+// The stock config.txt has no line for the HAT: nothing about the HAT is
+// measured from it, the hat node's identity is recorded (the default plan
+// names none to judge), and the stock overlays' blobs are checked.
+func TestStockConfigIsReportedNotRequired(t *testing.T) {
+	b, _ := board.NewLinux(rootfs("stock-config"))
+	s := mustRun(t, b)
+	for _, name := range []string{"dtparam.pciex1", "overlay.hailo-ai-hat2.configured", "dtparam.pciex1_gen"} {
+		if find(s, name) != nil {
+			t.Errorf("%s measured: the default plan requires no config.txt line", name)
+		}
+	}
+	if m := find(s, "overlay.vc4-kms-v3d.dtbo"); m == nil || m.Outcome != report.Pass {
+		t.Errorf("stock overlay blob = %+v", m)
+	}
+	if m := find(s, "hat.product"); m == nil || m.Value != "AI HAT+ 2" || m.Limits != nil {
+		t.Errorf("hat.product = %+v, want recorded and not judged", m)
+	}
+	if m := find(s, "dt.pcie1.status"); m == nil || m.Value != "okay" || m.Outcome != report.Pass {
+		t.Errorf("dt.pcie1.status = %+v", m)
+	}
+}
+
 // healthy-6.6 has the live tree only under sys/firmware/devicetree/base,
-// the older node name, and its HAT lines in an included file.
+// the older node name, and its PCIe lines in an included file.
 func TestOlderLayoutIsRead(t *testing.T) {
 	b, _ := board.NewLinux(rootfs("healthy-6.6"))
 	s := mustRun(t, b)
-	if m := find(s, "dtparam.pciex1_gen"); m == nil || m.Value != "3" {
+	if m := find(s, "dtparam.pciex1_gen"); m == nil || m.Value != "3" || m.Outcome != report.Pass {
 		t.Fatalf("pciex1_gen = %+v", m)
 	}
 	log := strings.Join(s.Log, "\n")
-	for _, want := range []string{"config.txt, hailo.txt", "sys/firmware/devicetree/base", "axi/pcie@110000", "hailo.txt:5"} {
+	for _, want := range []string{"config.txt, hailo.txt", "sys/firmware/devicetree/base", "axi/pcie@110000", "hailo.txt:4"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
@@ -121,15 +146,15 @@ func TestLegacyBootConfigPath(t *testing.T) {
 		os.MkdirAll(filepath.Dir(full), 0o755)
 		os.WriteFile(full, []byte(s), 0o644)
 	}
-	write("boot/config.txt", "dtparam=pciex1\ndtoverlay=hailo-ai-hat2\n")
-	write("boot/overlays/hailo-ai-hat2.dtbo", "\xd0\x0d\xfe\xed")
+	write("boot/config.txt", "dtparam=pciex1\ndtoverlay=vc4-kms-v3d\n")
+	write("boot/overlays/vc4-kms-v3d-pi5.dtbo", "\xd0\x0d\xfe\xed")
 	write("proc/device-tree/model", "Raspberry Pi 5 Model B Rev 1.0\x00")
 	p := defaultPlan(t)
 	p.Overlay.Nodes = nil
 	p.Overlay.HATNode = false
 	b, _ := board.NewLinux(root)
 	s, err := run(t, b, p)
-	if err != nil || s.Outcome != report.Pass {
+	if err != nil || s.Outcome != report.Pass || find(s, "overlay.vc4-kms-v3d.dtbo") == nil {
 		t.Fatalf("legacy layout: %v %s %v", err, s.Outcome, failing(s))
 	}
 	os.Remove(filepath.Join(root, "boot/config.txt"))
@@ -140,25 +165,117 @@ func TestLegacyBootConfigPath(t *testing.T) {
 
 func TestCorruptDTBOAndDisabledNode(t *testing.T) {
 	b, _ := sim.New(sim.Options{})
-	b.State().Overlays["hailo-ai-hat2"] = []byte("not a blob")
+	b.State().Overlays["vc4-kms-v3d-pi5"] = []byte("not a blob")
 	b.State().DT["axi/pcie@1000110000/status"] = []byte("disabled\x00")
 	s := mustRun(t, b)
 	got := strings.Join(failing(s), " ")
-	if got != "dt.pcie1.status=DT_NODE_DISABLED overlay.hailo-ai-hat2.dtbo=OVERLAY_DTBO_MISSING" {
+	if got != "dt.pcie1.status=DT_NODE_DISABLED overlay.vc4-kms-v3d.dtbo=OVERLAY_DTBO_MISSING" {
 		t.Fatalf("failing %q", got)
 	}
-	if m := find(s, "overlay.hailo-ai-hat2.dtbo"); !strings.Contains(m.Message, "corrupt") {
+	if m := find(s, "overlay.vc4-kms-v3d.dtbo"); !strings.Contains(m.Message, "corrupt") {
+		t.Fatalf("message %q", m.Message)
+	}
+	if m := find(s, "dt.pcie1.status"); !strings.Contains(m.Message, "did not enable") {
 		t.Fatalf("message %q", m.Message)
 	}
 }
 
-func TestDTParamSetOff(t *testing.T) {
+// A disabled pcie1 is explained by the config.txt line that turned it off.
+func TestDTParamSetOffExplainsADisabledNode(t *testing.T) {
 	b, _ := sim.New(sim.Options{})
 	b.State().ConfigTxt += "dtparam=pciex1=off\n"
+	b.State().DT["axi/pcie@1000110000/status"] = []byte("disabled\x00")
 	s := mustRun(t, b)
-	m := find(s, "dtparam.pciex1")
+	m := find(s, "dt.pcie1.status")
 	if m.Outcome != report.Fail || !strings.Contains(m.Message, "pciex1=off") || !strings.Contains(m.Message, "config.txt:") {
-		t.Fatalf("dtparam.pciex1 = %+v", m)
+		t.Fatalf("dt.pcie1.status = %+v", m)
+	}
+}
+
+// A PCIe line under another board's section is reported; it fails only
+// when the live tree shows the port off, and then the remedy names it.
+func TestDTParamUnderAnotherBoardsSection(t *testing.T) {
+	b, _ := sim.New(sim.Options{})
+	b.State().ConfigTxt += "[cm5]\ndtparam=pciex1\n[all]\n"
+	s := mustRun(t, b)
+	if s.Outcome != report.Pass || !strings.Contains(strings.Join(s.Log, "\n"), "dtparam=pciex1 at /boot/firmware/config.txt:53 is under [cm5]") {
+		t.Fatalf("healthy tree: %s %v\n%s", s.Outcome, failing(s), strings.Join(s.Log, "\n"))
+	}
+	b.State().DT["axi/pcie@1000110000/status"] = []byte("disabled\x00")
+	m := find(mustRun(t, b), "dt.pcie1.status")
+	if m.Outcome != report.Fail || !strings.Contains(m.Message, "dtparam=pciex1 at /boot/firmware/config.txt:53 is under [cm5]") {
+		t.Fatalf("dt.pcie1.status = %+v", m)
+	}
+}
+
+// pciex1_gen below the plan's link fails, is marginal when the plan
+// accepts Gen 2, is only logged when the live tree overrides it, and an
+// impossible value is a conflict too.
+func TestPCIeGenLine(t *testing.T) {
+	tests := []struct {
+		line, treeGen, gen2 string
+		outcome             report.Outcome
+		marginal            bool
+		inMsg               string
+	}{
+		{"dtparam=pciex1_gen=2", "\x00\x00\x00\x02", "", report.Fail, false, "remove the line"},
+		{"dtparam=pciex1_gen=2", "\x00\x00\x00\x02", "marginal", report.Pass, true, "accepted as marginal"},
+		{"dtparam=pciex1_gen=2", "\x00\x00\x00\x03", "", report.Pass, false, ""},
+		{"dtparam=pciex1_gen=3", "\x00\x00\x00\x03", "", report.Pass, false, ""},
+		{"dtparam=pciex1_gen=fast", "\x00\x00\x00\x03", "", report.Fail, false, "takes 1, 2 or 3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.line+"/"+tc.gen2, func(t *testing.T) {
+			b, _ := sim.New(sim.Options{})
+			b.State().ConfigTxt += tc.line + "\n"
+			b.State().DT["axi/pcie@1000110000/max-link-speed"] = []byte(tc.treeGen)
+			p := defaultPlan(t)
+			if tc.gen2 != "" {
+				p.Driver.Gen2 = tc.gen2
+			}
+			s, err := run(t, b, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := find(s, "dtparam.pciex1_gen")
+			if m == nil || m.Outcome != tc.outcome || m.Marginal != tc.marginal || !strings.Contains(m.Message, tc.inMsg) {
+				t.Fatalf("dtparam.pciex1_gen = %+v", m)
+			}
+			if m.Outcome == report.Fail && (m.Code != CodeConfigConflict || !strings.Contains(m.Message, "/boot/firmware/config.txt:52")) {
+				t.Fatalf("code %q message %q", m.Code, m.Message)
+			}
+		})
+	}
+}
+
+// A plan that lists overlays and dtparams (a HAT without a HAT+ EEPROM)
+// still gets them required.
+func TestPlanListedOverlaysAndParamsAreRequired(t *testing.T) {
+	b, _ := sim.New(sim.Options{})
+	p := defaultPlan(t)
+	p.Overlay.Overlays = []string{"pineboards-hat-ai"}
+	p.Overlay.DTParams = []plan.DTParamSpec{{Names: []string{"pciex1", "nvme"}}}
+	s, _ := run(t, b, p)
+	got := strings.Join(failing(s), " ")
+	if got != "dtparam.pciex1=DTPARAM_MISSING overlay.pineboards-hat-ai.configured=OVERLAY_NOT_CONFIGURED overlay.pineboards-hat-ai.dtbo=OVERLAY_DTBO_MISSING" {
+		t.Fatalf("failing %q", got)
+	}
+}
+
+// A station plan that names the HAT's identity has the hat node judged
+// against it when no EEPROM was read in the run.
+func TestHATNodeAgainstAStationPlan(t *testing.T) {
+	b, _ := sim.New(sim.Options{})
+	p := defaultPlan(t)
+	p.HAT.Product = "AI HAT+ 2"
+	p.HAT.ProductID = plan.U16(0x0010)
+	if s, _ := run(t, b, p); s.Outcome != report.Pass {
+		t.Fatalf("matching plan: %v", failing(s))
+	}
+	p.HAT.ProductID = plan.U16(0x0011)
+	s, _ := run(t, b, p)
+	if got := failing(s); len(got) != 1 || got[0] != "hat.product_id=HAT_NODE_MISMATCH" {
+		t.Fatalf("failing %v", got)
 	}
 }
 
@@ -177,6 +294,34 @@ func TestUUIDPatternWhenThePlanHasNoUUID(t *testing.T) {
 	}
 }
 
+// os_prefix and overlay_prefix move where the firmware loads overlays
+// from; os_prefix counts only where its overlays README exists.
+func TestOverlayPrefixes(t *testing.T) {
+	for _, tc := range []struct {
+		lines, readme, want string
+	}{
+		{"overlay_prefix=ovl/\n", "", "boot/firmware/ovl/vc4-kms-v3d-pi5.dtbo"},
+		{"os_prefix=next/\n", "boot/firmware/next/overlays/README", "boot/firmware/next/overlays/vc4-kms-v3d-pi5.dtbo"},
+		{"os_prefix=next/\n", "", "boot/firmware/overlays/vc4-kms-v3d-pi5.dtbo"},
+	} {
+		b, _ := sim.New(sim.Options{})
+		b.State().ConfigTxt = tc.lines + b.State().ConfigTxt
+		if tc.readme != "" {
+			b.State().ExtraFiles[tc.readme] = "overlays\n"
+		}
+		delete(b.State().Overlays, "vc4-kms-v3d-pi5")
+		s := mustRun(t, b)
+		m := find(s, "overlay.vc4-kms-v3d.dtbo")
+		if m == nil || m.Outcome != report.Fail || !strings.Contains(m.Message, "/boot/firmware/") {
+			t.Fatalf("%q: %+v", tc.lines, m)
+		}
+		want := "/" + strings.TrimSuffix(tc.want, "-pi5.dtbo") + ".dtbo"
+		if !strings.Contains(m.Message, want) {
+			t.Errorf("%q: message %q does not look for %s", tc.lines, m.Message, want)
+		}
+	}
+}
+
 func TestNoDeviceTreeIsAnError(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "boot/firmware"), 0o755)
@@ -184,15 +329,5 @@ func TestNoDeviceTreeIsAnError(t *testing.T) {
 	b, _ := board.NewLinux(root)
 	if _, err := run(t, b, defaultPlan(t)); err == nil || !strings.Contains(err.Error(), "device tree") {
 		t.Fatalf("err = %v", err)
-	}
-}
-
-func TestDTParamUnderAnotherBoardsSection(t *testing.T) {
-	b, _ := sim.New(sim.Options{})
-	b.State().ConfigTxt = strings.Replace(b.State().ConfigTxt, "[all]\n# AI HAT+ 2: external PCIe port on, HAT overlay\ndtparam=pciex1\n", "[cm5]\ndtparam=pciex1\n[all]\n", 1)
-	s := mustRun(t, b)
-	m := find(s, "dtparam.pciex1")
-	if m.Outcome != report.Fail || !strings.Contains(m.Message, "dtparam=pciex1 at /boot/firmware/config.txt:") || !strings.Contains(m.Message, "under [cm5]") {
-		t.Fatalf("dtparam.pciex1 = %+v", m)
 	}
 }

@@ -7,8 +7,8 @@ func TestHATDefaultsAndWPActive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.HAT.Vendor != "Raspberry Pi Ltd" || p.HAT.NVMem == "" || p.HAT.WPGPIO != nil {
-		t.Fatalf("hat = %+v: eeprom.yaml must add to default.yaml's hat section, not replace it", p.HAT)
+	if p.HAT.HasIdentity() || p.HAT.FormatVersion != 2 || p.HAT.NVMem == "" || p.HAT.WPGPIO != nil {
+		t.Fatalf("hat = %+v: eeprom.yaml must add to default.yaml's hat section, not replace it; the default names no unverified identity", p.HAT)
 	}
 	for in, want := range map[string]bool{"": true, "high": true, "low": false} {
 		got, err := HATPlan{WPActive: in}.WPActiveHigh()

@@ -21,9 +21,6 @@ import (
 //go:embed assets/aihat2-hatplus.eep
 var defaultEEPROM []byte
 
-//go:embed assets/hailo-ai-hat2.dtbo
-var defaultDTBO []byte
-
 // DefaultEEPROM returns the image the simulated HAT's EEPROM holds: the
 // AI HAT+ 2 identity made with the reference eepmake.
 func DefaultEEPROM() []byte { return append([]byte(nil), defaultEEPROM...) }
@@ -70,7 +67,7 @@ func New(o Options) (*Board, error) {
 	serial := fmt.Sprintf("%016x", rng.Uint64())
 	b := &Board{
 		clk:   clock.NewVirtual(o.Start),
-		state: healthyState(DefaultEEPROM(), append([]byte(nil), defaultDTBO...), serial),
+		state: healthyState(DefaultEEPROM(), serial),
 		buses: map[int]*simi2c.Bus{0: simi2c.NewBus(0), 1: simi2c.NewBus(1)},
 		lines: map[int]int{},
 	}

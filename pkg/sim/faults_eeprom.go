@@ -33,7 +33,7 @@ func eepromFaults() []Fault {
 		},
 		{
 			Name:   "eeprom-wrong-product",
-			Breaks: "the EEPROM was programmed for another product (product \"AI HAT+\", id 0x0011), with valid CRCs (eeprom.verify: product, product_id)",
+			Breaks: "the EEPROM was programmed for another product (product \"AI HAT+\", id 0x0011), with valid CRCs (eeprom.verify: product, product_id, against a plan that names the product; the default plan names none and records it)",
 			Apply: func(b *Board) {
 				b.state.EEPROMImage = retitle(b.state.EEPROMImage, "AI HAT+", 0x0011)
 				if b.state.HatNode != nil {

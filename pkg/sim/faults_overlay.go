@@ -7,22 +7,39 @@ import "strings"
 func overlayFaults() []Fault {
 	return []Fault{
 		{
-			Name:   "overlay-missing",
-			Breaks: "config.txt has no dtoverlay line for the HAT's overlay (overlay.check)",
+			Name:   "pciex1-not-applied",
+			Breaks: "the firmware does not enable the external PCIe port from the HAT's EEPROM (firmware older than the HAT) and the dtparam=pciex1 added by hand sits under [pi4], which does not apply to a Pi 5: pcie1 is disabled, no device on the bus (overlay.check: dt.pcie1.status; driver.check: pcie.present)",
 			Apply: func(b *Board) {
-				b.state.ConfigTxt = strings.Replace(b.state.ConfigTxt, "dtoverlay=hailo-ai-hat2\n", "", 1)
+				b.state.ConfigTxt += "[pi4]\ndtparam=pciex1\n[all]\n"
+				b.state.DT["axi/pcie@1000110000/status"] = []byte("disabled\x00")
+				b.state.PCIe = nil
+				delete(b.state.DevNodes, "dev/hailo0")
 			},
 		},
 		{
 			Name:   "overlay-dtbo-missing",
-			Breaks: "config.txt names hailo-ai-hat2 but boot/firmware/overlays/hailo-ai-hat2.dtbo is not installed (overlay.check)",
-			Apply:  func(b *Board) { delete(b.state.Overlays, "hailo-ai-hat2") },
+			Breaks: "config.txt names dtoverlay=pineboards-hat-ai (copied from a guide for another AI board) but boot/firmware/overlays/pineboards-hat-ai.dtbo is not installed, so the firmware skips it (overlay.check)",
+			Apply: func(b *Board) {
+				b.state.ConfigTxt += "dtoverlay=pineboards-hat-ai\n"
+				delete(b.state.Overlays, "pineboards-hat-ai")
+			},
 		},
 		{
 			Name:   "config-malformed",
-			Breaks: "config.txt has lines the firmware cannot read (a missing '=', an empty dtparam item) (overlay.check)",
+			Breaks: "config.txt has lines the firmware cannot read: \"enable_uart 1\" (a space for '=') and a bare \"disable-bt\" (an overlay name without dtoverlay=, as in a real posted config.txt) (overlay.check)",
 			Apply: func(b *Board) {
-				b.state.ConfigTxt += "\n# added by hand\nenable_uart 1\ndtparam=i2c_arm=on,,\n"
+				b.state.ConfigTxt += "\n# added by hand\nenable_uart 1\ndisable-bt\n"
+			},
+		},
+		{
+			Name:   "pciex1-gen2",
+			Breaks: "config.txt sets dtparam=pciex1_gen=2 (a habit from NVMe guides), so the live tree caps pcie1 at Gen 2 and the link trains at 5.0 GT/s (overlay.check: dtparam.pciex1_gen; driver.check: pcie.link_speed)",
+			Apply: func(b *Board) {
+				b.state.ConfigTxt += "dtparam=pciex1_gen=2\n"
+				b.state.DT["axi/pcie@1000110000/max-link-speed"] = []byte{0, 0, 0, 2}
+				if b.state.PCIe != nil {
+					b.state.PCIe.LinkSpeed = "5.0 GT/s PCIe"
+				}
 			},
 		},
 		{
@@ -38,7 +55,7 @@ func overlayFaults() []Fault {
 		},
 		{
 			Name:   "hat-node-mismatch",
-			Breaks: "proc/device-tree/hat says another product (AI HAT+, 0x0004) than the EEPROM and the plan (overlay.check)",
+			Breaks: "proc/device-tree/hat says another product (AI HAT+, 0x0004) than the EEPROM reads now (the EEPROM was reprogrammed since boot, or another HAT was read): overlay.check after eeprom.verify, and eeprom.verify's dt cross-check",
 			Apply: func(b *Board) {
 				if b.state.HatNode != nil {
 					b.state.HatNode["product"] = "AI HAT+"

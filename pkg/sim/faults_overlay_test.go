@@ -39,11 +39,22 @@ func TestStockOverlaysAreDeviceTreeBlobs(t *testing.T) {
 }
 
 func TestOverlayFaultsChangeWhatTheBoardPresents(t *testing.T) {
-	if _, err := fs.Stat(newBoard(t, "overlay-dtbo-missing").FS(), "boot/firmware/overlays/hailo-ai-hat2.dtbo"); err == nil {
-		t.Error("overlay-dtbo-missing left the dtbo")
+	dm := newBoard(t, "overlay-dtbo-missing")
+	if _, err := fs.Stat(dm.FS(), "boot/firmware/overlays/pineboards-hat-ai.dtbo"); err == nil {
+		t.Error("overlay-dtbo-missing installed the dtbo")
 	}
-	if c := read(t, newBoard(t, "config-malformed"), "boot/firmware/config.txt"); !strings.Contains(c, "\nenable_uart 1\n") {
+	if c := read(t, dm, "boot/firmware/config.txt"); !strings.HasSuffix(c, "\ndtoverlay=pineboards-hat-ai\n") {
+		t.Error("overlay-dtbo-missing added no dtoverlay line")
+	}
+	if c := read(t, newBoard(t, "config-malformed"), "boot/firmware/config.txt"); !strings.Contains(c, "\nenable_uart 1\ndisable-bt\n") {
 		t.Error("config-malformed added no malformed line")
+	}
+	g2 := newBoard(t, "pciex1-gen2")
+	if c := read(t, g2, "boot/firmware/config.txt"); !strings.HasSuffix(c, "\ndtparam=pciex1_gen=2\n") {
+		t.Error("pciex1-gen2 added no pciex1_gen line")
+	}
+	if s := read(t, g2, "proc/device-tree/axi/pcie@1000110000/max-link-speed"); s != "\x00\x00\x00\x02" {
+		t.Errorf("pciex1-gen2 max-link-speed = % x", s)
 	}
 	if _, err := fs.Stat(newBoard(t, "dt-node-missing").FS(), "proc/device-tree/axi/pcie@1000110000"); err == nil {
 		t.Error("dt-node-missing left the pcie node")

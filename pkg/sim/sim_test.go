@@ -82,7 +82,8 @@ func TestFSFormatsMatchThePi5Kernel(t *testing.T) {
 		{"sys/bus/pci/devices/0001:01:00.0/max_link_speed", `^8\.0 GT/s PCIe\n$`},
 		{"proc/modules", `(?m)^hailo1x_pci [0-9]+ 0 - Live 0x[0-9a-f]+$`},
 		{"proc/sys/kernel/osrelease", `^6\.12\.[0-9]+\+rpt-rpi-2712\n$`},
-		{"boot/firmware/config.txt", `(?m)^dtparam=pciex1$`},
+		// stock Raspberry Pi OS: no line for the HAT, which the firmware sets up
+		{"boot/firmware/config.txt", `(?s)^# For more options and information see\n.*\n\[cm5\]\ndtoverlay=dwc2,dr_mode=host\n\n\[all\]\n$`},
 	}
 	for _, tc := range tests {
 		got := read(t, b, tc.path)
@@ -205,7 +206,7 @@ func TestLoadHeatsTheSoCAndTheFanFollowsItsCurve(t *testing.T) {
 }
 
 func TestFanHysteresis(t *testing.T) {
-	st := healthyState(nil, nil, "0")
+	st := healthyState(nil, "0")
 	m := newModel(1, st, EpochStart)
 	m.socC = 60.5
 	m.fanState = 0
@@ -326,7 +327,7 @@ func TestCatalogueHasTheFoundationFaultsWithUniqueNames(t *testing.T) {
 			t.Errorf("fault %s has no description or no effect", f.Name)
 		}
 	}
-	for _, want := range []string{"eeprom-blank", "eeprom-bad-crc", "overlay-missing", "driver-missing", "pcie-gen2", "undervoltage", "fan-stall"} {
+	for _, want := range []string{"eeprom-blank", "eeprom-bad-crc", "pciex1-not-applied", "driver-missing", "pcie-gen2", "undervoltage", "fan-stall"} {
 		if !seen[want] {
 			t.Errorf("catalogue lacks %s", want)
 		}
@@ -337,8 +338,15 @@ func TestCatalogueHasTheFoundationFaultsWithUniqueNames(t *testing.T) {
 }
 
 func TestFaultsChangeWhatTheBoardPresents(t *testing.T) {
-	if strings.Contains(read(t, newBoard(t, "overlay-missing"), "boot/firmware/config.txt"), "dtoverlay=hailo-ai-hat2") {
-		t.Error("overlay-missing left the dtoverlay line")
+	na := newBoard(t, "pciex1-not-applied")
+	if !strings.HasSuffix(read(t, na, "boot/firmware/config.txt"), "[pi4]\ndtparam=pciex1\n[all]\n") {
+		t.Error("pciex1-not-applied did not put dtparam=pciex1 under [pi4]")
+	}
+	if st := read(t, na, "proc/device-tree/axi/pcie@1000110000/status"); st != "disabled\x00" {
+		t.Errorf("pciex1-not-applied pcie1 status = %q", st)
+	}
+	if _, err := fs.Stat(na.FS(), "sys/bus/pci/devices/0001:01:00.0"); err == nil {
+		t.Error("pciex1-not-applied left the device on the bus")
 	}
 	d := newBoard(t, "driver-missing")
 	if strings.Contains(read(t, d, "proc/modules"), "hailo1x_pci") {

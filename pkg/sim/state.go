@@ -103,7 +103,7 @@ const (
 	GIDGPIO  = 997
 )
 
-func healthyState(eeprom []byte, dtbo []byte, serial string) *State {
+func healthyState(eeprom []byte, serial string) *State {
 	return &State{
 		Model:      "Raspberry Pi 5 Model B Rev 1.0",
 		Compatible: []string{"raspberrypi,5-model-b", "brcm,bcm2712"},
@@ -112,7 +112,7 @@ func healthyState(eeprom []byte, dtbo []byte, serial string) *State {
 		Firmware:   "2025/05/08 15:13:17",
 		ConfigTxt:  defaultConfigTxt,
 		ExtraFiles: map[string]string{},
-		Overlays:   map[string][]byte{"hailo-ai-hat2": dtbo, "vc4-kms-v3d-pi5": stockDTBO(), "dwc2": stockDTBO()},
+		Overlays:   map[string][]byte{"vc4-kms-v3d-pi5": stockDTBO(), "dwc2": stockDTBO()},
 		DT: map[string][]byte{
 			"axi/pcie@1000110000/compatible":     []byte("brcm,bcm2712-pcie\x00"),
 			"axi/pcie@1000110000/status":         []byte("okay\x00"),
@@ -155,8 +155,10 @@ func healthyState(eeprom []byte, dtbo []byte, serial string) *State {
 	}
 }
 
-// defaultConfigTxt is Raspberry Pi OS bookworm's config.txt with the
-// external PCIe port enabled for the AI HAT+ 2.
+// defaultConfigTxt is Raspberry Pi OS bookworm's stock config.txt
+// (pi-gen tag 2025-05-13-raspios-bookworm-arm64, the same file as
+// testdata/captures/config.txt/raspios-bookworm-2025-05-13.txt): no line
+// for the AI HAT+ 2, which the firmware sets up from its EEPROM.
 const defaultConfigTxt = `# For more options and information see
 # http://rptl.io/configtxt
 # Some settings may impact device functionality. See link above for details
@@ -168,6 +170,9 @@ const defaultConfigTxt = `# For more options and information see
 
 # Enable audio (loads snd_bcm2835)
 dtparam=audio=on
+
+# Additional overlays and parameters are documented
+# /boot/firmware/overlays/README
 
 # Automatically load overlays for detected cameras
 camera_auto_detect=1
@@ -205,7 +210,4 @@ otg_mode=1
 dtoverlay=dwc2,dr_mode=host
 
 [all]
-# AI HAT+ 2: external PCIe port on, HAT overlay
-dtparam=pciex1
-dtoverlay=hailo-ai-hat2
 `
