@@ -136,3 +136,32 @@ func TestParseLspciNoDevice(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseLspci: any text, real captures as seeds, parses without a panic,
+// and every device it returns has an address and a link that says "unknown"
+// or names a width.
+func FuzzParseLspci(f *testing.F) {
+	cs, err := captures.Load("lspci_-vv")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range cs {
+		f.Add(c.Text)
+	}
+	f.Add("0001:01:00.0 Co-processor [0b40]: Device [1e60:45c4] (rev 01) (prog-if 00 [Unknown (00)])\n\tLnkSta:\tSpeed unknown, Width x0\n")
+	f.Fuzz(func(t *testing.T, out string) {
+		devs, err := ParseLspci(out)
+		if err != nil {
+			return
+		}
+		for _, d := range devs {
+			if d.Address == "" {
+				t.Fatalf("device without an address: %+v", d)
+			}
+			if s := d.LnkSta.String(); s != "unknown" && !strings.Contains(s, " x") {
+				t.Fatalf("LnkSta %q", s)
+			}
+			_ = d.Downgraded()
+		}
+	})
+}
