@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -64,9 +65,17 @@ func (l *Linux) I2C(n int) (i2c.BusCloser, error) {
 	if l.hostErr != nil {
 		return nil, fmt.Errorf("init periph host: %w", l.hostErr)
 	}
+	dev := fmt.Sprintf("/dev/i2c-%d", n)
+	if _, err := os.Stat(dev); errors.Is(err, fs.ErrNotExist) {
+		have, _ := filepath.Glob("/dev/i2c-*")
+		if len(have) == 0 {
+			have = []string{"none"}
+		}
+		return nil, fmt.Errorf("open %s: no such I2C bus (this kernel has: %s); enable the bus in config.txt (dtparam=i2c_arm=on, dtparam=i2c_vc=on) and load i2c-dev", dev, strings.Join(have, " "))
+	}
 	b, err := i2creg.Open(fmt.Sprint(n))
 	if err != nil {
-		return nil, fmt.Errorf("open /dev/i2c-%d: %w (is the bus enabled in config.txt and are you in group i2c?)", n, err)
+		return nil, fmt.Errorf("open %s: %w (is the bus enabled in config.txt and are you in group i2c?)", dev, err)
 	}
 	return &linuxBus{BusCloser: b, n: n}, nil
 }
