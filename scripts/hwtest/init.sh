@@ -54,7 +54,7 @@ for d in /sys/bus/i2c/devices/i2c-*; do
 done
 [ -n "$bus" ] || fail "no i2c adapter for i2c@16000"
 sed "s/@BUS@/$bus/g" /plan.yaml.in >/plan.yaml
-echo "@@@ INFO i2c bus=$bus adapter=$(cat /sys/bus/i2c/devices/i2c-$bus/name)"
+echo "@@@ INFO i2c bus=$bus adapter=$(tr " " _ </sys/bus/i2c/devices/i2c-$bus/name)"
 
 # run NAME CMD...: one aihat command between markers.
 run() {
