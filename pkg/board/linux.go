@@ -27,8 +27,6 @@ type Linux struct {
 	fsys     fs.FS
 	hostOnce sync.Once
 	hostErr  error
-	// listChips replaces the /dev/gpiochip* listing in tests.
-	listChips func() []gpioChip
 }
 
 // NewLinux returns the linux target rooted at root ("/" on a real Pi).
@@ -91,7 +89,7 @@ func (l *Linux) Line(chip string, offset int) (Line, error) {
 	if l.root != "/" {
 		return nil, fmt.Errorf("GPIO chip %q line %d: a fixture tree (--root %s) has no GPIO character device to drive; run on the Pi itself (no --root) or use --target sim", chip, offset, l.root)
 	}
-	name, err := findChip(chip, l.chips)
+	name, err := findChip(chip, cdevChips)
 	if err != nil {
 		return nil, err
 	}
@@ -121,14 +119,6 @@ func cdevChips() []gpioChip {
 		c.Close()
 	}
 	return out
-}
-
-// chips lists the host's GPIO chips; a field so tests can list others.
-func (l *Linux) chips() []gpioChip {
-	if l.listChips != nil {
-		return l.listChips()
-	}
-	return cdevChips()
 }
 
 // findChip maps a chip label to its /dev/gpiochipN name. A name that is
