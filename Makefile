@@ -1,6 +1,7 @@
 # aihat: bring-up and validation of a Raspberry Pi 5 + AI HAT+ 2.
 #   make run    the full bring-up on the simulated board (reports in reports/)
 #   make test   go vet + go test -race on everything (fetches ONNX Runtime first)
+#   make hwtest aihat against real kernel drivers in a QEMU Arm guest (scripts/hwtest)
 
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -13,7 +14,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build run test bench ort fuzz lint clean killtest
+.PHONY: all build run test bench ort fuzz lint clean killtest hwtest
 
 all: build
 
@@ -34,6 +35,24 @@ ort: $(ORT_LIB)
 
 $(ORT_LIB): scripts/fetch-ort.sh scripts/ort.sha256
 	bash scripts/fetch-ort.sh
+
+# QEMU hardware test (internal/hwtest, scripts/hwtest): a vexpress-a9 guest
+# with Debian's armmp kernel, QEMU's at24c EEPROMs on the Versatile I2C
+# adapter and gpio-sim lines labelled like the Pi 5 header chip. Needs
+# qemu-system-arm, gcc-arm-linux-gnueabihf, cpio and curl; downloads are
+# sha256-pinned (scripts/hwtest/debs.sha256) and cached in .cache/hwtest.
+HWTEST := .cache/hwtest/build
+hwtest:
+	bash scripts/hwtest/fetch.sh
+	bash scripts/hwtest/build-gpio-sim.sh
+	CGO_ENABLED=1 GOOS=linux GOARCH=arm GOARM=7 CC=arm-linux-gnueabihf-gcc $(GO) build \
+	  -ldflags '$(LDFLAGS) -s -w -linkmode external -extldflags -static' -o $(HWTEST)/aihat-armv7 ./cmd/aihat 2>&1 \
+	  | { grep -v -e 'statically linked applications requires at runtime' -e 'in function .*_Cfunc_dlopen' -e 'in function .*getaddrinfo' -e '^# github.com/aihat/aihat/cmd/aihat$$' || true; }
+	test -x $(HWTEST)/aihat-armv7
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=7 $(GO) build -o $(HWTEST)/wpwatch ./internal/hwtest/wpwatch
+	bash scripts/hwtest/initramfs.sh $(HWTEST)/aihat-armv7 $(HWTEST)/wpwatch $(HWTEST)/initramfs.cpio.gz
+	$(GO) vet -tags hwtest ./internal/hwtest/
+	$(GO) test -tags hwtest -count=1 -v -timeout 12m ./internal/hwtest/
 
 # Short fuzz runs of every fuzz target (go test allows one target per run).
 FUZZTIME ?= 30s

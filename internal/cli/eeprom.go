@@ -359,7 +359,7 @@ func eepromWrite(ctx context.Context, f *Factory, o *EEPROMWriteOptions, wpSet b
 	}
 	bus, err := b.I2C(busN)
 	if err != nil {
-		return fmt.Errorf("open /dev/i2c-%d: %w", busN, err)
+		return err // the board's error names /dev/i2c-N
 	}
 	defer bus.Close()
 	d := &eeprom.Device{Bus: bus, Addr: addr, BusName: fmt.Sprintf("/dev/i2c-%d", busN), Clock: b.Clock()}

@@ -64,41 +64,86 @@ func (l *Linux) I2C(n int) (i2c.BusCloser, error) {
 	if l.hostErr != nil {
 		return nil, fmt.Errorf("init periph host: %w", l.hostErr)
 	}
+	dev := fmt.Sprintf("/dev/i2c-%d", n)
+	if _, err := os.Stat(dev); errors.Is(err, fs.ErrNotExist) {
+		have, _ := filepath.Glob("/dev/i2c-*")
+		if len(have) == 0 {
+			have = []string{"none"}
+		}
+		return nil, fmt.Errorf("open %s: no such I2C bus (this kernel has: %s); enable the bus in config.txt (dtparam=i2c_arm=on, dtparam=i2c_vc=on) and load i2c-dev", dev, strings.Join(have, " "))
+	}
 	b, err := i2creg.Open(fmt.Sprint(n))
 	if err != nil {
-		return nil, fmt.Errorf("open /dev/i2c-%d: %w (is the bus enabled in config.txt and are you in group i2c?)", n, err)
+		return nil, fmt.Errorf("open %s: %w (is the bus enabled in config.txt and are you in group i2c?)", dev, err)
 	}
 	return &linuxBus{BusCloser: b, n: n}, nil
 }
 
 // Line implements Board with the GPIO character device (go-gpiocdev).
+// GPIO needs the live kernel: under a fixture --root there is no chip to
+// drive, and the host's own /dev/gpiochip* must not stand in for the
+// fixture's, so Line refuses rather than touch the wrong hardware.
 func (l *Linux) Line(chip string, offset int) (Line, error) {
 	if chip == "" {
 		chip = HeaderChipLabel
 	}
-	name, err := l.findChip(chip)
+	if l.root != "/" {
+		return nil, fmt.Errorf("GPIO chip %q line %d: a fixture tree (--root %s) has no GPIO character device to drive; run on the Pi itself (no --root) or use --target sim", chip, offset, l.root)
+	}
+	name, err := findChip(chip, cdevChips)
 	if err != nil {
 		return nil, err
 	}
 	return &cdevLine{chip: name, offset: offset}, nil
 }
 
-// findChip maps a chip label to its /dev/gpiochipN name by reading sysfs.
-func (l *Linux) findChip(label string) (string, error) {
-	if strings.HasPrefix(label, "gpiochip") {
-		return label, nil
-	}
-	matches, _ := fs.Glob(l.fsys, "sys/bus/gpio/devices/gpiochip*/label")
-	if len(matches) == 0 {
-		matches, _ = fs.Glob(l.fsys, "sys/class/gpio/gpiochip*/label")
-	}
-	for _, m := range matches {
-		b, err := fs.ReadFile(l.fsys, m)
-		if err == nil && strings.TrimSpace(string(b)) == label {
-			return filepath.Base(filepath.Dir(m)), nil
+// gpioChip is one GPIO character device and the label its driver gave it.
+type gpioChip struct {
+	Name  string // "gpiochip0", the node under /dev
+	Label string // "pinctrl-rp1"; empty when Err is set
+	Err   error  // the chip could not be opened (permissions)
+}
+
+// cdevChips lists /dev/gpiochip* and asks each chip for its label with
+// the chip-info ioctl, as libgpiod's gpiodetect does. Sysfs cannot answer
+// this: sys/bus/gpio/devices/gpiochipN has no label file, and
+// /sys/class/gpio/gpiochipN is numbered by GPIO base, not by the /dev node.
+func cdevChips() []gpioChip {
+	var out []gpioChip
+	for _, name := range gpiocdev.Chips() {
+		c, err := gpiocdev.NewChip(name)
+		if err != nil {
+			out = append(out, gpioChip{Name: name, Err: err})
+			continue
 		}
+		out = append(out, gpioChip{Name: name, Label: c.Label})
+		c.Close()
 	}
-	return "", fmt.Errorf("no GPIO chip labelled %q under %s (is this a Raspberry Pi 5?)", label, l.root)
+	return out
+}
+
+// findChip maps a chip label to its /dev/gpiochipN name. A name that is
+// already a chip node ("gpiochip4") is taken as it is.
+func findChip(label string, list func() []gpioChip) (string, error) {
+	chips := list()
+	var seen []string
+	for _, c := range chips {
+		if c.Name == label {
+			return c.Name, nil
+		}
+		if c.Err != nil {
+			seen = append(seen, fmt.Sprintf("/dev/%s (%v)", c.Name, c.Err))
+			continue
+		}
+		if c.Label == label {
+			return c.Name, nil
+		}
+		seen = append(seen, fmt.Sprintf("/dev/%s %q", c.Name, c.Label))
+	}
+	if len(chips) == 0 {
+		return "", fmt.Errorf("no GPIO chip labelled %q: no /dev/gpiochip* on this host (is this a Raspberry Pi 5 with its GPIO driver loaded?)", label)
+	}
+	return "", fmt.Errorf("no GPIO chip labelled %q among %s (is this a Raspberry Pi 5? a chip that cannot be opened needs group gpio or root)", label, strings.Join(seen, ", "))
 }
 
 // cdevLine requests the line lazily: as an output on Set, as an input on Get.

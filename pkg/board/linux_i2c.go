@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -16,6 +17,21 @@ import (
 type linuxBus struct {
 	i2c.BusCloser
 	n int
+}
+
+// ErrNoAck is a transfer the addressed chip did not acknowledge: i2c-dev's
+// ENXIO. periph reports it only as text, so Tx recognises the kernel's
+// message and names the address.
+var ErrNoAck = errors.New("no acknowledge (NAK)")
+
+// Tx implements i2c.Bus through periph (I2C_RDWR), naming a missing
+// acknowledge so that "no chip here" reads as that, not as an errno.
+func (b *linuxBus) Tx(addr uint16, w, r []byte) error {
+	err := b.BusCloser.Tx(addr, w, r)
+	if err != nil && strings.Contains(err.Error(), unix.ENXIO.Error()) {
+		return fmt.Errorf("%w from 0x%02x on /dev/i2c-%d (%v): is a chip fitted and powered at that address?", ErrNoAck, addr, b.n, err)
+	}
+	return err
 }
 
 // Linux i2c-dev ioctls and SMBus constants (include/uapi/linux/i2c-dev.h,

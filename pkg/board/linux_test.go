@@ -83,18 +83,65 @@ func TestRunUsesCannedOutputUnderAFixtureRoot(t *testing.T) {
 	}
 }
 
-func TestLineFindsTheHeaderChipByLabel(t *testing.T) {
-	root := t.TempDir()
-	l, _ := NewLinux(root)
-	if _, err := l.Line("", 4); err == nil || !strings.Contains(err.Error(), "pinctrl-rp1") {
-		t.Fatalf("no chip: err = %v, want the label named", err)
+// Chips as a Pi 5 on kernel 6.6.47+ lists them (gpiodetect): the header
+// chip is gpiochip0 there, gpiochip4 on earlier kernels.
+func pi5Chips() []gpioChip {
+	return []gpioChip{
+		{Name: "gpiochip0", Label: "gpio-brcmstb@107d508500"},
+		{Name: "gpiochip1", Label: "gpio-brcmstb@107d517c00"},
+		{Name: "gpiochip4", Label: "pinctrl-rp1"},
 	}
+}
+
+func TestFindChipAsksEachChipForItsLabel(t *testing.T) {
+	name, err := findChip(HeaderChipLabel, pi5Chips)
+	if err != nil || name != "gpiochip4" {
+		t.Fatalf("findChip = %q, %v; want gpiochip4", name, err)
+	}
+	name, err = findChip("gpiochip1", pi5Chips)
+	if err != nil || name != "gpiochip1" {
+		t.Fatalf("findChip(gpiochip1) = %q, %v; a chip node name is taken as it is", name, err)
+	}
+}
+
+func TestFindChipNamesWhatItSawWhenTheLabelIsMissing(t *testing.T) {
+	list := func() []gpioChip {
+		return []gpioChip{{Name: "gpiochip0", Label: "gpio-sim.0-node0"}, {Name: "gpiochip1", Err: os.ErrPermission}}
+	}
+	_, err := findChip(HeaderChipLabel, list)
+	for _, want := range []string{`"pinctrl-rp1"`, `/dev/gpiochip0 "gpio-sim.0-node0"`, "/dev/gpiochip1 (permission denied)", "group gpio"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("err = %v, want it to contain %s", err, want)
+		}
+	}
+	_, err = findChip(HeaderChipLabel, func() []gpioChip { return nil })
+	if err == nil || !strings.Contains(err.Error(), "no /dev/gpiochip*") {
+		t.Errorf("no chips: err = %v, want it to say there are none", err)
+	}
+}
+
+func TestLineOnTheLiveHostListsItsRealChips(t *testing.T) {
+	// The real listing: on this host (no GPIO chips in CI containers) the
+	// error says what was found; on a Pi the header chip is found.
+	l, _ := NewLinux("/")
+	ln, err := l.Line("", 4)
+	if err == nil {
+		ln.Close()
+		return
+	}
+	if !strings.Contains(err.Error(), "pinctrl-rp1") {
+		t.Fatalf("err = %v, want the label named", err)
+	}
+}
+
+func TestLineUnderAFixtureRootRefusesWithTheRemedy(t *testing.T) {
+	root := t.TempDir()
+	// A label file like the ones older fixtures invented must not be read.
 	os.MkdirAll(filepath.Join(root, "sys/bus/gpio/devices/gpiochip0"), 0o755)
 	os.WriteFile(filepath.Join(root, "sys/bus/gpio/devices/gpiochip0/label"), []byte("pinctrl-rp1\n"), 0o644)
-	os.MkdirAll(filepath.Join(root, "sys/bus/gpio/devices/gpiochip10"), 0o755)
-	os.WriteFile(filepath.Join(root, "sys/bus/gpio/devices/gpiochip10/label"), []byte("gpio-brcmstb@107d508500\n"), 0o644)
-	name, err := l.findChip(HeaderChipLabel)
-	if err != nil || name != "gpiochip0" {
-		t.Fatalf("findChip = %q, %v; want gpiochip0", name, err)
+	l, _ := NewLinux(root)
+	_, err := l.Line("", 4)
+	if err == nil || !strings.Contains(err.Error(), "--root") || !strings.Contains(err.Error(), "--target sim") {
+		t.Fatalf("err = %v, want a refusal naming --root and the remedy", err)
 	}
 }

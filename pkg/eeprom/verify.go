@@ -56,7 +56,8 @@ type BusOpenError struct {
 }
 
 func (e *BusOpenError) Error() string {
-	return fmt.Sprintf("open /dev/i2c-%d: %v (the HAT ID bus i2c_vc needs dtparam=i2c_vc=on, or read the at24 nvmem file with --nvmem)", e.Bus, e.Err)
+	// The board's error already says "open /dev/i2c-N".
+	return fmt.Sprintf("%v (the HAT ID bus i2c_vc needs dtparam=i2c_vc=on, or read the at24 nvmem file with --nvmem)", e.Err)
 }
 
 func (e *BusOpenError) Unwrap() error { return e.Err }

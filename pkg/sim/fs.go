@@ -126,9 +126,9 @@ func (b *Board) tree() map[string]entry {
 		static(p+"uevent", uevent)
 	}
 
-	// GPIO chip of the 40-pin header.
-	static("sys/bus/gpio/devices/gpiochip0/label", "pinctrl-rp1\n")
-	static("sys/bus/gpio/devices/gpiochip0/ngpio", "54\n")
+	// The header GPIO chip has no sysfs file here: a real kernel gives its
+	// label only through the chip-info ioctl on /dev/gpiochipN, and the sim
+	// keeps the label as a property of its chip (Line in gpio.go).
 
 	// Device nodes: character devices with owner and mode.
 	for p, n := range st.DevNodes {

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"io/fs"
+	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -366,5 +367,23 @@ func TestFaultsChangeWhatTheBoardPresents(t *testing.T) {
 	}
 	if bad := newBoard(t, "eeprom-bad-crc").EEPROM().Contents(); bad[20] == DefaultEEPROM()[20] {
 		t.Error("eeprom-bad-crc did not change the vendor atom")
+	}
+}
+
+func TestHeaderChipIsFoundByLabelWithoutASysfsLabelFile(t *testing.T) {
+	b := newBoard(t)
+	// A real kernel has no sysfs label file for a GPIO chip (the label
+	// comes from the chip-info ioctl), so the sim must not render one.
+	fs.WalkDir(b.FS(), "sys", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.Contains(p, "gpio") && path.Base(p) == "label" {
+			t.Errorf("the sim renders %s, a file real kernels do not have", p)
+		}
+		return nil
+	})
+	if _, err := b.Line(board.HeaderChipLabel, 4); err != nil {
+		t.Fatalf("Line(%q) = %v", board.HeaderChipLabel, err)
+	}
+	if _, err := b.Line("gpio-brcmstb@107d508500", 4); err == nil || !strings.Contains(err.Error(), "pinctrl-rp1") {
+		t.Fatalf("unknown chip: err = %v, want the header chip named", err)
 	}
 }
