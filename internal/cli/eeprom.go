@@ -365,6 +365,11 @@ func eepromWrite(ctx context.Context, f *Factory, o *EEPROMWriteOptions, wpSet b
 	d := &eeprom.Device{Bus: bus, Addr: addr, BusName: fmt.Sprintf("/dev/i2c-%d", busN), Clock: b.Clock()}
 	res, err := d.Program(ctx, img, wp, o.VerifyOnly)
 	printWPProof(f.IO.Out, res)
+	if res.Verified && !o.VerifyOnly {
+		// Written and read back whole, even when a WP verdict fails after.
+		fmt.Fprintf(f.IO.Out, "wrote %d B in %d page writes (%d B pages, %d busy polls) to %s addr 0x%02x in %.3f s; read back: identical\n",
+			res.Bytes, res.Pages, eeprom.DefaultPageSize, res.Polls, d.BusName, addr, res.Duration.Seconds())
+	}
 	if err != nil {
 		var pe *eeprom.PageWriteError
 		if errors.As(err, &pe) {
@@ -388,10 +393,7 @@ func eepromWrite(ctx context.Context, f *Factory, o *EEPROMWriteOptions, wpSet b
 	}
 	if o.VerifyOnly {
 		fmt.Fprintf(f.IO.Out, "verified %d B on %s addr 0x%02x: identical to %s\n", len(img), d.BusName, addr, o.Image)
-		return nil
 	}
-	fmt.Fprintf(f.IO.Out, "wrote %d B in %d page writes (%d B pages, %d busy polls) to %s addr 0x%02x in %.3f s; read back: identical\n",
-		res.Bytes, res.Pages, eeprom.DefaultPageSize, res.Polls, d.BusName, addr, res.Duration.Seconds())
 	return nil
 }
 

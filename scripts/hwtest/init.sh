@@ -101,6 +101,7 @@ writable)
   run dump-preloaded $A eeprom dump --json --bus $bus --addr 0x51
   write write /images/aihat2-hatplus.eep --yes --wp-gpio $WP
   run verify $A -o json eeprom verify
+  run write-again $A eeprom write /images/aihat2-hatplus.eep --yes
   run missing-bus $A eeprom dump --bus 9 --addr 0x50
   run missing-chip $A eeprom dump --bus $bus --addr 0x52
   ;;
