@@ -1,0 +1,226 @@
+// Package journal keeps a run's progress on disk as it goes, so a run
+// that is killed, loses power or crashes leaves what it measured behind:
+// journal.jsonl in the report directory, one record per line, appended.
+//
+// Each line is "<crc32c hex> <json>\n". The CRC (Castagnoli) covers the
+// JSON bytes, so a line torn by a power loss, or bytes an SD card lost,
+// are recognised and skipped on reading instead of being taken as data.
+// Lines are synced in batches, at most once per SyncEvery (1 s by
+// default), so a 1 Hz sampler does not wear an SD card with an fsync per
+// sample; at most one batch is lost.
+//
+// Every record carries wall time, the kernel's monotonic time and boot_id:
+// a Pi without an RTC battery jumps its wall clock after a power loss, and
+// a changed boot_id tells a reboot from a process restart.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// FileName is the journal's name inside a report directory.
+const FileName = "journal.jsonl"
+
+// Record kinds.
+const (
+	KindRun    = "run"    // the run's identity (Data: report.Run without steps)
+	KindBegin  = "begin"  // a step started (Data: {"name": ...})
+	KindStep   = "step"   // a step finished (Data: report.Step)
+	KindSweep  = "sweep"  // one sampler sweep (Data: map series → value)
+	KindEvent  = "event"  // something happened (Data: an event)
+	KindEnd    = "end"    // the run finished (Data: {"outcome": ...})
+	KindResume = "resume" // a process took the run up again after a gap
+)
+
+// Record is one journal line.
+type Record struct {
+	Kind string          `json:"k"`
+	Wall time.Time       `json:"w"`
+	Mono time.Duration   `json:"m"` // kernel monotonic time (board clock on the sim)
+	Boot string          `json:"b,omitempty"`
+	Data json.RawMessage `json:"d,omitempty"`
+}
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Clocks say what time it is on the board: wall, monotonic and boot id.
+type Clocks struct {
+	Wall   func() time.Time
+	Mono   func() time.Duration
+	BootID string
+}
+
+// Writer appends records to a journal file.
+type Writer struct {
+	mu        sync.Mutex
+	f         *os.File
+	w         *bufio.Writer
+	clocks    Clocks
+	SyncEvery time.Duration
+	lastSync  time.Time
+	err       error
+}
+
+// Create opens path for appending (creating it), so a resumed run goes on
+// in the same journal.
+func Create(path string, c Clocks) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if c.Wall == nil {
+		c.Wall = time.Now
+	}
+	if c.Mono == nil {
+		start := time.Now()
+		c.Mono = func() time.Duration { return time.Since(start) }
+	}
+	return &Writer{f: f, w: bufio.NewWriterSize(f, 64<<10), clocks: c, SyncEvery: time.Second, lastSync: time.Now()}, nil
+}
+
+// Append writes one record; data is marshalled to JSON. The first error
+// sticks and is returned by every later call and by Close: a journal that
+// cannot be written must not pretend.
+func (j *Writer) Append(kind string, data any) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("journal %s record: %w", kind, err)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	rec := Record{Kind: kind, Wall: j.clocks.Wall(), Mono: j.clocks.Mono(), Boot: j.clocks.BootID, Data: raw}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	var crc [8]byte
+	hex.Encode(crc[:], be32(crc32.Checksum(line, castagnoli)))
+	j.w.Write(crc[:])
+	j.w.WriteByte(' ')
+	j.w.Write(line)
+	if err := j.w.WriteByte('\n'); err != nil {
+		j.err = fmt.Errorf("journal %s: %w", j.f.Name(), err)
+		return j.err
+	}
+	if time.Since(j.lastSync) >= j.SyncEvery {
+		return j.syncLocked()
+	}
+	return nil
+}
+
+// Sync writes and syncs what is buffered now (at a step's end, say).
+func (j *Writer) Sync() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.syncLocked()
+}
+
+func (j *Writer) syncLocked() error {
+	if j.err != nil {
+		return j.err
+	}
+	if err := j.w.Flush(); err != nil {
+		j.err = fmt.Errorf("journal %s: %w", j.f.Name(), err)
+		return j.err
+	}
+	if err := j.f.Sync(); err != nil {
+		j.err = fmt.Errorf("journal %s: sync: %w", j.f.Name(), err)
+		return j.err
+	}
+	j.lastSync = time.Now()
+	return nil
+}
+
+// Close syncs and closes the journal.
+func (j *Writer) Close() error {
+	err := j.Sync()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func be32(v uint32) []byte { return []byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)} }
+
+// ReadStats says what reading a journal skipped.
+type ReadStats struct {
+	Lines   int // lines read
+	Bad     int // lines whose CRC or JSON did not hold (skipped)
+	Torn    bool
+	LastBad string // the last bad line's reason, for messages
+}
+
+// Read returns the journal's good records in order. A torn last line (a
+// write cut off by a crash or power loss) and lines whose CRC does not
+// hold are skipped and counted, never taken as data.
+func Read(r io.Reader) ([]Record, ReadStats, error) {
+	var recs []Record
+	var st ReadStats
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) > 0 {
+			st.Lines++
+			complete := line[len(line)-1] == '\n'
+			rec, perr := parseLine(bytes.TrimRight(line, "\n"))
+			switch {
+			case perr == nil:
+				recs = append(recs, rec)
+			case !complete && errors.Is(err, io.EOF):
+				st.Torn = true
+			default:
+				st.Bad++
+				st.LastBad = fmt.Sprintf("line %d: %v", st.Lines, perr)
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return recs, st, nil
+		}
+		if err != nil {
+			return recs, st, err
+		}
+	}
+}
+
+// ReadFile reads a journal file.
+func ReadFile(path string) ([]Record, ReadStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, ReadStats{}, err
+	}
+	defer f.Close()
+	return Read(f)
+}
+
+func parseLine(line []byte) (Record, error) {
+	var rec Record
+	if len(line) < 10 || line[8] != ' ' {
+		return rec, errors.New("not a journal line")
+	}
+	var sum [4]byte
+	if _, err := hex.Decode(sum[:], line[:8]); err != nil {
+		return rec, errors.New("bad CRC field")
+	}
+	body := line[9:]
+	want := uint32(sum[0])<<24 | uint32(sum[1])<<16 | uint32(sum[2])<<8 | uint32(sum[3])
+	if crc32.Checksum(body, castagnoli) != want {
+		return rec, errors.New("CRC mismatch")
+	}
+	if err := json.Unmarshal(body, &rec); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}

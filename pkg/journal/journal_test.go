@@ -1,0 +1,133 @@
+package journal
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aihat/aihat/pkg/report"
+)
+
+func testClocks() Clocks {
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	n := 0
+	return Clocks{
+		Wall:   func() time.Time { n++; return t0.Add(time.Duration(n) * time.Second) },
+		Mono:   func() time.Duration { return time.Duration(n) * time.Second },
+		BootID: "4a2f0c1e-0000-4000-8000-000000000001",
+	}
+}
+
+func writeRun(t *testing.T, path string, finish bool) {
+	t.Helper()
+	j, err := Create(path, testClocks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &report.Run{Schema: report.Schema, ID: "SN1-20261130T120000Z", Target: "sim", Serial: "SN1"}
+	j.Append(KindRun, run)
+	j.Append(KindBegin, Begin{Name: "power.flags"})
+	st := report.NewStep("power.flags", time.Date(2026, 11, 30, 12, 0, 2, 0, time.UTC))
+	st.Add(report.Measurement{Name: "under_voltage_now", Value: false, Limits: report.Equal(false)})
+	st.Finish(st.Started.Add(time.Second), nil)
+	j.Append(KindStep, st)
+	j.Append(KindBegin, Begin{Name: "power.rails"})
+	j.Append(KindSweep, map[string]float64{"soc_temp_c": 45.5})
+	if finish {
+		j.Append(KindEnd, End{Outcome: report.Pass, Ended: time.Date(2026, 11, 30, 12, 1, 0, 0, time.UTC)})
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestJournalRoundTripAndEveryLineCarriesItsClocks(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	writeRun(t, path, true)
+	recs, st, err := ReadFile(path)
+	if err != nil || st.Bad != 0 || st.Torn || len(recs) != 6 {
+		t.Fatalf("read %d records, stats %+v, err %v", len(recs), st, err)
+	}
+	for _, r := range recs {
+		if r.Boot == "" || r.Wall.IsZero() || r.Mono == 0 {
+			t.Fatalf("record without its clocks: %+v", r)
+		}
+	}
+	run, err := Rebuild(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.ID != "SN1-20261130T120000Z" || run.Outcome != report.Pass || len(run.Steps) != 1 {
+		t.Fatalf("rebuilt %+v", run)
+	}
+}
+
+// A writer killed mid-run: the last line torn, no end record. The record
+// rebuilt from it is ABORTED, keeps the finished step and lists the step in
+// progress as aborted.
+func TestRebuildOfAKilledRunIsAbortedWithWhatWasMeasured(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	writeRun(t, path, false)
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(`1234abcd {"k":"sweep","w":"2026-11-30T12:`) // torn
+	f.Close()
+	recs, st, err := ReadFile(path)
+	if err != nil || !st.Torn || st.Bad != 0 {
+		t.Fatalf("stats %+v err %v, want the torn line recognised", st, err)
+	}
+	run, err := Rebuild(recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Outcome != report.Aborted || len(run.Steps) != 2 {
+		t.Fatalf("rebuilt %s with %d steps, want ABORTED with 2", run.Outcome, len(run.Steps))
+	}
+	if run.Steps[0].Outcome != report.Pass || run.Steps[1].Name != "power.rails" || run.Steps[1].Outcome != report.Aborted ||
+		!strings.Contains(run.Steps[1].Error, "cut off") {
+		t.Fatalf("steps %+v %+v", run.Steps[0], run.Steps[1])
+	}
+}
+
+func TestCorruptLinesAreSkippedAndCounted(t *testing.T) {
+	var buf bytes.Buffer
+	path := filepath.Join(t.TempDir(), FileName)
+	writeRun(t, path, true)
+	b, _ := os.ReadFile(path)
+	lines := strings.SplitAfter(string(b), "\n")
+	// Flip a byte inside the third record's JSON: its CRC no longer holds.
+	third := []byte(lines[2])
+	third[20] ^= 0x01
+	lines[2] = string(third)
+	buf.WriteString(strings.Join(lines, ""))
+	recs, st, err := Read(&buf)
+	if err != nil || st.Bad != 1 || len(recs) != 5 || !strings.Contains(st.LastBad, "CRC") {
+		t.Fatalf("records %d stats %+v err %v", len(recs), st, err)
+	}
+}
+
+// Syncs are batched: a burst of appends inside one SyncEvery costs at most
+// one fsync, so a 1 Hz sampler does not wear an SD card.
+func TestAppendsAreSyncedInBatches(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	j, err := Create(path, testClocks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.SyncEvery = time.Hour
+	for i := 0; i < 100; i++ {
+		j.Append(KindSweep, map[string]float64{"x": float64(i)})
+	}
+	if fi, _ := os.Stat(path); fi.Size() != 0 {
+		t.Fatalf("%d B on disk before the batch's sync", fi.Size())
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs, _, _ := ReadFile(path)
+	if len(recs) != 100 {
+		t.Fatalf("%d records after Close, want 100", len(recs))
+	}
+}

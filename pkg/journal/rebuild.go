@@ -1,0 +1,87 @@
+package journal
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/aihat/aihat/pkg/report"
+)
+
+// Begin is a KindBegin record's data.
+type Begin struct {
+	Name string `json:"name"`
+}
+
+// End is a KindEnd record's data.
+type End struct {
+	Outcome report.Outcome `json:"outcome"`
+	Ended   time.Time      `json:"ended"`
+}
+
+// Rebuild makes the run record from a journal's records: the run's
+// identity, every finished step, and, when the journal stops before the
+// run's end (the writer was killed or the board lost power), the step in
+// progress as ABORTED and the run as ABORTED, with what was measured.
+func Rebuild(recs []Record) (*report.Run, error) {
+	var r *report.Run
+	var open *report.Step
+	var end *End
+	var last time.Time
+	for i, rec := range recs {
+		last = rec.Wall
+		switch rec.Kind {
+		case KindRun:
+			if r != nil {
+				continue // a resumed run repeats its identity
+			}
+			r = &report.Run{}
+			if err := json.Unmarshal(rec.Data, r); err != nil {
+				return nil, fmt.Errorf("journal record %d (run): %w", i+1, err)
+			}
+			r.Steps = nil
+		case KindBegin:
+			var b Begin
+			if err := json.Unmarshal(rec.Data, &b); err != nil {
+				return nil, fmt.Errorf("journal record %d (begin): %w", i+1, err)
+			}
+			open = report.NewStep(b.Name, rec.Wall)
+		case KindStep:
+			var s report.Step
+			if err := json.Unmarshal(rec.Data, &s); err != nil {
+				return nil, fmt.Errorf("journal record %d (step): %w", i+1, err)
+			}
+			if r == nil {
+				return nil, fmt.Errorf("journal record %d: a step before the run's identity", i+1)
+			}
+			r.Steps = append(r.Steps, &s)
+			if open != nil && open.Name == s.Name {
+				open = nil
+			}
+		case KindEnd:
+			end = &End{}
+			if err := json.Unmarshal(rec.Data, end); err != nil {
+				return nil, fmt.Errorf("journal record %d (end): %w", i+1, err)
+			}
+		}
+	}
+	if r == nil {
+		return nil, fmt.Errorf("the journal holds no run (%d records)", len(recs))
+	}
+	if end != nil {
+		r.Finish(end.Ended)
+		if end.Outcome == report.Aborted {
+			r.Outcome = report.Aborted
+		}
+		return r, nil
+	}
+	// Cut off: say so, keep what was measured.
+	why := fmt.Sprintf("the run was cut off: its journal ends at %s with no end record (killed, crashed or power lost)", last.UTC().Format(time.RFC3339))
+	if open != nil {
+		open.Abort(last, why)
+		r.Steps = append(r.Steps, open)
+	}
+	r.Finish(last)
+	r.Outcome = report.Aborted
+	return r, nil
+}
