@@ -68,6 +68,9 @@ func (b *Board) tree() map[string]entry {
 	static("proc/sys/kernel/osrelease", st.Kernel+"\n")
 	static("proc/version", fmt.Sprintf("Linux version %s (serge@raspberrypi.com) (aarch64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT Debian 1:6.12.47-1+rpt1 (2025-09-16) aarch64\n", st.Kernel))
 	static("proc/cpuinfo", cpuinfo(st))
+	// An 8 GB Pi 5's /proc/meminfo, the lines telemetry reads among the
+	// kernel's others, in its format (kB).
+	static("proc/meminfo", "MemTotal:        8245648 kB\nMemFree:         7093504 kB\nMemAvailable:    7612416 kB\nBuffers:           31232 kB\nCached:           622592 kB\nSlab:              98304 kB\n")
 	static("proc/modules", procModules(st.Modules))
 	for name, ver := range st.Modules {
 		static("sys/module/"+name+"/initstate", "live\n")

@@ -1,0 +1,158 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aihat/aihat/pkg/clock"
+)
+
+// Reading is one value of one series, in the series' SI unit.
+type Reading struct {
+	Series string
+	Unit   string
+	Value  float64
+}
+
+// Event is something that happened at a point in time: a throttle flag
+// set or cleared, the under-voltage alarm, a source that started failing.
+type Event struct {
+	T      time.Time `json:"t"`
+	Kind   string    `json:"kind"`
+	Detail string    `json:"detail"`
+}
+
+// Source reads one part of the board. Sample returns the readings it got;
+// an error means this source has no sample this sweep (counted, never a
+// zero in a series).
+type Source interface {
+	Name() string
+	Sample(ctx context.Context, now time.Time) ([]Reading, []Event, error)
+	Close()
+}
+
+// Sweep is one pass over every source: what the journal keeps.
+type Sweep struct {
+	T      time.Time          `json:"t"`
+	Values map[string]float64 `json:"v"`
+	Failed []string           `json:"failed,omitempty"` // sources without a sample
+	Events []Event            `json:"events,omitempty"`
+}
+
+// Series is one named series' unit and envelope.
+type Series struct {
+	Name     string
+	Unit     string
+	Envelope Envelope
+}
+
+// Result is what a sampling run saw.
+type Result struct {
+	Series  map[string]*Series
+	Events  []Event
+	Sweeps  int
+	Errors  map[string]int    // failed samples per source
+	LastErr map[string]string // the last failure per source, for messages
+	Start   time.Time
+	End     time.Time
+}
+
+// Names returns the series names in order.
+func (r *Result) Names() []string {
+	names := make([]string, 0, len(r.Series))
+	for n := range r.Series {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Sampler runs sources every Interval on Clock.
+type Sampler struct {
+	Clock    clock.Clock
+	Interval time.Duration
+	Sources  []Source
+	// Sink receives every sweep at full resolution (the journal); an error
+	// from it stops the run.
+	Sink func(Sweep) error
+	// Buckets is each series' envelope size (DefaultBuckets when 0).
+	Buckets int
+	// Between runs after each sweep (a health check, the load's governor).
+	Between func(ctx context.Context, s Sweep) error
+}
+
+// Run samples n sweeps (until ctx ends when n <= 0). The first sweep is
+// taken at once; the context ends a run at once, and what was sampled is
+// returned with the context's error.
+func (s *Sampler) Run(ctx context.Context, n int) (*Result, error) {
+	if s.Interval <= 0 {
+		return nil, fmt.Errorf("telemetry: interval %v must be positive", s.Interval)
+	}
+	res := &Result{Series: map[string]*Series{}, Errors: map[string]int{}, LastErr: map[string]string{}, Start: s.Clock.Now()}
+	failing := map[string]bool{}
+	for i := 0; n <= 0 || i < n; i++ {
+		if i > 0 {
+			if err := s.Clock.Sleep(ctx, s.Interval); err != nil {
+				return res, err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		now := s.Clock.Now()
+		sw := Sweep{T: now, Values: map[string]float64{}}
+		for _, src := range s.Sources {
+			rs, evs, err := src.Sample(ctx, now)
+			if err != nil {
+				if ctx.Err() != nil {
+					return res, ctx.Err()
+				}
+				res.Errors[src.Name()]++
+				res.LastErr[src.Name()] = err.Error()
+				sw.Failed = append(sw.Failed, src.Name())
+				if !failing[src.Name()] {
+					failing[src.Name()] = true
+					sw.Events = append(sw.Events, Event{T: now, Kind: "source_failing", Detail: src.Name() + ": " + err.Error()})
+				}
+				continue
+			}
+			if failing[src.Name()] {
+				failing[src.Name()] = false
+				sw.Events = append(sw.Events, Event{T: now, Kind: "source_recovered", Detail: src.Name()})
+			}
+			sw.Events = append(sw.Events, evs...)
+			for _, r := range rs {
+				ser := res.Series[r.Series]
+				if ser == nil {
+					ser = &Series{Name: r.Series, Unit: r.Unit, Envelope: Envelope{Max: s.Buckets}}
+					res.Series[r.Series] = ser
+				}
+				ser.Envelope.Add(now, r.Value)
+				sw.Values[r.Series] = r.Value
+			}
+		}
+		res.Events = append(res.Events, sw.Events...)
+		res.Sweeps++
+		res.End = now
+		if s.Sink != nil {
+			if err := s.Sink(sw); err != nil {
+				return res, err
+			}
+		}
+		if s.Between != nil {
+			if err := s.Between(ctx, sw); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// Close closes every source.
+func (s *Sampler) Close() {
+	for _, src := range s.Sources {
+		src.Close()
+	}
+}
