@@ -51,6 +51,10 @@ type Board struct {
 	// lines holds the driven value of requested header GPIO lines; a line
 	// not driven reads its pull (WP is pulled up).
 	lines map[int]int
+	// files is the rendered tree, built once: its static files hold the
+	// state's values and its dynamic ones read the model when opened.
+	// State() drops it, since a caller may then change the state.
+	files map[string]entry
 	// bootHooks run once the board's devices exist; faults that change a
 	// device (not just the state it is built from) register one.
 	bootHooks []func(*Board)
@@ -113,8 +117,16 @@ func (b *Board) Name() string { return "sim" }
 // Faults returns the faults injected, sorted.
 func (b *Board) Faults() []string { return append([]string(nil), b.faults...) }
 
-// State exposes the board's state to fault definitions and tests.
-func (b *Board) State() *State { return b.state }
+// State exposes the board's state to fault definitions and tests. The
+// caller may change it, so the rendered file tree is rebuilt on the next
+// open: change the state through State() each time, not through a pointer
+// kept from before an open.
+func (b *Board) State() *State {
+	b.mu.Lock()
+	b.files = nil
+	b.mu.Unlock()
+	return b.state
+}
 
 // FS implements board.Board.
 func (b *Board) FS() fs.FS { return fsys{b} }

@@ -226,7 +226,10 @@ func (f fsys) Open(name string) (fs.File, error) {
 	}
 	f.b.mu.Lock()
 	f.b.sync()
-	files := f.b.tree()
+	if f.b.files == nil {
+		f.b.files = f.b.tree()
+	}
+	files := f.b.files
 	now := f.b.clk.Now()
 	var content []byte
 	e, isFile := files[name]

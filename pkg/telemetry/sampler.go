@@ -92,6 +92,7 @@ func (s *Sampler) Run(ctx context.Context, n int) (*Result, error) {
 	}
 	res := &Result{Series: map[string]*Series{}, Errors: map[string]int{}, LastErr: map[string]string{}, Start: s.Clock.Now()}
 	failing := map[string]bool{}
+	width := 0 // series in the last sweep, to size the next one's map
 	for i := 0; n <= 0 || i < n; i++ {
 		if i > 0 {
 			if err := s.Clock.Sleep(ctx, s.Interval); err != nil {
@@ -102,7 +103,7 @@ func (s *Sampler) Run(ctx context.Context, n int) (*Result, error) {
 			return res, err
 		}
 		now := s.Clock.Now()
-		sw := Sweep{T: now, Values: map[string]float64{}}
+		sw := Sweep{T: now, Values: make(map[string]float64, width)}
 		for _, src := range s.Sources {
 			rs, evs, err := src.Sample(ctx, now)
 			if err != nil {
@@ -133,6 +134,7 @@ func (s *Sampler) Run(ctx context.Context, n int) (*Result, error) {
 				sw.Values[r.Series] = r.Value
 			}
 		}
+		width = len(sw.Values)
 		res.Events = append(res.Events, sw.Events...)
 		res.Sweeps++
 		res.End = now

@@ -131,7 +131,10 @@ func (s *Throttle) Sample(ctx context.Context, now time.Time) ([]Reading, []Even
 
 // PMIC is pmic_read_adc: each rail's voltage and current, and the total
 // power when it is known (rails with both).
-type PMIC struct{ Board board.Board }
+type PMIC struct {
+	Board board.Board
+	names map[string][2]string // rail → its series names, built once
+}
 
 func (s *PMIC) Name() string { return "pmic" }
 func (s *PMIC) Close()       {}
@@ -144,13 +147,21 @@ func (s *PMIC) Sample(ctx context.Context, _ time.Time) ([]Reading, []Event, err
 	if err != nil {
 		return nil, nil, err
 	}
-	var rs []Reading
+	if s.names == nil {
+		s.names = map[string][2]string{}
+	}
+	rs := make([]Reading, 0, 2*len(p.Rails)+1)
 	for _, r := range p.Rails {
+		n, ok := s.names[r.Name]
+		if !ok {
+			n = [2]string{"pmic." + r.Name + ".v", "pmic." + r.Name + ".a"}
+			s.names[r.Name] = n
+		}
 		if r.HasV {
-			rs = append(rs, Reading{"pmic." + r.Name + ".v", "V", r.Volts})
+			rs = append(rs, Reading{n[0], "V", r.Volts})
 		}
 		if r.HasA {
-			rs = append(rs, Reading{"pmic." + r.Name + ".a", "A", r.Amps})
+			rs = append(rs, Reading{n[1], "A", r.Amps})
 		}
 	}
 	if w, ok := p.TotalWatts(); ok {
