@@ -131,3 +131,24 @@ func TestAppendsAreSyncedInBatches(t *testing.T) {
 		t.Fatalf("%d records after Close, want 100", len(recs))
 	}
 }
+
+func TestRenderWritesTheReportSetOfAKilledRun(t *testing.T) {
+	dir := t.TempDir()
+	writeRun(t, filepath.Join(dir, FileName), false)
+	run, _, err := Render(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := report.ReadJSONFile(filepath.Join(dir, report.RunJSONFile))
+	if err != nil || back.ID != run.ID || back.Outcome != report.Aborted {
+		t.Fatalf("run.json %+v %v", back, err)
+	}
+	for _, f := range report.ReportFiles {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if _, _, err := Render(t.TempDir()); err == nil || !strings.Contains(err.Error(), FileName) {
+		t.Fatalf("render without a journal: %v", err)
+	}
+}
