@@ -10,11 +10,11 @@ func TestDriverCheckCommand(t *testing.T) {
 		{"sim passes", []string{"driver", "check", "--target", "sim"}, 0, "/dev/hailo0"},
 		{"sim pcie-gen2 fails", []string{"driver", "check", "--target", "sim", "--fault", "pcie-gen2"}, 1, "Gen 2"},
 		{"sim devnode-perms fails", []string{"driver", "check", "--target", "sim", "--fault", "devnode-perms"}, 1, "51-hailo-udev.rules"},
-		{"healthy 6.12 fixture passes", []string{"driver", "check", "--target", "linux", "--root", repoPath("testdata", "rootfs", "healthy-6.12")}, 0, "/dev/h1x-0"},
-		{"healthy 6.6 fixture passes", []string{"driver", "check", "--target", "linux", "--root", repoPath("testdata", "rootfs", "healthy-6.6")}, 0, "/dev/hailo0"},
-		{"driver-not-loaded fixture fails", []string{"driver", "check", "--root", repoPath("testdata", "rootfs", "driver-not-loaded")}, 1, "built only for kernel 6.6.74+rpt-rpi-2712"},
-		{"gen2 marginal plan passes", []string{"driver", "check", "--root", repoPath("testdata", "rootfs", "pcie-gen2"), "--plan", repoPath("testdata", "rootfs", "gen2-marginal.yaml")}, 0, "PASS (marginal)"},
-		{"gen2 marginal plan strict fails", []string{"driver", "check", "--strict", "--root", repoPath("testdata", "rootfs", "pcie-gen2"), "--plan", repoPath("testdata", "rootfs", "gen2-marginal.yaml")}, 1, ""},
+		{"healthy 6.12 fixture passes", []string{"driver", "check", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "healthy-6.12")}, 0, "/dev/h1x-0"},
+		{"healthy 6.6 fixture passes", []string{"driver", "check", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "healthy-6.6")}, 0, "/dev/hailo0"},
+		{"driver-not-loaded fixture fails", []string{"driver", "check", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "driver-not-loaded")}, 1, "built only for kernel 6.6.74+rpt-rpi-2712"},
+		{"gen2 marginal plan passes", []string{"driver", "check", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "pcie-gen2"), "--plan", repoPath("testdata", "rootfs", "gen2-marginal.yaml")}, 0, "PASS (marginal)"},
+		{"gen2 marginal plan strict fails", []string{"driver", "check", "--strict", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "pcie-gen2"), "--plan", repoPath("testdata", "rootfs", "gen2-marginal.yaml")}, 1, ""},
 	}
 	runCases(t, tests)
 }
@@ -29,7 +29,7 @@ func TestDriverUdevRuleCommand(t *testing.T) {
 func TestDriverSystemdUnitCommand(t *testing.T) {
 	tests := []cliCase{
 		{"binary on sim uses the sim's node", []string{"--target", "sim", "--exec", "/usr/local/bin/infer"}, 0, "DeviceAllow=/dev/hailo0 rw"},
-		{"binary on 6.12 fixture uses h1x-0", []string{"--root", repoPath("testdata", "rootfs", "healthy-6.12"), "--exec", "/usr/local/bin/infer"}, 0, `BindsTo=dev-h1x\x2d0.device`},
+		{"binary on 6.12 fixture uses h1x-0", []string{"--target", "fixture", "--root", repoPath("testdata", "rootfs", "healthy-6.12"), "--exec", "/usr/local/bin/infer"}, 0, `BindsTo=dev-h1x\x2d0.device`},
 		{"container", []string{"--target", "sim", "--image", "ghcr.io/x/infer:1", "--device", "/dev/h1x-0"}, 0, "--device /dev/h1x-0 ghcr.io/x/infer:1"},
 		{"neither exec nor image", []string{"--target", "sim"}, 64, ""},
 		{"bad device", []string{"--target", "sim", "--exec", "/bin/x", "--device", "h1x-0"}, 64, ""},

@@ -172,21 +172,21 @@ func TestEEPROMVerifyLinuxRoot(t *testing.T) {
 	for k, v := range dt {
 		os.WriteFile(filepath.Join(hat, k), []byte(v+"\x00"), 0o644)
 	}
-	if code, out, stderr := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code != 0 {
+	if code, out, stderr := runCLI(t, "eeprom", "verify", "--target", "fixture", "--root", root); code != 0 {
 		t.Fatalf("nvmem: exit %d\n%s%s", code, out, stderr)
 	}
 	os.Remove(filepath.Join(nv, "eeprom"))
 	// DT only: the default plan records the firmware's view; a station plan judges it.
-	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code != 0 || !strings.Contains(out, "dt.product_id") {
+	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "fixture", "--root", root); code != 0 || !strings.Contains(out, "dt.product_id") {
 		t.Fatalf("DT only: exit %d\n%s", code, out)
 	}
 	station := stationPlan(t)
 	os.WriteFile(filepath.Join(hat, "product_id"), []byte("0x0011\x00"), 0o644)
-	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root, "--plan", station, "-o", "json"); code != 1 || !strings.Contains(out, "EEPROM_DT_MISMATCH") {
+	if code, out, _ := runCLI(t, "eeprom", "verify", "--target", "fixture", "--root", root, "--plan", station, "-o", "json"); code != 1 || !strings.Contains(out, "EEPROM_DT_MISMATCH") {
 		t.Fatalf("DT mismatch: exit %d\n%s", code, out)
 	}
 	os.RemoveAll(filepath.Join(root, "proc"))
-	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "linux", "--root", root); code == 0 || code == 1 {
+	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "fixture", "--root", root); code == 0 || code == 1 {
 		t.Fatalf("nothing readable: exit %d, want an ERROR exit", code)
 	}
 }

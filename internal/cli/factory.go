@@ -8,10 +8,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"runtime"
+	"strings"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
@@ -71,10 +74,29 @@ type Factory struct {
 	IO     *IOStreams
 	Global GlobalOptions
 	Build  BuildInfo
+	// Host is what --target auto looks at; empty means SystemHost().
+	Host Host
 
 	board board.Board
 	plan  *plan.Plan
 }
+
+// Host is the machine aihat runs on, as --target auto sees it. Main uses
+// the real one; tests set it so that the choice does not depend on the
+// machine running them.
+type Host struct {
+	Arch string // runtime.GOARCH: "arm64", "arm", "amd64"
+	FS   fs.FS  // the host's "/", where a Raspberry Pi 5 names itself
+}
+
+// SystemHost is the machine this process runs on.
+func SystemHost() Host { return Host{Arch: runtime.GOARCH, FS: board.RootFS("/")} }
+
+// armHost reports whether arch is one a Raspberry Pi runs: there a board
+// that does not name itself a Pi 5 may still be a station (a Pi 4, a Pi 5
+// with a trimmed /proc), and quietly simulating would pass a board that
+// was never tested.
+func armHost(arch string) bool { return arch == "arm64" || arch == "arm" }
 
 // Board opens the target the flags name, once.
 func (f *Factory) Board() (board.Board, error) {
@@ -82,39 +104,45 @@ func (f *Factory) Board() (board.Board, error) {
 		return f.board, nil
 	}
 	g := f.Global
+	// --root names a captured tree, which only the fixture target replays;
+	// "/" is the live root every other target already has.
+	rootGiven := g.Root != "" && g.Root != "/"
 	target := g.Target
 	switch target {
 	case "auto":
-		root := g.Root
-		if root == "" {
-			root = "/"
+		if rootGiven {
+			return nil, usageErrorf("--root %s names a captured tree: replay it with --target fixture --root %s (--target auto only chooses between this host's kernel and the simulator)", g.Root, g.Root)
 		}
-		if st, err := os.Stat(root); err != nil || !st.IsDir() {
-			return nil, usageErrorf("--root %s: not an existing directory", root)
+		var err error
+		if target, err = f.chooseTarget(); err != nil {
+			return nil, err
 		}
-		if board.IsPi5(board.RootFS(root)) {
-			target = "linux"
-		} else {
-			target = "sim"
+	case "linux":
+		if rootGiven {
+			return nil, usageErrorf("--target linux tests this host's own kernel at /, never a tree: replay %s with --target fixture --root %s", g.Root, g.Root)
 		}
-		fmt.Fprintf(f.IO.ErrOut, "notice: --target auto chose %s (%s)\n", target, autoReason(target, root))
-	case "linux", "sim":
+	case "sim":
+		if rootGiven {
+			return nil, usageErrorf("--root %s: the simulated board has no filesystem to re-root; replay a captured tree with --target fixture --root %s", g.Root, g.Root)
+		}
+	case "fixture":
 	default:
-		return nil, usageErrorf("--target %q: choose linux, sim or auto", target)
+		return nil, usageErrorf("--target %q: choose %s", target, strings.Join(Targets, ", "))
 	}
 	if target != "sim" && len(g.Faults) > 0 {
 		return nil, usageErrorf("--fault needs the simulated board (--target sim)")
 	}
-	var (
-		b   board.Board
-		err error
-	)
-	if target == "linux" {
-		b, err = board.NewLinux(g.Root)
+	var b board.Board
+	switch target {
+	case "linux":
+		b = board.NewLinux()
+	case "fixture":
+		fb, err := fixture.New(g.Root)
 		if err != nil {
 			return nil, usageErrorf("%v", err)
 		}
-	} else {
+		b = fb
+	default:
 		sb, err := sim.New(sim.Options{Seed: g.Seed, Faults: g.Faults})
 		if err != nil {
 			return nil, usageErrorf("%v", err)
@@ -128,11 +156,34 @@ func (f *Factory) Board() (board.Board, error) {
 	return b, nil
 }
 
-func autoReason(target, root string) string {
-	if target == "linux" {
-		return filepath.Join(root, "proc/device-tree/model") + " names a Raspberry Pi 5"
+// Targets are the values --target takes.
+var Targets = []string{"auto", "linux", "fixture", "sim"}
+
+// chooseTarget is --target auto: linux on a Raspberry Pi 5; on an Arm host
+// that is not one, an ERROR (a station must never be simulated silently);
+// elsewhere (a workstation, CI) the simulator, with a notice. A captured
+// tree is never chosen: it is named with --target fixture.
+func (f *Factory) chooseTarget() (string, error) {
+	h := f.Host
+	if h.Arch == "" || h.FS == nil {
+		h = SystemHost()
 	}
-	return "no Raspberry Pi 5 device tree under " + root + "; using the simulated Pi 5 + AI HAT+ 2"
+	id := board.DetectModel(h.FS)
+	if id.IsPi5() {
+		fmt.Fprintf(f.IO.ErrOut, "notice: --target auto chose linux (%s names a %s)\n", id.Source, id.Model)
+		return "linux", nil
+	}
+	what := "no device-tree model and no Model line in /proc/cpuinfo"
+	if id.Model != "" {
+		what = fmt.Sprintf("%s names a %s", id.Source, id.Model)
+	}
+	if armHost(h.Arch) {
+		return "", &ExitError{Code: report.ExitError, Err: fmt.Errorf(
+			"--target auto: this %s host is not a Raspberry Pi 5 (%s), so it will not test it and will not simulate it silently; pass --target sim to simulate a Pi 5 + AI HAT+ 2, or --target linux to test this board's kernel interfaces anyway",
+			h.Arch, what)}
+	}
+	fmt.Fprintf(f.IO.ErrOut, "notice: --target auto chose sim (this %s host is not a Raspberry Pi 5: %s); the results are the simulated Pi 5 + AI HAT+ 2's, not a board's\n", h.Arch, what)
+	return "sim", nil
 }
 
 // Plan loads the effective plan once: the default with --plan over it.

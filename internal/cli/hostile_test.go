@@ -91,7 +91,7 @@ func TestHostileFixtureRootsNeitherHangNorCrash(t *testing.T) {
 			}
 			// The bound is generous for a loaded CI machine; the defect
 			// was a hang forever.
-			code, out, stderr := runWithin(t, 60*time.Second, "bringup", "--target", "linux", "--root", root,
+			code, out, stderr := runWithin(t, 60*time.Second, "bringup", "--target", "fixture", "--root", root,
 				"--plan", repoPath("testdata", "power", "pmic-only.yaml"), "--only", "board.identify,overlay.check,power.rails,power.flags", "-o", "json")
 			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
 				t.Fatalf("stack trace:\n%s", stderr)

@@ -13,9 +13,9 @@ func TestOverlayCheckCommand(t *testing.T) {
 		{"sim passes", []string{"overlay", "check", "--target", "sim"}, 0, "dt.pcie1.status"},
 		{"sim pciex1-not-applied fails", []string{"overlay", "check", "--target", "sim", "--fault", "pciex1-not-applied"}, 1, "is under [pi4], which does not apply to a Pi 5"},
 		{"sim config-malformed fails", []string{"overlay", "check", "--target", "sim", "--fault", "config-malformed", "-o", "json"}, 1, "config.txt:55"},
-		{"healthy fixture passes", []string{"overlay", "check", "--target", "linux", "--root", repoPath("testdata", "rootfs", "healthy-6.12")}, 0, "hat.uuid"},
-		{"stock config.txt fixture passes", []string{"overlay", "check", "--target", "linux", "--root", repoPath("testdata", "rootfs", "stock-config")}, 0, "hat.present"},
-		{"fixture pciex1 under pi4 fails", []string{"overlay", "check", "--root", repoPath("testdata", "rootfs", "pciex1-under-pi4")}, 1, "[pi4]"},
+		{"healthy fixture passes", []string{"overlay", "check", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "healthy-6.12")}, 0, "hat.uuid"},
+		{"stock config.txt fixture passes", []string{"overlay", "check", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "stock-config")}, 0, "hat.present"},
+		{"fixture pciex1 under pi4 fails", []string{"overlay", "check", "--target", "fixture", "--root", repoPath("testdata", "rootfs", "pciex1-under-pi4")}, 1, "[pi4]"},
 		{"extra argument", []string{"overlay", "check", "x"}, 64, ""},
 	}
 	runCases(t, tests)

@@ -24,9 +24,9 @@ func TestPowerCommands(t *testing.T) {
 		{"flags healthy", []string{"power", "flags", "--target", "sim"}, 0, "under_voltage_occurred"},
 		{"budget default", []string{"power", "budget", "--target", "sim"}, 0, "9.6 A"},
 		{"budget official supply", []string{"power", "budget", "--target", "sim", "--plan", official}, 1, "exceeds Raspberry Pi 27W USB-C"},
-		{"rails real capture under --root", []string{"power", "rails", "--root", repoPath("testdata", "power", "rootfs", "pi5-loaded"), "--plan", repoPath("testdata", "power", "pmic-only.yaml")}, 0, "10.877 A"},
-		{"rails --root with the default plan misses HAT_5V", []string{"power", "rails", "--root", repoPath("testdata", "power", "rootfs", "pi5-loaded"), "--samples", "2", "--interval", "1ms"}, 1, "HAT_5V.monitor_present"},
-		{"flags real format under --root", []string{"power", "flags", "--root", repoPath("testdata", "power", "rootfs", "pi5-loaded")}, 0, "rpi_volt_alarm"},
+		{"rails real capture, fixture target", []string{"power", "rails", "--target", "fixture", "--root", repoPath("testdata", "power", "rootfs", "pi5-loaded"), "--plan", repoPath("testdata", "power", "pmic-only.yaml")}, 0, "10.877 A"},
+		{"rails fixture with the default plan misses HAT_5V", []string{"power", "rails", "--target", "fixture", "--root", repoPath("testdata", "power", "rootfs", "pi5-loaded"), "--samples", "2", "--interval", "1ms"}, 1, "HAT_5V.monitor_present"},
+		{"flags real format, fixture target", []string{"power", "flags", "--target", "fixture", "--root", repoPath("testdata", "power", "rootfs", "pi5-loaded")}, 0, "rpi_volt_alarm"},
 		{"budget missing run", []string{"power", "budget", "--target", "sim", "--from-run", filepath.Join(dir, "nope.json")}, 64, ""},
 	}
 	runCases(t, tests)

@@ -11,7 +11,13 @@ import (
 // Main runs aihat with args and returns the process exit code. Errors are
 // printed as one line on stderr, never as a stack trace.
 func Main(ctx context.Context, args []string, io *IOStreams, build BuildInfo) int {
-	f := &Factory{IO: io, Build: build}
+	return MainOn(ctx, SystemHost(), args, io, build)
+}
+
+// MainOn is Main on the given host: what --target auto sees is host's,
+// so tests can stand on a Pi 5, an Arm board or a workstation.
+func MainOn(ctx context.Context, host Host, args []string, io *IOStreams, build BuildInfo) int {
+	f := &Factory{IO: io, Build: build, Host: host}
 	defer f.Close()
 	root := NewRootCmd(f)
 	root.SetArgs(args)
@@ -36,8 +42,9 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		Short: "Bring up and validate a Raspberry Pi 5 with the AI HAT+ 2",
 		Long: `aihat brings up and validates a Raspberry Pi 5 with the AI HAT+ 2 (Hailo-10H NPU on
 PCIe, HAT+ ID EEPROM on I2C), stage by stage, and says PASS or FAIL with numbers and
-limits. Run it on the Pi (--target linux), against a fixture tree (--root DIR), or on
-the simulated board (--target sim) with faults to inject.
+limits. Run it on the Pi (--target linux), against a tree captured from one
+(--target fixture --root DIR), or on the simulated board (--target sim) with faults
+to inject.
 
 Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		SilenceErrors: true,
@@ -46,8 +53,8 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 	g := &f.Global
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.Target, "target", "auto", "board to test: linux, sim or auto (linux on a Pi 5, else sim)")
-	pf.StringVar(&g.Root, "root", "/", "root of the board's filesystem (linux target; a fixture tree in tests)")
+	pf.StringVar(&g.Target, "target", "auto", "board to test: linux (this Pi's kernel), fixture (replay --root DIR), sim (simulated), or auto (linux on a Raspberry Pi 5, an error on another Arm host, sim elsewhere)")
+	pf.StringVar(&g.Root, "root", "", "captured tree to replay with --target fixture (a Pi 5 root filesystem with .aihat/ captures)")
 	pf.StringArrayVar(&g.Faults, "fault", nil, "inject a fault into the simulated board (repeatable; see 'aihat sim faults')")
 	pf.Int64Var(&g.Seed, "seed", 1, "seed of the simulated board (same seed, same readings)")
 	pf.Float64Var(&g.TimeScale, "time-scale", 0, "pace the simulated clock: N virtual seconds per real second (0: as fast as possible)")

@@ -1,11 +1,14 @@
 // Package board is the seam between stage code and the hardware: every
-// stage reads the Raspberry Pi through a Board, which is either the real
-// host (linux) or the simulated Pi 5 + AI HAT+ 2 (sim). Stage code never
-// knows which one it has.
+// stage reads the Raspberry Pi through a Board, which is the real host's
+// kernel interfaces (linux, here), a captured tree replayed
+// (pkg/board/fixture) or the simulated Pi 5 + AI HAT+ 2 (pkg/sim). Stage
+// code never knows which one it has.
 package board
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 
 	"github.com/aihat/aihat/pkg/clock"
@@ -14,7 +17,7 @@ import (
 
 // Board is a Raspberry Pi as the stages see it.
 type Board interface {
-	// Name is the target's name: "linux" or "sim".
+	// Name is the target's name: "linux", "fixture" or "sim".
 	Name() string
 	// FS is the board's filesystem rooted at "/": paths are like
 	// "sys/class/thermal/thermal_zone0/temp" (no leading slash).
@@ -53,3 +56,17 @@ type Line interface {
 // Its number changed with kernel 6.6.47 (gpiochip4 → gpiochip0), so lines
 // are found by label, never by chip number.
 const HeaderChipLabel = "pinctrl-rp1"
+
+// ErrPresenceOnly is what a board returns for a transfer to a chip it can
+// tell is present but whose contents it cannot give: a replayed i2cdetect
+// capture holds presence, not data. Any target may return it, wrapped with
+// the bus, the address and where the contents could come from. A stage
+// that meets it has nothing to judge the chip by: that is an ERROR (not
+// measured here), never a FAIL of the chip.
+var ErrPresenceOnly = errors.New("this board can tell the chip is present but cannot give its contents")
+
+// NVMemPath is where the kernel's at24 driver presents the EEPROM at addr
+// on I2C bus n (no leading slash, as Board.FS paths are).
+func NVMemPath(n int, addr uint16) string {
+	return fmt.Sprintf("sys/bus/i2c/devices/%d-%04x/eeprom", n, addr)
+}

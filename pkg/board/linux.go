@@ -13,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/aihat/aihat/pkg/clock"
-	"github.com/aihat/aihat/pkg/devicetree"
 	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/warthog618/go-gpiocdev"
 	"periph.io/x/conn/v3/i2c"
@@ -21,35 +20,22 @@ import (
 	"periph.io/x/host/v3"
 )
 
-// Linux is the real host, with its filesystem rooted at Root so that a
-// fixture tree laid out like a Pi 5 can stand in for "/".
+// Linux is the host aihat runs on, through its kernel interfaces: the
+// filesystem at "/", I2C through /dev/i2c-N, GPIO through the character
+// device, commands by exec. It never replays anything: a captured tree is
+// the fixture target (pkg/board/fixture), so "linux" in a run record always
+// means a live kernel was measured.
 type Linux struct {
-	root     string
 	fsys     fs.FS
 	hostOnce sync.Once
 	hostErr  error
 }
 
-// NewLinux returns the linux target rooted at root ("/" on a real Pi).
-func NewLinux(root string) (*Linux, error) {
-	if root == "" {
-		root = "/"
-	}
-	st, err := os.Stat(root)
-	if err != nil {
-		return nil, fmt.Errorf("root %s: %w (give --root an existing directory)", root, err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("root %s is not a directory", root)
-	}
-	return &Linux{root: root, fsys: RootFS(root)}, nil
-}
+// NewLinux returns the linux target: the live kernel of this host.
+func NewLinux() *Linux { return &Linux{fsys: RootFS("/")} }
 
 // Name implements Board.
 func (l *Linux) Name() string { return "linux" }
-
-// Root is the directory the board's "/" maps to.
-func (l *Linux) Root() string { return l.root }
 
 // FS implements Board.
 func (l *Linux) FS() fs.FS { return l.fsys }
@@ -57,9 +43,6 @@ func (l *Linux) FS() fs.FS { return l.fsys }
 // I2C implements Board through periph's host drivers (/dev/i2c-N). periph
 // is used for I2C only: its memory-mapped GPIO does not know the Pi 5's RP1.
 func (l *Linux) I2C(n int) (i2c.BusCloser, error) {
-	if l.root != "/" {
-		return openReplayBus(l.fsys, l.root, n)
-	}
 	l.hostOnce.Do(func() { _, l.hostErr = host.Init() })
 	if l.hostErr != nil {
 		return nil, fmt.Errorf("init periph host: %w", l.hostErr)
@@ -80,15 +63,9 @@ func (l *Linux) I2C(n int) (i2c.BusCloser, error) {
 }
 
 // Line implements Board with the GPIO character device (go-gpiocdev).
-// GPIO needs the live kernel: under a fixture --root there is no chip to
-// drive, and the host's own /dev/gpiochip* must not stand in for the
-// fixture's, so Line refuses rather than touch the wrong hardware.
 func (l *Linux) Line(chip string, offset int) (Line, error) {
 	if chip == "" {
 		chip = HeaderChipLabel
-	}
-	if l.root != "/" {
-		return nil, fmt.Errorf("GPIO chip %q line %d: a fixture tree (--root %s) has no GPIO character device to drive; run on the Pi itself (no --root) or use --target sim", chip, offset, l.root)
 	}
 	name, err := findChip(chip, cdevChips)
 	if err != nil {
@@ -191,30 +168,15 @@ func (c *cdevLine) close() {
 
 func (c *cdevLine) Close() error { c.close(); return nil }
 
-// Run implements Board by executing the command on the host. Commands are
-// looked up on PATH; under a fixture --root, a canned output file
-// <root>/.aihat/cmd/<name>_<args joined by _> stands in for the command
-// so that fixture trees can carry vcgencmd output captured on a real Pi.
+// Run implements Board by executing the command on the host (looked up
+// on PATH).
 func (l *Linux) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	out, _, err := l.RunOutput(ctx, name, args...)
 	return out, err
 }
 
-// RunOutput implements OutputRunner: Run with stderr apart. Under a
-// fixture --root, <canned>.stderr (optional) is the command's stderr.
+// RunOutput implements OutputRunner: Run with stderr apart.
 func (l *Linux) RunOutput(ctx context.Context, name string, args ...string) (stdout, stderr []byte, err error) {
-	if l.root != "/" {
-		canned := ".aihat/cmd/" + strings.Join(append([]string{name}, args...), "_")
-		b, err := fs.ReadFile(l.fsys, canned)
-		if err == nil {
-			e, _ := fs.ReadFile(l.fsys, canned+".stderr")
-			return b, e, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("read canned output %s: %w", canned, err)
-		}
-		return nil, nil, fmt.Errorf("%s %s: no canned output %s under --root %s", name, strings.Join(args, " "), canned, l.root)
-	}
 	cmd := exec.CommandContext(ctx, name, args...)
 	var errBuf bytes.Buffer
 	cmd.Stderr = &errBuf
@@ -242,13 +204,3 @@ func (l *Linux) Close() error { return nil }
 // read needs: a FIFO or device where a file belongs is an error, not a hang,
 // and each read is capped (a link to /dev/zero cannot exhaust memory).
 func RootFS(dir string) fs.FS { return safefile.FS(os.DirFS(dir)) }
-
-// IsPi5 reports whether the device tree under fsys names a Raspberry Pi 5.
-func IsPi5(fsys fs.FS) bool {
-	t, err := devicetree.Open(fsys)
-	if err != nil {
-		return false
-	}
-	model, err := t.String("model")
-	return err == nil && strings.Contains(model, "Raspberry Pi 5")
-}

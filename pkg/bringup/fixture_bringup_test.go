@@ -11,15 +11,16 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 )
 
-// The linux target end to end: the whole default plan on the Pi 5 fixture
-// trees in testdata/rootfs, with the station plan for a fixture root (no
-// INA226 monitor: a replayed I2C capture holds presence, not registers).
+// The fixture target end to end: the whole default plan on the Pi 5
+// captured trees in testdata/rootfs, with the station plan for a fixture
+// root (no INA226 monitor: a replayed I2C capture holds presence, not
+// registers).
 
 var (
 	fixtureDir  = filepath.Join("..", "..", "testdata", "rootfs")
@@ -97,7 +98,7 @@ func fixtureRun(t *testing.T, name string, withBench bool) *report.Run {
 
 func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 	t.Helper()
-	b, err := board.NewLinux(filepath.Join(fixtureDir, name))
+	b, err := fixture.New(filepath.Join(fixtureDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +127,9 @@ func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 	r := Run(context.Background(), env, steps, Meta{})
 	if len(r.Steps) != len(names) {
 		t.Fatalf("%d steps ran, want %d", len(r.Steps), len(names))
+	}
+	if r.Target != "fixture" {
+		t.Fatalf("the record says target %q, want fixture: a replay must not pass for a live board", r.Target)
 	}
 	return r
 }
@@ -265,7 +269,7 @@ func TestHealthyFixtureReadsEveryStagesFiles(t *testing.T) {
 // With the default plan a fixture root has no INA226 to read (bus 1 is
 // empty): power.rails fails the monitor, and nothing else does.
 func TestDefaultPlanOnAFixtureMissesTheMonitor(t *testing.T) {
-	b, err := board.NewLinux(filepath.Join(fixtureDir, "healthy-6.12"))
+	b, err := fixture.New(filepath.Join(fixtureDir, "healthy-6.12"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +304,7 @@ func TestEEPROMUnderARootWithoutNVMemNamesTheFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, ".aihat", "i2c", "i2c-0.i2cdetect"), capture, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b, err := board.NewLinux(root)
+	b, err := fixture.New(root)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
@@ -148,7 +148,7 @@ func TestOverlayAndDriverOnFixtureTrees(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
-			b, err := board.NewLinux(filepath.Join("..", "..", "testdata", "rootfs", tc.fixture))
+			b, err := fixture.New(filepath.Join("..", "..", "testdata", "rootfs", tc.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}

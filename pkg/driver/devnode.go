@@ -24,8 +24,8 @@ import (
 // mode=0660, uid=0, gid=44, major=236, minor=0), which wins over a plain
 // placeholder file. Only when neither says "char" is a regular file at the
 // path reported as "not a character device". The descriptor lives beside
-// the .aihat/cmd canned outputs the linux target already reads under a
-// fixture --root, and never exists on a real root.
+// the .aihat/cmd captured outputs the fixture target replays, and never
+// exists on a real root.
 type Node struct {
 	Path   string // "dev/h1x-0"
 	Exists bool
@@ -137,12 +137,12 @@ func (u User) String() string {
 // OS's first user, pi (uid 1000), in the groups etc/group lists it in.
 const operator = "pi"
 
-// InvokingUser returns whose access to check: on the real root, this
-// process's uid and groups; under a fixture root, .aihat/user
-// ("uid=1000 gids=1000,44") when present; else (fixtures, the sim) the
-// operator pi with its groups from the root's etc/group.
+// InvokingUser returns whose access to check: on the linux target, this
+// process's uid and groups; in a captured tree (the fixture target),
+// .aihat/user ("uid=1000 gids=1000,44") when present; else (fixtures, the
+// sim) the operator pi with its groups from the root's etc/group.
 func InvokingUser(b board.Board) User {
-	if l, ok := b.(*board.Linux); ok && l.Root() == "/" {
+	if _, ok := b.(*board.Linux); ok {
 		u := User{UID: uint32(os.Getuid()), GIDs: []uint32{uint32(os.Getgid())}}
 		if gs, err := os.Getgroups(); err == nil {
 			for _, g := range gs {

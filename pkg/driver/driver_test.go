@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
@@ -82,7 +83,7 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
-			b, err := board.NewLinux(rootfs(tc.fixture))
+			b, err := fixture.New(rootfs(tc.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +105,7 @@ func TestFixtures(t *testing.T) {
 }
 
 func TestOlderKernelAddressIsFound(t *testing.T) {
-	b, _ := board.NewLinux(rootfs("healthy-6.6"))
+	b, _ := fixture.New(rootfs("healthy-6.6"))
 	s, env := runStage(t, b, defaultPlan(t))
 	if env.Facts["pcie.address"] != "0000:01:00.0" || value(s, "pcie.link_speed") != 8.0 || value(s, "pcie.link_width") != 1.0 {
 		t.Fatalf("address %q speed %v width %v", env.Facts["pcie.address"], value(s, "pcie.link_speed"), value(s, "pcie.link_width"))
@@ -114,7 +115,7 @@ func TestOlderKernelAddressIsFound(t *testing.T) {
 func TestGen2IsMarginalWhenThePlanSaysSo(t *testing.T) {
 	p := defaultPlan(t)
 	p.Driver.Gen2 = "marginal"
-	b, _ := board.NewLinux(rootfs("pcie-gen2"))
+	b, _ := fixture.New(rootfs("pcie-gen2"))
 	s, _ := runStage(t, b, p)
 	if s.Outcome != report.Pass || !s.Marginal {
 		t.Fatalf("outcome %s marginal %v, want a marginal PASS", s.Outcome, s.Marginal)
@@ -160,15 +161,15 @@ func TestOtherHailoModuleIsNamed(t *testing.T) {
 }
 
 func TestNoPCIBusIsAnError(t *testing.T) {
-	env := stage.NewEnv(mustLinux(t, t.TempDir()), defaultPlan(t))
+	env := stage.NewEnv(mustFixture(t, t.TempDir()), defaultPlan(t))
 	err := Stage(context.Background(), env, report.NewStep("driver.check", time.Time{}))
 	if err == nil || !strings.Contains(err.Error(), "sys/bus/pci/devices") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
-func mustLinux(t *testing.T, root string) board.Board {
-	b, err := board.NewLinux(root)
+func mustFixture(t *testing.T, root string) board.Board {
+	b, err := fixture.New(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +248,7 @@ func TestCanOpenFollowsUnixPermissions(t *testing.T) {
 }
 
 func TestInvokingUser(t *testing.T) {
-	b, _ := board.NewLinux(rootfs("healthy-6.12"))
+	b, _ := fixture.New(rootfs("healthy-6.12"))
 	if u := InvokingUser(b); u.UID != 1000 || len(u.GIDs) != 4 || u.GIDs[1] != 44 {
 		t.Fatalf("fixture user = %v", u)
 	}

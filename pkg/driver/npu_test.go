@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/sim"
 )
 
@@ -34,7 +34,7 @@ func TestNPUIdentityIsRecorded(t *testing.T) {
 // TestNPUIdentityAbsentWithoutHailoRT: a fixture root without a canned
 // hailortcli answer records no identity and says why, without failing.
 func TestNPUIdentityAbsentWithoutHailoRT(t *testing.T) {
-	b, _ := board.NewLinux(rootfs("healthy-6.12"))
+	b, _ := fixture.New(rootfs("healthy-6.12"))
 	s, env := runStage(t, b, defaultPlan(t))
 	for _, m := range s.Measurements {
 		if strings.HasPrefix(m.Name, "npu.") {

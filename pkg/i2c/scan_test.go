@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
@@ -162,20 +163,20 @@ func TestScanStageOnUnplannedBusRecordsWithoutFailing(t *testing.T) {
 	}
 }
 
-func fixture(name string) string {
+func fixtureDir(name string) string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "i2c", name)
 }
 
 func TestScanStageOnAFixtureRoot(t *testing.T) {
-	b, err := board.NewLinux(fixture("pi5-bookworm"))
+	b, err := fixture.New(fixtureDir("pi5-bookworm"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s := runScan(t, b); s.Outcome != report.Pass {
 		t.Fatalf("healthy fixture: %s %+v %s", s.Outcome, s.Measurements, s.Error)
 	}
-	nohat, _ := board.NewLinux(fixture("no-hat"))
+	nohat, _ := fixture.New(fixtureDir("no-hat"))
 	s := runScan(t, nohat)
 	if m := measurement(t, s, "bus0.0x50.present"); m.Outcome != report.Fail {
 		t.Fatalf("fixture without HAT: %+v", m)
@@ -187,7 +188,7 @@ func TestScanStageOnAFixtureRoot(t *testing.T) {
 }
 
 func TestScanStageErrorsWithoutACapture(t *testing.T) {
-	b, _ := board.NewLinux(t.TempDir())
+	b, _ := fixture.New(t.TempDir())
 	s := runScan(t, b)
 	if s.Outcome != report.Error || s.Error == "" {
 		t.Fatalf("outcome %s error %q, want ERROR naming the missing capture", s.Outcome, s.Error)

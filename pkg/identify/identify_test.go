@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
@@ -47,7 +48,7 @@ func writeRoot(t *testing.T, files map[string]string) string {
 
 func TestIdentifyFailsOnAnotherBoard(t *testing.T) {
 	root := writeRoot(t, map[string]string{"proc/device-tree/model": "Raspberry Pi 4 Model B Rev 1.4\x00"})
-	b, _ := board.NewLinux(root)
+	b, _ := fixture.New(root)
 	s, _ := runStage(t, b)
 	if s.Outcome != report.Fail || s.Measurements[0].Message == "" {
 		t.Fatalf("Pi 4: %s %+v", s.Outcome, s.Measurements)
@@ -55,7 +56,7 @@ func TestIdentifyFailsOnAnotherBoard(t *testing.T) {
 }
 
 func TestIdentifyErrorsWithoutADeviceTree(t *testing.T) {
-	b, _ := board.NewLinux(t.TempDir())
+	b, _ := fixture.New(t.TempDir())
 	if s, _ := runStage(t, b); s.Outcome != report.Error {
 		t.Fatalf("no device tree: %s", s.Outcome)
 	}
@@ -68,7 +69,7 @@ func TestIdentifyReadsSerialFromCpuinfoAndFirmwareFromCannedOutput(t *testing.T)
 		"proc/sys/kernel/osrelease":          "6.6.51+rpt-rpi-2712\n",
 		".aihat/cmd/vcgencmd_version":        "2024/11/12 16:10:44 \nCopyright (c) 2012 Broadcom\nversion 4b019946 (release) (embedded)\n",
 	})
-	b, _ := board.NewLinux(root)
+	b, _ := fixture.New(root)
 	s, env := runStage(t, b)
 	if s.Outcome != report.Pass || env.Facts["board.serial"] != "9b1d4c2e7a3f0011" || env.Facts["board.kernel"] != "6.6.51+rpt-rpi-2712" || env.Facts["board.firmware"] != "2024/11/12 16:10:44 4b019946" {
 		t.Fatalf("%s facts %v", s.Outcome, env.Facts)

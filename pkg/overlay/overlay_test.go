@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
@@ -84,7 +85,7 @@ func TestFixtures(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
-			b, err := board.NewLinux(rootfs(tc.fixture))
+			b, err := fixture.New(rootfs(tc.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +106,7 @@ func TestFixtures(t *testing.T) {
 // measured from it, the hat node's identity is recorded (the default plan
 // names none to judge), and the stock overlays' blobs are checked.
 func TestStockConfigIsReportedNotRequired(t *testing.T) {
-	b, _ := board.NewLinux(rootfs("stock-config"))
+	b, _ := fixture.New(rootfs("stock-config"))
 	s := mustRun(t, b)
 	for _, name := range []string{"dtparam.pciex1", "overlay.hailo-ai-hat2.configured", "dtparam.pciex1_gen"} {
 		if find(s, name) != nil {
@@ -126,7 +127,7 @@ func TestStockConfigIsReportedNotRequired(t *testing.T) {
 // healthy-6.6 has the live tree only under sys/firmware/devicetree/base,
 // the older node name, and its PCIe lines in an included file.
 func TestOlderLayoutIsRead(t *testing.T) {
-	b, _ := board.NewLinux(rootfs("healthy-6.6"))
+	b, _ := fixture.New(rootfs("healthy-6.6"))
 	s := mustRun(t, b)
 	if m := find(s, "dtparam.pciex1_gen"); m == nil || m.Value != "3" || m.Outcome != report.Pass {
 		t.Fatalf("pciex1_gen = %+v", m)
@@ -152,7 +153,7 @@ func TestLegacyBootConfigPath(t *testing.T) {
 	p := defaultPlan(t)
 	p.Overlay.Nodes = nil
 	p.Overlay.HATNode = false
-	b, _ := board.NewLinux(root)
+	b, _ := fixture.New(root)
 	s, err := run(t, b, p)
 	if err != nil || s.Outcome != report.Pass || find(s, "overlay.vc4-kms-v3d.dtbo") == nil {
 		t.Fatalf("legacy layout: %v %s %v", err, s.Outcome, failing(s))
@@ -326,7 +327,7 @@ func TestNoDeviceTreeIsAnError(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "boot/firmware"), 0o755)
 	os.WriteFile(filepath.Join(root, "boot/firmware/config.txt"), []byte("dtparam=pciex1\n"), 0o644)
-	b, _ := board.NewLinux(root)
+	b, _ := fixture.New(root)
 	if _, err := run(t, b, defaultPlan(t)); err == nil || !strings.Contains(err.Error(), "device tree") {
 		t.Fatalf("err = %v", err)
 	}
