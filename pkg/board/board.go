@@ -29,6 +29,11 @@ type Board interface {
 	Line(chip string, offset int) (Line, error)
 	// Run runs a board command (vcgencmd, hailortcli) and returns stdout.
 	Run(ctx context.Context, name string, args ...string) ([]byte, error)
+	// Gencmd runs a VideoCore general command ("measure_clock arm") and
+	// returns what vcgencmd would print, without a trailing newline. linux:
+	// the mailbox (no process per reading), vcgencmd as the fallback; sim:
+	// the model; fixture: the captured vcgencmd output.
+	Gencmd(ctx context.Context, command string) (string, error)
 	// Clock is real on hardware and virtual on the sim.
 	Clock() clock.Clock
 	// SetLoad tells the board what load a stage is putting on it. On the

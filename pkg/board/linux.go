@@ -29,6 +29,7 @@ type Linux struct {
 	fsys     fs.FS
 	hostOnce sync.Once
 	hostErr  error
+	vc       gencmd
 }
 
 // NewLinux returns the linux target: the live kernel of this host.
@@ -198,7 +199,12 @@ func (l *Linux) Clock() clock.Clock { return clock.Real() }
 func (l *Linux) SetLoad(Load) {}
 
 // Close implements Board.
-func (l *Linux) Close() error { return nil }
+func (l *Linux) Close() error {
+	if l.vc.dev != nil {
+		return l.vc.dev.Close()
+	}
+	return nil
+}
 
 // RootFS is the board filesystem rooted at dir, with the guards every board
 // read needs: a FIFO or device where a file belongs is an error, not a hang,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,21 @@ func TestLineOnTheLiveHostListsItsRealChips(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "pinctrl-rp1") {
 		t.Fatalf("err = %v, want the label named", err)
+	}
+}
+
+// Without a mailbox (this host has no /dev/vcio) gencmd falls back to
+// exec'ing vcgencmd and says so; the fallback's failure names the command.
+func TestGencmdFallsBackToVcgencmdAndSaysSo(t *testing.T) {
+	if _, err := os.Stat("/dev/vcio"); err == nil {
+		t.Skip("this host has a VideoCore mailbox")
+	}
+	l := NewLinux()
+	_, err := l.Gencmd(context.Background(), "get_throttled")
+	if !strings.HasPrefix(l.GencmdVia(), "exec vcgencmd") || !strings.Contains(l.GencmdVia(), "/dev/vcio") {
+		t.Fatalf("via %q", l.GencmdVia())
+	}
+	if _, lookErr := exec.LookPath("vcgencmd"); lookErr != nil && (err == nil || !strings.Contains(err.Error(), "vcgencmd")) {
+		t.Fatalf("err %v, want the missing vcgencmd named", err)
 	}
 }

@@ -12,5 +12,5 @@ func (b *Board) Gencmd(ctx context.Context, command string) (string, error) {
 		return "", err
 	}
 	out, err := b.vcgencmd(strings.Fields(command))
-	return string(out), err
+	return strings.TrimRight(string(out), "\n"), err
 }
