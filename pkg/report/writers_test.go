@@ -86,7 +86,7 @@ func TestTableShowsVerdictsAndRemedies(t *testing.T) {
 		"PASS (marginal)", "4.81 V", "[4.75, 5.25] V (marginal < 4.85) (marginal > 5.2)",
 		"FAIL power.rails.HAT_5V.max_current: 2.5 A above 2 A",
 		"ERROR eeprom.verify: permission denied",
-		"RESULT: ERROR (target sim, serial 4d65822107fcfd52",
+		"RESULT: SIMULATED ERROR (target sim, serial 4d65822107fcfd52",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -99,6 +99,56 @@ func TestTableShowsVerdictsAndRemedies(t *testing.T) {
 	WriteTable(&b, sampleRun(), TableOptions{Color: true})
 	if !strings.Contains(b.String(), ansiRed+"FAIL"+ansiReset) {
 		t.Errorf("no red FAIL with Color:\n%q", b.String())
+	}
+}
+
+// A simulated run says so wherever its result is read: the table's RESULT
+// line (so grep "RESULT: PASS" never matches it), the JSON record, a JUnit
+// suite property and the Markdown title. A real board's run says none of it.
+func TestEveryWriterSaysASimulatedRunIsSimulated(t *testing.T) {
+	want := map[Format][]string{
+		FormatTable:    {"RESULT: SIMULATED ERROR (target sim", SimulatedNote},
+		FormatJSON:     {`"target": "sim",` + "\n" + `  "simulated": true,`},
+		FormatJUnit:    {`<property name="simulated" value="true"></property>`},
+		FormatMarkdown: {"# aihat run 4d65822107fcfd52-20260101T080000Z: SIMULATED ERROR\n", "> " + SimulatedNote},
+	}
+	for _, f := range Formats {
+		sim, real := sampleRun(), sampleRun()
+		real.Target = "linux"
+		real.Finish(real.Ended)
+		var bs, br bytes.Buffer
+		if err := Write(&bs, sim, f, TableOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(&br, real, f, TableOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want[f] {
+			if !strings.Contains(bs.String(), w) {
+				t.Errorf("%s of a sim run lacks %q:\n%s", f, w, bs.String())
+			}
+		}
+		if strings.Contains(strings.ToLower(br.String()), "simulated") {
+			t.Errorf("%s of a linux run mentions simulation:\n%s", f, br.String())
+		}
+	}
+}
+
+func TestARecordWithoutTheSimulatedFieldStillReadsAsSimulated(t *testing.T) {
+	// A sim record written before "simulated" existed: target sim only.
+	path := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(path, []byte(`{"schema":"aihat.run/v1","id":"x","target":"sim","outcome":"PASS","steps":[]}`), 0o644)
+	r, err := ReadJSONFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.IsSimulated() {
+		t.Fatal("a target sim record is not taken as simulated")
+	}
+	var b bytes.Buffer
+	WriteTable(&b, r, TableOptions{})
+	if !strings.Contains(b.String(), "RESULT: SIMULATED PASS") {
+		t.Fatalf("table:\n%s", b.String())
 	}
 }
 
