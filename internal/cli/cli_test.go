@@ -105,9 +105,9 @@ func TestExitCodesOfRealInvocations(t *testing.T) {
 	}
 }
 
-func TestVersionPrintsCommitGoAndTarget(t *testing.T) {
+func TestVersionPrintsCommitAndGo(t *testing.T) {
 	code, out, _ := runCLI(t, "version", "--target", "sim")
-	for _, want := range []string{"aihat test", "commit:  abc123", "go:      go", "target:  sim"} {
+	for _, want := range []string{"aihat test", "commit:  abc123", "go:      go"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("version output lacks %q:\n%s", want, out)
 		}
@@ -117,16 +117,27 @@ func TestVersionPrintsCommitGoAndTarget(t *testing.T) {
 	}
 }
 
+// runTarget is the target a run record names, from `i2c scan -o json`.
+func runTarget(t *testing.T, args ...string) (target, stderr string) {
+	t.Helper()
+	code, out, stderr := runCLI(t, append([]string{"i2c", "scan", "-o", "json"}, args...)...)
+	var run struct{ Target string }
+	if err := json.Unmarshal([]byte(out), &run); err != nil || code > 1 {
+		t.Fatalf("exit %d, stdout not a run record (%v):\n%s\n%s", code, err, out, stderr)
+	}
+	return run.Target, stderr
+}
+
 func TestTargetAutoChoosesLinuxOnAPi5RootAndSimElsewhere(t *testing.T) {
 	root := repoPath("testdata", "i2c", "pi5-bookworm")
-	_, out, stderr := runCLI(t, "version", "--root", root)
-	if !strings.Contains(out, "target:  linux") || !strings.Contains(stderr, "chose linux") ||
+	target, stderr := runTarget(t, "--root", root)
+	if target != "linux" || !strings.Contains(stderr, "chose linux") ||
 		!strings.Contains(stderr, filepath.Join(root, "proc", "device-tree", "model")+" names a Raspberry Pi 5") {
-		t.Fatalf("Pi 5 root: out %q stderr %q", out, stderr)
+		t.Fatalf("Pi 5 root: target %q stderr %q", target, stderr)
 	}
-	_, out, stderr = runCLI(t, "version", "--root", t.TempDir())
-	if !strings.Contains(out, "target:  sim") || !strings.Contains(stderr, "chose sim") {
-		t.Fatalf("empty root: out %q stderr %q", out, stderr)
+	target, stderr = runTarget(t, "--root", t.TempDir())
+	if target != "sim" || !strings.Contains(stderr, "chose sim") {
+		t.Fatalf("empty root: target %q stderr %q", target, stderr)
 	}
 }
 

@@ -42,7 +42,10 @@ the simulated board (--target sim) with faults to inject.
 Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// aihat --version: what `aihat version` prints, on one line.
+		Version: fmt.Sprintf("%s (commit %s, %s)", f.Build.Version, f.Build.Commit, goVersion()),
 	}
+	root.SetVersionTemplate("aihat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 	g := &f.Global
 	pf := root.PersistentFlags()
@@ -55,7 +58,6 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	pf.StringVar(&g.Serial, "serial", "", "serial number of the board under test (default: read from the board)")
 	pf.StringVar(&g.Station, "station", "", "test station name, recorded in reports")
 	pf.StringVar(&g.Operator, "operator", "", "operator name, recorded in reports")
-	pf.StringVarP(&g.Output, "output", "o", "table", "stdout format: table, json, junit or markdown")
 	pf.StringVar(&g.ReportDir, "report-dir", "", "also write run.json, junit.xml and report.md to this directory")
 	pf.BoolVar(&g.Strict, "strict", false, "a marginal pass fails")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print progress and stage logs on stderr")
@@ -70,6 +72,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	for _, c := range stageCommands {
 		root.AddCommand(c(f))
 	}
+	outputEverywhere(root, f)
 	return root
 }
 
