@@ -238,6 +238,9 @@ type Step struct {
 	// Error is set when the step could not do its work at all (an
 	// infrastructure problem, not a limit violation).
 	Error string `json:"error,omitempty"`
+
+	// onLog hears each log line as it is written (-v); see Progress.
+	onLog func(line string)
 }
 
 // NewStep starts a step at the given time.
@@ -255,7 +258,11 @@ func (s *Step) Add(m Measurement) *Measurement {
 
 // Logf appends a line to the step's log.
 func (s *Step) Logf(format string, args ...any) {
-	s.Log = append(s.Log, fmt.Sprintf(format, args...))
+	line := fmt.Sprintf(format, args...)
+	s.Log = append(s.Log, line)
+	if s.onLog != nil {
+		s.onLog(line)
+	}
 }
 
 // Finish sets the step's duration and outcome: ERROR when err is not nil or

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -247,5 +248,44 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("yaml"); err == nil || !strings.Contains(err.Error(), "yaml") {
 		t.Errorf("yaml accepted or error unclear: %v", err)
+	}
+}
+
+func TestStampPrefixesWholeLinesOnly(t *testing.T) {
+	var b bytes.Buffer
+	t0 := time.Date(2026, 1, 1, 8, 0, 1, 234_000_000, time.UTC)
+	w := Stamp(&b, func() time.Time { return t0 })
+	io.WriteString(w, "first ha")
+	if b.Len() != 0 {
+		t.Fatalf("half a line written: %q", b.String())
+	}
+	io.WriteString(w, "lf\nbar 10%\rbar 20%\n\n")
+	want := "2026-01-01T08:00:01.234Z first half\n2026-01-01T08:00:01.234Z bar 10%\n2026-01-01T08:00:01.234Z bar 20%\n"
+	if b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+}
+
+func TestProgressTeesTheStepLogOnlyWhileTheStepRuns(t *testing.T) {
+	var b bytes.Buffer
+	p := &Progress{W: &b, Verbose: true}
+	s := NewStep("x.y", time.Time{})
+	p.StepStarted(s)
+	s.Logf("read %d B", 32)
+	s.Add(Measurement{Name: "v", Value: 1.0})
+	s.Finish(time.Time{}.Add(1500*time.Millisecond), nil)
+	p.StepEnded(s)
+	s.Logf("after the end")
+	want := "start x.y\n  x.y: read 32 B\nend   x.y PASS in 1.5s (1 measurement)\n"
+	if b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	q := &Progress{W: &b}
+	q.StepStarted(s)
+	s.Logf("quiet")
+	q.StepEnded(s)
+	if b.String() != "== x.y\n   x.y PASS\n" {
+		t.Fatalf("quiet: %q", b.String())
 	}
 }
