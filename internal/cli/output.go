@@ -51,7 +51,7 @@ func addOutputFlag(cmd *cobra.Command, dst *string, formats ...string) *outputFl
 	v := &outputFlag{cmd: cmd, dst: dst, formats: formats}
 	*dst = formats[0]
 	cmd.Flags().VarP(v, "output", "o", "output format: "+orList(formats))
-	cmd.Annotations = withAnnotation(cmd.Annotations, formatsAnnotation, strings.Join(formats, ","))
+	_ = cmd.RegisterFlagCompletionFunc("output", choices(formats))
 	return v
 }
 
@@ -82,16 +82,6 @@ func outputEverywhere(c *cobra.Command, f *Factory) {
 	for _, sub := range c.Commands() {
 		outputEverywhere(sub, f)
 	}
-}
-
-const formatsAnnotation = "aihat/output-formats"
-
-func withAnnotation(a map[string]string, k, v string) map[string]string {
-	if a == nil {
-		a = map[string]string{}
-	}
-	a[k] = v
-	return a
 }
 
 // writeJSON prints v as indented JSON: the shape every -o json shares.

@@ -73,6 +73,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		root.AddCommand(c(f))
 	}
 	outputEverywhere(root, f)
+	registerCompletions(root)
 	return root
 }
 
