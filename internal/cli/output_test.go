@@ -188,3 +188,32 @@ func TestVersionDoesNotProbeTheBoard(t *testing.T) {
 		t.Errorf("--version: exit %d %q", code, out)
 	}
 }
+
+// A simulated run says so in every output a station reads; a run on a
+// real board's tree says nothing of the kind.
+func TestASimulatedRunSaysSoInEveryOutput(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "reports")
+	code, out, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	if !strings.Contains(out, "\nRESULT: SIMULATED PASS (target sim") {
+		t.Errorf("table:\n%s", out)
+	}
+	for file, want := range map[string]string{
+		"run.json":  `"simulated": true`,
+		"junit.xml": `<property name="simulated" value="true">`,
+		"report.md": ": SIMULATED PASS\n",
+	} {
+		b, _ := os.ReadFile(filepath.Join(dir, file))
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q:\n%s", file, want, b)
+		}
+	}
+	for _, format := range []string{"table", "json", "junit", "markdown"} {
+		code, out, _ := runCLI(t, "i2c", "scan", "--target", "linux", "--root", repoPath("testdata", "i2c", "pi5-bookworm"), "-o", format)
+		if code != 0 || strings.Contains(strings.ToLower(out), "simulated") {
+			t.Errorf("linux %s: exit %d, mentions simulation:\n%s", format, code, out)
+		}
+	}
+}

@@ -60,7 +60,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	pf.StringVar(&g.Operator, "operator", "", "operator name, recorded in reports")
 	pf.StringVar(&g.ReportDir, "report-dir", "", "also write run.json, junit.xml and report.md to this directory")
 	pf.BoolVar(&g.Strict, "strict", false, "a marginal pass fails")
-	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print progress and stage logs on stderr")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "on stderr: each step's start, log lines and end (outcome, duration), stamped with the board clock")
 
 	root.AddCommand(
 		newCmdVersion(f),
