@@ -42,7 +42,7 @@ func TestVerboseShowsEachStepsStartLogAndEndOnTheBoardClock(t *testing.T) {
 	}
 	for _, s := range run.Steps {
 		start := "start " + s.Name
-		end := "end   " + s.Name + " " + report.Verdict(s.Outcome, s.Marginal) + " in " + s.Duration.String()
+		end := "end   " + s.Name + " " + report.Verdict(s.Outcome, s.Marginal) + " in " + s.Duration.Round(time.Millisecond).String()
 		var endLine string
 		for _, l := range text {
 			if strings.HasPrefix(l, end+" (") {

@@ -20,7 +20,8 @@ type Observer interface {
 // before and "   <step> <outcome>" after each step, as bringup always has.
 // Verbose (-v), W should be a Stamp writer; it prints each step's start,
 // the stage's own log lines as the stage writes them, and its end with
-// outcome, duration (board clock) and the number of measurements.
+// outcome, duration (board clock, to the millisecond) and the number of
+// measurements.
 type Progress struct {
 	W       io.Writer
 	Verbose bool
@@ -48,7 +49,7 @@ func (p *Progress) StepEnded(s *Step) {
 	if len(s.Measurements) == 1 {
 		n = "measurement"
 	}
-	line := fmt.Sprintf("end   %s %s in %s (%d %s)", s.Name, Verdict(s.Outcome, s.Marginal), s.Duration, len(s.Measurements), n)
+	line := fmt.Sprintf("end   %s %s in %s (%d %s)", s.Name, Verdict(s.Outcome, s.Marginal), s.Duration.Round(time.Millisecond), len(s.Measurements), n)
 	if s.Error != "" {
 		line += ": " + oneLine(s.Error)
 	}
