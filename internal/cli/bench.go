@@ -89,7 +89,9 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 	if err != nil {
 		return err
 	}
-	env.Progress = f.IO.ErrOut
+	if !f.Global.Verbose {
+		env.Progress = f.IO.ErrOut // the benchmark's own progress, always
+	}
 	base, err := bench.FromPlan(env.Plan.Bench)
 	if err != nil {
 		return usageErrorf("plan: %v", err)

@@ -33,7 +33,7 @@ as run.json, junit.xml and report.md.`,
 				return usageErrorf("%v", err)
 			}
 			if !f.Global.Verbose {
-				env.Progress = f.IO.ErrOut
+				env.Progress = f.IO.ErrOut // the quiet "== step" lines, always
 			}
 			return f.RunSteps(cmd.Context(), env, steps)
 		},

@@ -36,7 +36,7 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "driver.check", Func: driver.Stage}})
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
+	udev := &cobra.Command{
 		Use:   "udev-rule",
 		Short: "Print the udev rule that gives the device node the plan's mode and group",
 		Args:  noArgs,
@@ -52,7 +52,9 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 			_, err = fmt.Fprint(f.IO.Out, rule)
 			return err
 		},
-	})
+	}
+	addTextOutput(udev, "")
+	cmd.AddCommand(udev)
 	opts := &DriverUnitOptions{}
 	unit := &cobra.Command{
 		Use:   "systemd-unit",
@@ -95,6 +97,7 @@ and starts once the node exists.`,
 	fl.StringArrayVar(&opts.Args, "arg", nil, "argument after the image in the container's command (repeatable)")
 	fl.StringArrayVar(&opts.Devices, "device", nil, "device node to give the service (repeatable; default: the one on the target)")
 	fl.StringVar(&opts.User, "user", "", "user to run a plain binary as (default root)")
+	addTextOutput(unit, "")
 	cmd.AddCommand(unit)
 	return cmd
 }

@@ -33,7 +33,8 @@ type EEPROMSourceOptions struct {
 // EEPROMDumpOptions are `aihat eeprom dump`'s flags.
 type EEPROMDumpOptions struct {
 	EEPROMSourceOptions
-	JSON bool
+	Output string // text (eepdump's) or json
+	JSON   bool   // --json: the older spelling of -o json
 }
 
 // EEPROMMakeOptions are `aihat eeprom make`'s flags.
@@ -133,22 +134,28 @@ func newCmdEEPROMDump(f *Factory) *cobra.Command {
 	opts := &EEPROMDumpOptions{}
 	cmd := &cobra.Command{
 		Use:   "dump",
-		Short: "Decode and print a HAT EEPROM image as eepdump does (or --json); exit 1 when it has problems",
+		Short: "Decode and print a HAT EEPROM image as eepdump does (or -o json); exit 1 when it has problems",
 		Long: `Read a HAT / HAT+ ID EEPROM image and print what it holds. The text form shows
 the same facts as the reference eepdump and can be fed back to 'aihat eeprom make';
---json prints one stable object. Problems (bad signature, CRC mismatches, blank chip,
+-o json (or --json) prints one stable object. Problems (bad signature, CRC mismatches, blank chip,
 ...) are listed and make the command exit 1 after printing what decoded.
 
 Sources: --file F, --nvmem PATH (the kernel's at24 eeprom file), --bus N --addr 0x50;
 default: the plan's nvmem file when present, else the plan's bus and address.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.JSON {
+				if cmd.Flags().Changed("output") && opts.Output != "json" {
+					return usageErrorf("--json and -o %s ask for different formats: give one", opts.Output)
+				}
+				opts.Output = "json"
+			}
 			src, err := readSource(cmd.Context(), f, opts.EEPROMSourceOptions)
 			if err != nil {
 				return err
 			}
 			im := eeprom.Decode(src.Data)
-			if opts.JSON {
+			if opts.Output == "json" {
 				err = eeprom.WriteJSON(f.IO.Out, im)
 			} else {
 				err = eeprom.WriteText(f.IO.Out, im)
@@ -163,7 +170,8 @@ default: the plan's nvmem file when present, else the plan's bus and address.`,
 		},
 	}
 	addSourceFlags(cmd, &opts.EEPROMSourceOptions)
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object instead of eepdump's text")
+	addOutputFlag(cmd, &opts.Output, "text", "json")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "same as -o json")
 	return cmd
 }
 
@@ -204,26 +212,29 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 func newCmdEEPROMMake(f *Factory) *cobra.Command {
 	opts := &EEPROMMakeOptions{}
 	cmd := &cobra.Command{
-		Use:   "make SETTINGS -o IMAGE",
+		Use:   "make SETTINGS [IMAGE]",
 		Short: "Make an EEPROM image from an eepmake settings file (byte-identical to eepmake)",
 		Long: `Parse an eepmake settings file and write the image. --v1 makes an original-HAT
 (format 1) image, --dtb adds a compiled overlay to it (eepmake's third argument), and
 --custom adds custom data atoms from files (eepmake -c). Errors name the line.
-For this command -o (or --out) names the image file to write.`,
+The image file is the second argument, as eepmake's, or --out IMAGE.`,
+		Example: "  aihat eeprom make settings.txt hat.eep",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageErrorf("eeprom make takes one SETTINGS file, got %d arguments", len(args))
+			if len(args) < 1 || len(args) > 2 {
+				return usageErrorf("eeprom make takes a SETTINGS file and the IMAGE to write, got %d arguments", len(args))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Settings = args[0]
-			// -o is the global --output flag; for make it names the image.
-			if fl := cmd.Flag("output"); opts.Out == "" && fl != nil && fl.Changed {
-				opts.Out = f.Global.Output
+			if len(args) == 2 {
+				if opts.Out != "" && opts.Out != args[1] {
+					return usageErrorf("IMAGE %s and --out %s name different files: give one", args[1], opts.Out)
+				}
+				opts.Out = args[1]
 			}
 			if opts.Out == "" {
-				return usageErrorf("-o IMAGE is required: where to write the image")
+				return usageErrorf("eeprom make needs the image file to write: eeprom make SETTINGS IMAGE (or --out IMAGE)")
 			}
 			if opts.DTB != "" && !opts.V1 {
 				return usageErrorf("--dtb is for original-HAT images (--v1); a HAT+ names its overlay with dt_blob \"name\" in the settings file")
@@ -262,7 +273,8 @@ For this command -o (or --out) names the image file to write.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&opts.Out, "out", "", "image file to write (.eep); -o IMAGE works too")
+	cmd.Flags().StringVar(&opts.Out, "out", "", "image file to write (.eep), instead of the IMAGE argument")
+	addTextOutput(cmd, "name the image file as the IMAGE argument or with --out IMAGE")
 	cmd.Flags().BoolVar(&opts.V1, "v1", false, "make an original-HAT (format 1) image, as eepmake -v1")
 	cmd.Flags().StringVar(&opts.DTB, "dtb", "", "compiled overlay (.dtbo) for the DT atom (format 1 only)")
 	cmd.Flags().StringSliceVar(&opts.Custom, "custom", nil, "file(s) whose bytes become custom data atoms, as eepmake -c")
@@ -311,6 +323,7 @@ decode cleanly. --verify-only compares without writing.`,
 	cmd.Flags().IntVar(&opts.WPGPIO, "wp-gpio", -1, "header GPIO wired to the EEPROM's WP pin (default: the plan's hat.wp_gpio)")
 	cmd.Flags().IntVar(&opts.Bus, "bus", -1, "I2C bus (default: the plan's hat.bus)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "", "7-bit I2C address (default: the plan's hat.addr)")
+	addTextOutput(cmd, "")
 	return cmd
 }
 

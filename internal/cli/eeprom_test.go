@@ -104,7 +104,7 @@ func TestEEPROMDumpSimBus(t *testing.T) {
 
 func TestEEPROMMake(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "hat.eep")
-	code, _, stderr := runCLI(t, "eeprom", "make", eepTestdata("v1-dtbo-embedded.txt"), "-o", out, "--v1", "--dtb", eepTestdata("ov.dtbo"))
+	code, _, stderr := runCLI(t, "eeprom", "make", eepTestdata("v1-dtbo-embedded.txt"), out, "--v1", "--dtb", eepTestdata("ov.dtbo"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -115,12 +115,12 @@ func TestEEPROMMake(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "bad.txt")
 	os.WriteFile(bad, []byte("product_uuid 5f3c2a10-8e44-4d6b-9a1f-0c2b7e9d4a31\ngpio_drive 1\n"), 0o644)
-	code, _, stderr = runCLI(t, "eeprom", "make", bad, "-o", out)
+	code, _, stderr = runCLI(t, "eeprom", "make", bad, "--out", out)
 	if code == 0 || !strings.Contains(stderr, "bad.txt:2:") {
 		t.Fatalf("GPIO key in HAT+: exit %d stderr %q, want an error at bad.txt:2", code, stderr)
 	}
 	if code, _, _ := runCLI(t, "eeprom", "make", bad); code != 64 {
-		t.Fatalf("no -o: exit %d, want 64", code)
+		t.Fatalf("no IMAGE: exit %d, want 64", code)
 	}
 }
 

@@ -77,8 +77,9 @@ type Factory struct {
 	// Host is what --target auto looks at; empty means SystemHost().
 	Host Host
 
-	board board.Board
-	plan  *plan.Plan
+	board   board.Board
+	plan    *plan.Plan
+	verbose io.Writer // -v's stamped stderr, once per invocation
 }
 
 // Host is the machine aihat runs on, as --target auto sees it. Main uses
@@ -211,9 +212,33 @@ func (f *Factory) Env() (*stage.Env, error) {
 	}
 	env := stage.NewEnv(b, p)
 	if f.Global.Verbose {
-		env.Progress = f.IO.ErrOut
+		env.Progress = f.verboseLog(b)
 	}
 	return env, nil
+}
+
+// verboseLog is -v's stderr: every line stamped with the board's clock, the
+// one the record's start times and durations are on, so a line can be
+// found in run.json. On linux that is the wall clock; on the sim it is
+// virtual (a 24 h soak takes seconds of real time), which the first line
+// says.
+func (f *Factory) verboseLog(b board.Board) io.Writer {
+	if f.verbose == nil {
+		f.verbose = report.Stamp(f.IO.ErrOut, b.Clock().Now)
+		if b.Name() == report.TargetSim {
+			fmt.Fprintln(f.verbose, "-v: times are the simulated board's virtual clock, not the wall clock")
+		}
+	}
+	return f.verbose
+}
+
+// observer is the run's progress on stderr: nil (the runner's quiet lines)
+// unless -v asked for each step's start, log and end.
+func (f *Factory) observer(env *stage.Env) report.Observer {
+	if !f.Global.Verbose {
+		return nil
+	}
+	return &report.Progress{W: f.verboseLog(env.Board), Verbose: true}
 }
 
 // RunSteps runs steps into one record, writes it as the flags say, and
@@ -235,6 +260,7 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 		Serial:      f.Global.Serial,
 		Station:     f.Global.Station,
 		Operator:    f.Global.Operator,
+		Observer:    f.observer(env),
 	})
 	return f.Emit(r, format)
 }

@@ -34,7 +34,7 @@ func newCmdModel(f *Factory) *cobra.Command {
 	so := &ModelSynthOptions{}
 	synthCmd := &cobra.Command{
 		Use:   "synth",
-		Short: "Write a deterministic decoder-only transformer ONNX model (-o FILE)",
+		Short: "Write a deterministic decoder-only transformer ONNX model (--out FILE)",
 		Long: `Write a decoder-only transformer in ONNX: token and position embedding, N blocks
 (RMSNorm or LayerNorm, multi-head attention with a KV cache passed in and out as
 past_key.N/past_value.N -> present_key.N/present_value.N, SiLU MLP), final norm and
@@ -43,15 +43,12 @@ LM head. Weights are seeded: the same flags give the same bytes (the SHA-256 is 
 --quant int4 uses com.microsoft MatMulNBits (4-bit blocks with scales, zero point 8),
 int8 uses com.microsoft DynamicQuantizeMatMul with per-column scales; the quantized
 models keep the embedding in int8 with per-row scales.`,
-		Example: "  aihat model synth --params 50M --quant int4 -o synth-50m-int4.onnx",
+		Example: "  aihat model synth --params 50M --quant int4 --out synth-50m-int4.onnx",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := so.Out
-			if cmd.Flags().Changed("output") {
-				out = f.Global.Output // -o FILE: for this command -o names the model file
-			}
 			if out == "" {
-				return usageErrorf("model synth: name the output file with -o FILE")
+				return usageErrorf("model synth: name the model file to write with --out FILE")
 			}
 			c := so.Config
 			if so.Params != "" {
@@ -97,7 +94,8 @@ models keep the embedding in int8 with per-row scales.`,
 	fl.StringVar(&so.Config.Norm, "norm", "rms", "rms or layer")
 	fl.StringVar(&so.Config.Quant, "quant", "fp32", "fp32, int8 or int4")
 	fl.IntVar(&so.Config.BlockSize, "block-size", 32, "int4 block size: 32 or 128")
-	fl.StringVar(&so.Out, "out", "", "output file (same as -o FILE)")
+	fl.StringVar(&so.Out, "out", "", "model file to write (.onnx)")
+	addTextOutput(synthCmd, "name the model file with --out FILE")
 	cmd.AddCommand(synthCmd)
 
 	co := &ModelCompareOptions{}

@@ -11,7 +11,7 @@ import (
 func synthTiny(t *testing.T, quant string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), quant+".onnx")
-	code, out, errOut := runCLI(t, "model", "synth", "--layers", "2", "--hidden", "64", "--heads", "4", "--vocab", "101", "--context", "64", "--quant", quant, "-o", path)
+	code, out, errOut := runCLI(t, "model", "synth", "--layers", "2", "--hidden", "64", "--heads", "4", "--vocab", "101", "--context", "64", "--quant", quant, "--out", path)
 	if code != 0 || !strings.Contains(out, "sha256 ") {
 		t.Fatalf("synth: exit %d\n%s%s", code, out, errOut)
 	}
@@ -25,12 +25,12 @@ func TestModelSynthIsDeterministic(t *testing.T) {
 	if len(da) == 0 || string(da) != string(db) {
 		t.Fatal("same flags wrote different models")
 	}
-	code, _, errOut := runCLI(t, "model", "synth", "--quant", "int3", "-o", filepath.Join(t.TempDir(), "x.onnx"))
+	code, _, errOut := runCLI(t, "model", "synth", "--quant", "int3", "--out", filepath.Join(t.TempDir(), "x.onnx"))
 	if code != 64 || !strings.Contains(errOut, "int3") {
 		t.Fatalf("bad quant: exit %d %q", code, errOut)
 	}
 	code, _, errOut = runCLI(t, "model", "synth", "--params", "50M")
-	if code != 64 || !strings.Contains(errOut, "-o FILE") {
+	if code != 64 || !strings.Contains(errOut, "--out FILE") {
 		t.Fatalf("no output: exit %d %q", code, errOut)
 	}
 }

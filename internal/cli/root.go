@@ -49,7 +49,10 @@ to inject.
 Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// aihat --version: what `aihat version` prints, on one line.
+		Version: fmt.Sprintf("%s (commit %s, %s)", f.Build.Version, f.Build.Commit, goVersion()),
 	}
+	root.SetVersionTemplate("aihat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 	g := &f.Global
 	pf := root.PersistentFlags()
@@ -62,10 +65,9 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	pf.StringVar(&g.Serial, "serial", "", "serial number of the board under test (default: read from the board)")
 	pf.StringVar(&g.Station, "station", "", "test station name, recorded in reports")
 	pf.StringVar(&g.Operator, "operator", "", "operator name, recorded in reports")
-	pf.StringVarP(&g.Output, "output", "o", "table", "stdout format: table, json, junit or markdown")
 	pf.StringVar(&g.ReportDir, "report-dir", "", "also write run.json, junit.xml and report.md to this directory")
 	pf.BoolVar(&g.Strict, "strict", false, "a marginal pass fails")
-	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print progress and stage logs on stderr")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "on stderr: each step's start, log lines and end (outcome, duration), stamped with the board clock")
 
 	root.AddCommand(
 		newCmdVersion(f),
@@ -77,6 +79,8 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	for _, c := range stageCommands {
 		root.AddCommand(c(f))
 	}
+	outputEverywhere(root, f)
+	registerCompletions(root)
 	return root
 }
 

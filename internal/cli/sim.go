@@ -13,11 +13,23 @@ func newCmdSim(f *Factory) *cobra.Command {
 		Use:   "sim",
 		Short: "The simulated Raspberry Pi 5 + AI HAT+ 2",
 	}
-	cmd.AddCommand(&cobra.Command{
+	var faultsOut string
+	faults := &cobra.Command{
 		Use:   "faults",
 		Short: "List the faults --fault can inject and what each breaks",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if faultsOut == "json" {
+				type fault struct {
+					Name   string `json:"name"`
+					Breaks string `json:"breaks"`
+				}
+				list := []fault{}
+				for _, flt := range sim.Catalogue() {
+					list = append(list, fault{flt.Name, flt.Breaks})
+				}
+				return writeJSON(f.IO.Out, list)
+			}
 			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "FAULT\tBREAKS")
 			for _, flt := range sim.Catalogue() {
@@ -25,8 +37,10 @@ func newCmdSim(f *Factory) *cobra.Command {
 			}
 			return w.Flush()
 		},
-	})
-	cmd.AddCommand(&cobra.Command{
+	}
+	addOutputFlag(faults, &faultsOut, "table", "json")
+	cmd.AddCommand(faults)
+	status := &cobra.Command{
 		Use:   "status",
 		Short: "Print the simulated board's model state (temperatures, clocks, fan, supply)",
 		Args:  noArgs,
@@ -41,6 +55,8 @@ func newCmdSim(f *Factory) *cobra.Command {
 				s.Time.Format("2006-01-02T15:04:05Z07:00"), b.(*sim.Board).Faults(), s.SoCTempC, s.NPUTempC, s.ArmHz/1e6, s.FanPWM, s.FanRPM, s.InputVolts, s.InputWatts, s.Throttled)
 			return nil
 		},
-	})
+	}
+	addTextOutput(status, "")
+	cmd.AddCommand(status)
 	return cmd
 }

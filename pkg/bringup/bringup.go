@@ -20,6 +20,9 @@ type Meta struct {
 	Serial      string
 	Station     string
 	Operator    string
+	// Observer hears each step start and end (-v); nil prints the quiet
+	// "== step" lines on env.Progress.
+	Observer report.Observer
 }
 
 // Step is a named stage to run.
@@ -53,6 +56,10 @@ func Resolve(env *stage.Env, names []string) ([]Step, error) {
 // panics becomes an ERROR step rather than taking the run down.
 func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.Run {
 	clk := env.Board.Clock()
+	obs := meta.Observer
+	if obs == nil {
+		obs = &report.Progress{W: env.Progress}
+	}
 	r := &report.Run{
 		Schema:      report.Schema,
 		ToolVersion: meta.ToolVersion,
@@ -71,8 +78,8 @@ func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.R
 			}
 			break
 		}
-		fmt.Fprintf(env.Progress, "== %s\n", s.Name)
 		st := report.NewStep(s.Name, clk.Now())
+		obs.StepStarted(st)
 		err := runOne(ctx, env, s, st)
 		if ctx.Err() != nil {
 			st.Abort(clk.Now(), "interrupted: "+ctx.Err().Error())
@@ -80,7 +87,7 @@ func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.R
 			st.Finish(clk.Now(), err)
 		}
 		r.Steps = append(r.Steps, st)
-		fmt.Fprintf(env.Progress, "   %s %s\n", s.Name, st.Outcome)
+		obs.StepEnded(st)
 	}
 	if r.Serial == "" {
 		r.Serial = env.Facts["board.serial"]

@@ -80,6 +80,9 @@ func WriteJUnit(w io.Writer, r *Run) error {
 	prop("station", r.Station)
 	prop("operator", r.Operator)
 	prop("target", r.Target)
+	if r.IsSimulated() {
+		prop("simulated", "true")
+	}
 	prop("tool_version", r.ToolVersion)
 	prop("outcome", Verdict(r.Outcome, r.Marginal))
 	prop("failure_codes", strings.Join(r.FailureCodes, ","))

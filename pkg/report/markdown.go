@@ -11,7 +11,11 @@ import (
 // identity, a summary per step, then each step's measurements.
 func WriteMarkdown(w io.Writer, r *Run) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# aihat run %s: %s\n\n", r.ID, Verdict(r.Outcome, r.Marginal))
+	if r.IsSimulated() {
+		fmt.Fprintf(&b, "# aihat run %s: SIMULATED %s\n\n> %s.\n\n", r.ID, Verdict(r.Outcome, r.Marginal), SimulatedNote)
+	} else {
+		fmt.Fprintf(&b, "# aihat run %s: %s\n\n", r.ID, Verdict(r.Outcome, r.Marginal))
+	}
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	row := func(k, v string) {
 		if v != "" {

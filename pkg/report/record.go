@@ -238,6 +238,9 @@ type Step struct {
 	// Error is set when the step could not do its work at all (an
 	// infrastructure problem, not a limit violation).
 	Error string `json:"error,omitempty"`
+
+	// onLog hears each log line as it is written (-v); see Progress.
+	onLog func(line string)
 }
 
 // NewStep starts a step at the given time.
@@ -255,7 +258,11 @@ func (s *Step) Add(m Measurement) *Measurement {
 
 // Logf appends a line to the step's log.
 func (s *Step) Logf(format string, args ...any) {
-	s.Log = append(s.Log, fmt.Sprintf(format, args...))
+	line := fmt.Sprintf(format, args...)
+	s.Log = append(s.Log, line)
+	if s.onLog != nil {
+		s.onLog(line)
+	}
 }
 
 // Finish sets the step's duration and outcome: ERROR when err is not nil or
@@ -298,12 +305,20 @@ func NotRunStep(name string, at time.Time, why string) *Step {
 	return s
 }
 
+// TargetSim is the target name of the simulated Pi 5 + AI HAT+ 2.
+const TargetSim = "sim"
+
 // Run is one invocation's record: what ran, on what, and what it found.
 type Run struct {
-	Schema       string    `json:"schema"`
-	ID           string    `json:"id"`
-	ToolVersion  string    `json:"tool_version"`
-	Target       string    `json:"target"`
+	Schema      string `json:"schema"`
+	ID          string `json:"id"`
+	ToolVersion string `json:"tool_version"`
+	Target      string `json:"target"`
+	// Simulated is true when the board was the simulated one: its numbers
+	// come from a model, not from hardware. Set by Finish from Target, so
+	// every record of a sim run carries it; absent (false) otherwise, so
+	// records from real boards read exactly as before (aihat.run/v1).
+	Simulated    bool      `json:"simulated,omitempty"`
 	Serial       string    `json:"serial,omitempty"`
 	Station      string    `json:"station,omitempty"`
 	Operator     string    `json:"operator,omitempty"`
@@ -319,6 +334,7 @@ type Run struct {
 // its steps. An empty run is an ERROR: nothing was checked.
 func (r *Run) Finish(ended time.Time) {
 	r.Schema = Schema
+	r.Simulated = r.Target == TargetSim
 	r.Ended = ended
 	r.Outcome = Pass
 	r.Marginal = false
@@ -353,6 +369,10 @@ func (r *Run) Finish(ended time.Time) {
 	}
 	sort.Strings(r.FailureCodes)
 }
+
+// IsSimulated reports whether the run was on the simulated board; it also
+// recognises a record written before the simulated field existed.
+func (r *Run) IsSimulated() bool { return r.Simulated || r.Target == TargetSim }
 
 // ExitCode maps a finished run to the process exit code. A marginal pass
 // is a pass unless strict is set, when it counts as a failure.

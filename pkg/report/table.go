@@ -69,10 +69,22 @@ func WriteTable(w io.Writer, r *Run, opt TableOptions) error {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "%s: %s (target %s, serial %s, run %s)\n",
-		"RESULT", colorize(Verdict(r.Outcome, r.Marginal), r.Outcome, r.Marginal, opt.Color), r.Target, orDash(r.Serial), r.ID)
+	verdict := colorize(Verdict(r.Outcome, r.Marginal), r.Outcome, r.Marginal, opt.Color)
+	if r.IsSimulated() {
+		// A simulated pass must not read as a board's pass, to a person or
+		// to a script that greps "RESULT: PASS".
+		if _, err := fmt.Fprintln(w, SimulatedNote); err != nil {
+			return err
+		}
+		verdict = "SIMULATED " + verdict
+	}
+	_, err := fmt.Fprintf(w, "RESULT: %s (target %s, serial %s, run %s)\n", verdict, r.Target, orDash(r.Serial), r.ID)
 	return err
 }
+
+// SimulatedNote is what every human-readable report of a simulated run
+// says before its verdict.
+const SimulatedNote = "SIMULATED: these readings come from the simulated Pi 5 + AI HAT+ 2 (--target sim), not from a board"
 
 func orDash(s string) string {
 	if s == "" {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,7 +87,7 @@ func TestTableShowsVerdictsAndRemedies(t *testing.T) {
 		"PASS (marginal)", "4.81 V", "[4.75, 5.25] V (marginal < 4.85) (marginal > 5.2)",
 		"FAIL power.rails.HAT_5V.max_current: 2.5 A above 2 A",
 		"ERROR eeprom.verify: permission denied",
-		"RESULT: ERROR (target sim, serial 4d65822107fcfd52",
+		"RESULT: SIMULATED ERROR (target sim, serial 4d65822107fcfd52",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -99,6 +100,56 @@ func TestTableShowsVerdictsAndRemedies(t *testing.T) {
 	WriteTable(&b, sampleRun(), TableOptions{Color: true})
 	if !strings.Contains(b.String(), ansiRed+"FAIL"+ansiReset) {
 		t.Errorf("no red FAIL with Color:\n%q", b.String())
+	}
+}
+
+// A simulated run says so wherever its result is read: the table's RESULT
+// line (so grep "RESULT: PASS" never matches it), the JSON record, a JUnit
+// suite property and the Markdown title. A real board's run says none of it.
+func TestEveryWriterSaysASimulatedRunIsSimulated(t *testing.T) {
+	want := map[Format][]string{
+		FormatTable:    {"RESULT: SIMULATED ERROR (target sim", SimulatedNote},
+		FormatJSON:     {`"target": "sim",` + "\n" + `  "simulated": true,`},
+		FormatJUnit:    {`<property name="simulated" value="true"></property>`},
+		FormatMarkdown: {"# aihat run 4d65822107fcfd52-20260101T080000Z: SIMULATED ERROR\n", "> " + SimulatedNote},
+	}
+	for _, f := range Formats {
+		sim, real := sampleRun(), sampleRun()
+		real.Target = "linux"
+		real.Finish(real.Ended)
+		var bs, br bytes.Buffer
+		if err := Write(&bs, sim, f, TableOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(&br, real, f, TableOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want[f] {
+			if !strings.Contains(bs.String(), w) {
+				t.Errorf("%s of a sim run lacks %q:\n%s", f, w, bs.String())
+			}
+		}
+		if strings.Contains(strings.ToLower(br.String()), "simulated") {
+			t.Errorf("%s of a linux run mentions simulation:\n%s", f, br.String())
+		}
+	}
+}
+
+func TestARecordWithoutTheSimulatedFieldStillReadsAsSimulated(t *testing.T) {
+	// A sim record written before "simulated" existed: target sim only.
+	path := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(path, []byte(`{"schema":"aihat.run/v1","id":"x","target":"sim","outcome":"PASS","steps":[]}`), 0o644)
+	r, err := ReadJSONFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.IsSimulated() {
+		t.Fatal("a target sim record is not taken as simulated")
+	}
+	var b bytes.Buffer
+	WriteTable(&b, r, TableOptions{})
+	if !strings.Contains(b.String(), "RESULT: SIMULATED PASS") {
+		t.Fatalf("table:\n%s", b.String())
 	}
 }
 
@@ -197,5 +248,44 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("yaml"); err == nil || !strings.Contains(err.Error(), "yaml") {
 		t.Errorf("yaml accepted or error unclear: %v", err)
+	}
+}
+
+func TestStampPrefixesWholeLinesOnly(t *testing.T) {
+	var b bytes.Buffer
+	t0 := time.Date(2026, 1, 1, 8, 0, 1, 234_000_000, time.UTC)
+	w := Stamp(&b, func() time.Time { return t0 })
+	io.WriteString(w, "first ha")
+	if b.Len() != 0 {
+		t.Fatalf("half a line written: %q", b.String())
+	}
+	io.WriteString(w, "lf\nbar 10%\rbar 20%\n\n")
+	want := "2026-01-01T08:00:01.234Z first half\n2026-01-01T08:00:01.234Z bar 10%\n2026-01-01T08:00:01.234Z bar 20%\n"
+	if b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+}
+
+func TestProgressTeesTheStepLogOnlyWhileTheStepRuns(t *testing.T) {
+	var b bytes.Buffer
+	p := &Progress{W: &b, Verbose: true}
+	s := NewStep("x.y", time.Time{})
+	p.StepStarted(s)
+	s.Logf("read %d B", 32)
+	s.Add(Measurement{Name: "v", Value: 1.0})
+	s.Finish(time.Time{}.Add(1500*time.Millisecond), nil)
+	p.StepEnded(s)
+	s.Logf("after the end")
+	want := "start x.y\n  x.y: read 32 B\nend   x.y PASS in 1.5s (1 measurement)\n"
+	if b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+	b.Reset()
+	q := &Progress{W: &b}
+	q.StepStarted(s)
+	s.Logf("quiet")
+	q.StepEnded(s)
+	if b.String() != "== x.y\n   x.y PASS\n" {
+		t.Fatalf("quiet: %q", b.String())
 	}
 }

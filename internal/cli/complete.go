@@ -1,0 +1,148 @@
+package cli
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/aihat/aihat/pkg/bringup"
+	"github.com/aihat/aihat/pkg/infer"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/sim"
+	"github.com/aihat/aihat/pkg/synth"
+	"github.com/spf13/cobra"
+)
+
+// flagCompletion says what a flag's value completes to. cmd is the command
+// path below aihat ("" for the global flags); it tells apart a flag name
+// that means different things on different commands (--runtime).
+type flagCompletion struct {
+	cmd, flag string
+	complete  cobra.CompletionFunc
+}
+
+// completions is every flag whose values are a closed set, in one table,
+// each list taken from the package that accepts the values where it has
+// one. -o completes in addOutputFlag, per command.
+func completions() []flagCompletion {
+	fixed := func(c ...cobra.Completion) cobra.CompletionFunc { return choices(c) }
+	quant := fixed(synth.FP32, synth.Int8, synth.Int4)
+	sizes := func() []cobra.Completion { return synthSizes() }
+	return []flagCompletion{
+		{"", "target", fixed(
+			cobra.CompletionWithDesc("auto", "linux on a Raspberry Pi 5, else the simulated board"),
+			cobra.CompletionWithDesc("linux", "the real board's kernel interfaces"),
+			cobra.CompletionWithDesc("fixture", "a captured Pi 5 tree replayed from --root"),
+			cobra.CompletionWithDesc("sim", "the simulated Pi 5 + AI HAT+ 2"))},
+		{"", "fault", completeFaults},
+		{"bringup", "only", commaList(stageNames)},
+		{"bench", "synth", fixed(synthSizes()...)},
+		{"bench", "sweep", commaList(sizes)},
+		{"bench", "quant", quant},
+		{"bench", "runtime", fixed(
+			cobra.CompletionWithDesc("ort", "ONNX Runtime"),
+			cobra.CompletionWithDesc("hailortcli", "a compiled HEF on the NPU through HailoRT"))},
+		{"bench", "provider", commaList(infer.KnownProviders)},
+		{"bench", "cpu-fallback", fixed("marginal", "fail", "pass")},
+		{"bench", "opt-level", fixed("disable", "basic", "extended", "all")},
+		{"model synth", "params", fixed(synthSizes()...)},
+		{"model synth", "quant", quant},
+		{"model synth", "norm", fixed("rms", "layer")},
+		{"power rails", "load", fixed("idle", "cpu", "npu", "both")},
+		{"driver systemd-unit", "runtime", fixed("podman", "docker")},
+	}
+}
+
+// registerCompletions wires the table into the tree. An entry whose command
+// or flag is gone is skipped here and fails TestEveryCompletionIsWired.
+func registerCompletions(root *cobra.Command) {
+	for _, c := range completions() {
+		cmd := root
+		if c.cmd != "" {
+			found, rest, err := root.Find(strings.Fields(c.cmd))
+			if err != nil || len(rest) != 0 || found == root {
+				continue
+			}
+			cmd = found
+		}
+		_ = cmd.RegisterFlagCompletionFunc(c.flag, c.complete)
+	}
+}
+
+// choices completes to the fixed values (each "value" or "value\tdescription")
+// that start with what was typed, and never to file names.
+func choices(values []cobra.Completion) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, v := range values {
+			if strings.HasPrefix(v, toComplete) {
+				out = append(out, v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// completeFaults offers the sim's fault catalogue with what each breaks.
+func completeFaults(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	var all []cobra.Completion
+	for _, f := range sim.Catalogue() {
+		all = append(all, cobra.CompletionWithDesc(f.Name, f.Breaks))
+	}
+	return choices(all)(cmd, args, toComplete)
+}
+
+// stageNames are the stages this build can run, in the default plan's
+// order, then any the plan does not list.
+func stageNames() []string {
+	known := bringup.Stages()
+	var names []string
+	if p, err := plan.Default(); err == nil {
+		for _, s := range p.Stages {
+			if _, ok := known[s]; ok {
+				names = append(names, s)
+				delete(known, s)
+			}
+		}
+	}
+	var rest []string
+	for s := range known {
+		rest = append(rest, s)
+	}
+	sort.Strings(rest)
+	return append(names, rest...)
+}
+
+// synthSizes are the synthetic model presets, smallest first.
+func synthSizes() []string {
+	var names []string
+	for n := range synth.Presets {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		return synth.Presets[names[i]].Params() < synth.Presets[names[j]].Params()
+	})
+	return names
+}
+
+// commaList completes a comma-separated list flag (--only a,b): the part
+// after the last comma, from the values not already listed, keeping what
+// is before it, with no space after so another ",x" can follow.
+func commaList(values func() []string) cobra.CompletionFunc {
+	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		done, last := "", toComplete
+		if i := strings.LastIndex(toComplete, ","); i >= 0 {
+			done, last = toComplete[:i+1], toComplete[i+1:]
+		}
+		have := map[string]bool{}
+		for _, v := range strings.Split(done, ",") {
+			have[v] = true
+		}
+		var out []cobra.Completion
+		for _, v := range values() {
+			if !have[v] && strings.HasPrefix(v, last) {
+				out = append(out, done+v)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+	}
+}

@@ -1,0 +1,95 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// Observer hears a run as it happens: the runner calls StepStarted before
+// a stage runs and StepEnded once its step is finished. It only reports;
+// what it is handed is the record, which it must not change.
+type Observer interface {
+	StepStarted(s *Step)
+	StepEnded(s *Step)
+}
+
+// Progress is the Observer behind stderr. Quiet, it prints "== <step>"
+// before and "   <step> <outcome>" after each step, as bringup always has.
+// Verbose (-v), W should be a Stamp writer; it prints each step's start,
+// the stage's own log lines as the stage writes them, and its end with
+// outcome, duration (board clock, to the millisecond) and the number of
+// measurements.
+type Progress struct {
+	W       io.Writer
+	Verbose bool
+}
+
+// StepStarted announces s and, when verbose, tees its log to W.
+func (p *Progress) StepStarted(s *Step) {
+	if !p.Verbose {
+		fmt.Fprintf(p.W, "== %s\n", s.Name)
+		return
+	}
+	fmt.Fprintf(p.W, "start %s\n", s.Name)
+	name := s.Name
+	s.onLog = func(line string) { fmt.Fprintf(p.W, "  %s: %s\n", name, oneLine(line)) }
+}
+
+// StepEnded reports s's verdict.
+func (p *Progress) StepEnded(s *Step) {
+	s.onLog = nil
+	if !p.Verbose {
+		fmt.Fprintf(p.W, "   %s %s\n", s.Name, s.Outcome)
+		return
+	}
+	n := "measurements"
+	if len(s.Measurements) == 1 {
+		n = "measurement"
+	}
+	line := fmt.Sprintf("end   %s %s in %s (%d %s)", s.Name, Verdict(s.Outcome, s.Marginal), s.Duration.Round(time.Millisecond), len(s.Measurements), n)
+	if s.Error != "" {
+		line += ": " + oneLine(s.Error)
+	}
+	fmt.Fprintln(p.W, line)
+}
+
+// Stamp returns a writer that prefixes each line written to w with now()
+// (RFC 3339, milliseconds, UTC). Partial lines wait for their newline, so
+// lines from a stage's progress and from the runner never interleave
+// mid-line. Safe for concurrent use.
+func Stamp(w io.Writer, now func() time.Time) io.Writer {
+	return &stamper{w: w, now: now}
+}
+
+type stamper struct {
+	mu  sync.Mutex
+	w   io.Writer
+	now func() time.Time
+	buf []byte
+}
+
+// StampLayout is the time format of -v lines.
+const StampLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func (s *stamper) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.buf = append(s.buf, p...)
+	for {
+		i := bytes.IndexAny(s.buf, "\r\n")
+		if i < 0 {
+			return len(p), nil
+		}
+		line := s.buf[:i]
+		s.buf = s.buf[i+1:]
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if _, err := fmt.Fprintf(s.w, "%s %s\n", s.now().UTC().Format(StampLayout), line); err != nil {
+			return len(p), err
+		}
+	}
+}
