@@ -8,7 +8,7 @@ import (
 	"github.com/aihat/aihat/pkg/safefile"
 )
 
-// WriteJSON writes r as indented JSON (schema aihat.run/v1).
+// WriteJSON writes r as indented JSON (schema aihat.run/v2).
 func WriteJSON(w io.Writer, r *Run) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -32,8 +32,8 @@ func ReadJSONFile(path string) (*Run, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return nil, fmt.Errorf("%s: not an aihat run record: %v", path, err)
 	}
-	if r.Schema != Schema {
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, r.Schema, Schema)
+	if r.Schema != Schema && r.Schema != SchemaV1 {
+		return nil, fmt.Errorf("%s: schema %q, want %q (or %q)", path, r.Schema, Schema, SchemaV1)
 	}
 	return &r, nil
 }

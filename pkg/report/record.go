@@ -8,7 +8,8 @@ import (
 )
 
 // Schema names the version of the run record's JSON shape.
-const Schema = "aihat.run/v1"
+// v2 added steps' series and events (docs/run.schema.json).
+const Schema = "aihat.run/v2"
 
 // Outcome is the verdict of a measurement, a step or a run.
 type Outcome string
@@ -234,6 +235,8 @@ type Step struct {
 	Duration     time.Duration `json:"duration_ns"`
 	Measurements []Measurement `json:"measurements"`
 	Attachments  []Attachment  `json:"attachments,omitempty"`
+	Series       []Series      `json:"series,omitempty"`
+	Events       []Event       `json:"events,omitempty"`
 	Log          []string      `json:"log,omitempty"`
 	// Error is set when the step could not do its work at all (an
 	// infrastructure problem, not a limit violation).
