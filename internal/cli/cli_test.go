@@ -153,7 +153,7 @@ func TestScanJSONOnAFixtureRoot(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &run); err != nil {
 		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
 	}
-	if run.Schema != "aihat.run/v1" || run.Target != "fixture" || run.Outcome != "PASS" || run.Steps[0].Name != "i2c.scan" {
+	if run.Schema != "aihat.run/v2" || run.Target != "fixture" || run.Outcome != "PASS" || run.Steps[0].Name != "i2c.scan" {
 		t.Fatalf("run = %+v", run)
 	}
 }

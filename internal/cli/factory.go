@@ -16,6 +16,7 @@ import (
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/board/fixture"
 	"github.com/aihat/aihat/pkg/bringup"
+	"github.com/aihat/aihat/pkg/journal"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
@@ -255,13 +256,39 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 			return &ExitError{Code: report.ExitError, Err: err}
 		}
 	}
-	r := bringup.Run(ctx, env, steps, bringup.Meta{
+	meta := bringup.Meta{
 		ToolVersion: f.Build.Version,
 		Serial:      f.Global.Serial,
 		Station:     f.Global.Station,
 		Operator:    f.Global.Operator,
 		Observer:    f.observer(env),
-	})
+	}
+	var jobs *journal.Observer
+	if dir := f.Global.ReportDir; dir != "" {
+		// The journal keeps each step as it ends, so a run killed half
+		// way leaves what it measured (aihat report render DIR).
+		head := &report.Run{Schema: report.Schema, ToolVersion: meta.ToolVersion, Target: env.Board.Name(),
+			Serial: meta.Serial, Station: meta.Station, Operator: meta.Operator, Started: env.Board.Clock().Now()}
+		j, err := journal.Start(dir, journal.Clocks{Wall: env.Board.Clock().Now, Mono: monotonic(env.Board), BootID: bootID(env.Board)}, head)
+		if err != nil {
+			return &ExitError{Code: report.ExitError, Err: fmt.Errorf("journal in %s: %w", dir, err)}
+		}
+		next := meta.Observer
+		if next == nil {
+			next = &report.Progress{W: env.Progress}
+		}
+		jobs = &journal.Observer{J: j, Next: next}
+		meta.Observer = jobs
+	}
+	r := bringup.Run(ctx, env, steps, meta)
+	if jobs != nil {
+		if err := journal.Finish(jobs.J, r); err != nil && jobs.Err == nil {
+			jobs.Err = err
+		}
+		if jobs.Err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "warning: the run's journal could not be kept: %v\n", jobs.Err)
+		}
+	}
 	return f.Emit(r, format)
 }
 

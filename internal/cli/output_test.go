@@ -122,7 +122,7 @@ func TestFormatsOfTheCommandsThatAreNotRuns(t *testing.T) {
 			}
 		}},
 		{[]string{"-o", "json", "i2c", "scan", "--target", "sim"}, func(t *testing.T, v any) { // -o before the command (hwtest's init.sh)
-			if v.(map[string]any)["schema"] != "aihat.run/v1" {
+			if v.(map[string]any)["schema"] != "aihat.run/v2" {
 				t.Errorf("run %v", v)
 			}
 		}},

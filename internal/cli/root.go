@@ -75,6 +75,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		newCmdSim(f),
 		newCmdI2C(f),
 		newCmdBringup(f),
+		newCmdReport(f),
 	)
 	for _, c := range stageCommands {
 		root.AddCommand(c(f))

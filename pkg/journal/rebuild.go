@@ -32,14 +32,24 @@ func Rebuild(recs []Record) (*report.Run, error) {
 		last = rec.Wall
 		switch rec.Kind {
 		case KindRun:
-			if r != nil {
-				continue // a resumed run repeats its identity
-			}
-			r = &report.Run{}
-			if err := json.Unmarshal(rec.Data, r); err != nil {
+			// The first record has what was known at the start; a later
+			// one (the run's end, a resume) completes the identity (the
+			// serial read from the board, the run id).
+			var id report.Run
+			if err := json.Unmarshal(rec.Data, &id); err != nil {
 				return nil, fmt.Errorf("journal record %d (run): %w", i+1, err)
 			}
-			r.Steps = nil
+			if r == nil {
+				r = &id
+				r.Steps = nil
+				continue
+			}
+			if id.ID != "" {
+				r.ID = id.ID
+			}
+			if id.Serial != "" {
+				r.Serial = id.Serial
+			}
 		case KindBegin:
 			var b Begin
 			if err := json.Unmarshal(rec.Data, &b); err != nil {
@@ -67,6 +77,13 @@ func Rebuild(recs []Record) (*report.Run, error) {
 	}
 	if r == nil {
 		return nil, fmt.Errorf("the journal holds no run (%d records)", len(recs))
+	}
+	if r.ID == "" {
+		serial := r.Serial
+		if serial == "" {
+			serial = "noserial"
+		}
+		r.ID = serial + "-" + r.Started.UTC().Format("20060102T150405Z")
 	}
 	if end != nil {
 		r.Finish(end.Ended)
