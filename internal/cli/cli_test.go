@@ -18,7 +18,7 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	io := &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	code := Main(context.Background(), args, io, BuildInfo{Version: "test", Commit: "abc123"})
+	code := Main(context.Background(), shortArgs(t, args), io, BuildInfo{Version: "test", Commit: "abc123"})
 	return code, out.String(), errOut.String()
 }
 
