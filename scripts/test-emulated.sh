@@ -37,21 +37,29 @@ find_qemu() {
 
 case "$target" in
   arm64)
-    command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || {
-      echo "test-emulated: aarch64-linux-gnu-gcc not found (cgo cross-compiler for onnxruntime_go): apt-get install gcc-aarch64-linux-gnu" >&2
-      exit 1
-    }
-    qemu="$(find_qemu aarch64)"
-    cpu="${QEMU_CPU:-cortex-a76}"
-    sysroot=/usr/aarch64-linux-gnu
-    [ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || {
-      echo "test-emulated: $sysroot/lib/ld-linux-aarch64.so.1 missing (arm64 C library for the emulated binaries): apt-get install gcc-aarch64-linux-gnu" >&2
-      exit 1
-    }
-    export QEMU_LD_PREFIX="$sysroot"
-    bash scripts/fetch-ort.sh arm64
-    ort="$repo/.cache/onnxruntime/linux-arm64/libonnxruntime.so.1"
-    build=(env CGO_ENABLED=1 GOARCH=arm64 CC=aarch64-linux-gnu-gcc)
+    if [ "$(uname -m)" = aarch64 ]; then
+      # Already on arm64 (a Raspberry Pi runner): build and run natively.
+      bash scripts/fetch-ort.sh arm64
+      ort="$repo/.cache/onnxruntime/linux-arm64/libonnxruntime.so.1"
+      build=(env CGO_ENABLED=1)
+      qemu="" cpu=native
+    else
+      command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || {
+        echo "test-emulated: aarch64-linux-gnu-gcc not found (cgo cross-compiler for onnxruntime_go): apt-get install gcc-aarch64-linux-gnu" >&2
+        exit 1
+      }
+      qemu="$(find_qemu aarch64)"
+      cpu="${QEMU_CPU:-cortex-a76}"
+      sysroot=/usr/aarch64-linux-gnu
+      [ -e "$sysroot/lib/ld-linux-aarch64.so.1" ] || {
+        echo "test-emulated: $sysroot/lib/ld-linux-aarch64.so.1 missing (arm64 C library for the emulated binaries): apt-get install gcc-aarch64-linux-gnu" >&2
+        exit 1
+      }
+      export QEMU_LD_PREFIX="$sysroot"
+      bash scripts/fetch-ort.sh arm64
+      ort="$repo/.cache/onnxruntime/linux-arm64/libonnxruntime.so.1"
+      build=(env CGO_ENABLED=1 GOARCH=arm64 CC=aarch64-linux-gnu-gcc)
+    fi
     ;;
   avx2)
     [ "$(uname -m)" = x86_64 ] || { echo "test-emulated: avx2 runs x86-64 binaries; this machine is $(uname -m)" >&2; exit 1; }
@@ -77,7 +85,7 @@ pkgs=(${PKGS:-$(go list ./...)})
 start=$SECONDS
 echo "test-emulated: building ${#pkgs[@]} packages' test binaries for $target" >&2
 "${build[@]}" go test -c -o "$out/" "${pkgs[@]}"
-echo "test-emulated: built in $((SECONDS - start)) s; running under $(basename "$qemu") -cpu $cpu" >&2
+echo "test-emulated: built in $((SECONDS - start)) s; running under ${qemu:+$(basename "$qemu") -cpu }$cpu" >&2
 
 failed=()
 for pkg in "${pkgs[@]}"; do
@@ -87,7 +95,9 @@ for pkg in "${pkgs[@]}"; do
   t0=$SECONDS
   args=(-test.short -test.timeout "${TEST_TIMEOUT:-20m}")
   [ -n "${TEST_RUN:-}" ] && args+=(-test.run "$TEST_RUN")
-  if (cd "$dir" && ONNXRUNTIME_LIB="$ort" "$qemu" -cpu "$cpu" "$bin" "${args[@]}" >"$out/$(basename "$pkg").log" 2>&1); then
+  run=("$bin")
+  [ -n "$qemu" ] && run=("$qemu" -cpu "$cpu" "$bin")
+  if (cd "$dir" && ONNXRUNTIME_LIB="$ort" "${run[@]}" "${args[@]}" >"$out/$(basename "$pkg").log" 2>&1); then
     echo "ok   $pkg $((SECONDS - t0)) s"
   else
     echo "FAIL $pkg $((SECONDS - t0)) s"
