@@ -2,6 +2,7 @@
 #   make run    the full bring-up on the simulated board (reports in reports/)
 #   make test   go vet + go test -race on everything (fetches ONNX Runtime first)
 #   make hwtest aihat against real kernel drivers in a QEMU Arm guest (scripts/hwtest)
+#   make test-arm64 / test-avx2   the tests on another CPU under QEMU (see below)
 
 GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -14,7 +15,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build run test bench ort fuzz lint clean killtest hwtest
+.PHONY: all build run test test-arm64 test-avx2 bench ort fuzz lint clean killtest hwtest
 
 all: build
 
@@ -27,6 +28,18 @@ run: build ort
 test: ort
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
+
+# The test binaries on CPUs this machine is not, under QEMU user-mode
+# emulation, with -test.short: ONNX Runtime picks its kernels by CPU, so
+# numeric tests must hold on each. arm64: cross-compiled, run as on the
+# Raspberry Pi 5's Cortex-A76 with the arm64 libonnxruntime.so.1. avx2: an
+# x86-64 CPU without AVX-512 or VNNI (Haswell). Debian packages:
+# gcc-aarch64-linux-gnu, qemu-user-static (see scripts/test-emulated.sh).
+test-arm64:
+	bash scripts/test-emulated.sh arm64
+
+test-avx2:
+	bash scripts/test-emulated.sh avx2
 
 bench: ort
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./...

@@ -4,16 +4,19 @@
 # package onnxruntime-node, check it against the SHA-256 recorded in
 # scripts/ort.sha256 and cache it under .cache/onnxruntime/linux-<arch>/.
 # Nothing binary is committed; `make ort` runs this on demand.
+#
+# Usage: fetch-ort.sh [x64|arm64]   (default: this machine's architecture;
+# `make test-arm64` fetches arm64 on an x86-64 host to run under qemu).
 set -euo pipefail
 
 ORT_VERSION=1.24.1
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 
-case "$(uname -m)" in
-  x86_64|amd64) arch=x64 ;;
+case "${1:-$(uname -m)}" in
+  x86_64|amd64|x64) arch=x64 ;;
   aarch64|arm64) arch=arm64 ;;
-  *) echo "fetch-ort: no ONNX Runtime build for $(uname -m) in onnxruntime-node; install libonnxruntime.so 1.24.1 yourself and set ONNXRUNTIME_LIB" >&2; exit 1 ;;
+  *) echo "fetch-ort: no ONNX Runtime build for ${1:-$(uname -m)} in onnxruntime-node (x64, arm64); install libonnxruntime.so 1.24.1 yourself and set ONNXRUNTIME_LIB" >&2; exit 1 ;;
 esac
 
 dest="$repo/.cache/onnxruntime/linux-$arch"

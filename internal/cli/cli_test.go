@@ -30,7 +30,7 @@ func runOn(t *testing.T, host Host, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	io := &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
-	code := MainOn(context.Background(), host, args, io, BuildInfo{Version: "test", Commit: "abc123"})
+	code := MainOn(context.Background(), host, shortArgs(t, args), io, BuildInfo{Version: "test", Commit: "abc123"})
 	return code, out.String(), errOut.String()
 }
 

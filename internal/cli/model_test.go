@@ -61,15 +61,40 @@ func compareValues(t *testing.T, a, b string) map[string]float64 {
 	return vals
 }
 
+// model compare's figures for models whose difference is known: a model
+// against itself, and fp32 against its int8 and int4 encodings from the same
+// seed. The quantized models' integer sums are exact on every CPU (int4
+// dequantizes to fp32; int8 weights stay within ±synth.WeightMaxInt8), so
+// the bounds below hold wherever ONNX Runtime runs.
 func TestModelCompare(t *testing.T) {
-	fp32, int4 := synthTiny(t, "fp32"), synthTiny(t, "int4")
+	fp32, int8, int4 := synthTiny(t, "fp32"), synthTiny(t, "int8"), synthTiny(t, "int4")
 	self := compareValues(t, fp32, fp32)
-	if self["top1_agreement"] != 1 || self["logit_cosine_min"] < 0.999999 {
+	// Same model, same kernels, same tokens: identical logits, so the cosine
+	// is 1 up to float64 rounding of its sums (≈1e-16); 1e-6 admits nothing else.
+	if self["top1_agreement"] != 1 || self["logit_cosine_min"] < 1-1e-6 {
 		t.Fatalf("fp32 against itself: %v", self)
 	}
-	q := compareValues(t, fp32, int4)
-	if !(q["logit_cosine_mean"] > 0.8 && q["logit_cosine_mean"] < 1) || q["top1_agreement"] < 0 || q["top1_agreement"] > 1 {
-		t.Fatalf("fp32 against int4: %v", q)
+	// cos(a, a+e) ≥ √(1−ρ²) for ρ = ‖e‖/‖a‖. A weight rounded to a step s
+	// errs by s/√12 RMS; uniform weights in ±m have RMS m/√3. The longest
+	// path crosses 13 matrices (6 per layer + the LM head); their errors are
+	// independent, so ρ adds in quadrature: ρ ≈ √13·ρ₁.
+	for _, tc := range []struct {
+		name, model string
+		minCos      float64
+	}{
+		// int8: weight step m/63 gives ρ₁ = 1/(2·63) ≈ 0.008; per-tensor uint8
+		// activations with range ≤ 8·RMS add 8/(255·√12) ≈ 0.009: ρ ≈ √13·0.012
+		// ≈ 0.043, cos ≥ 0.999.
+		{"int8", int8, 0.999},
+		// int4: weight step blockmax/7 gives ρ₁ = 1/(2·7) ≈ 0.071; activations
+		// stay fp32: ρ ≈ √13·0.071 ≈ 0.26, cos ≥ 0.966.
+		{"int4", int4, 0.96},
+	} {
+		q := compareValues(t, fp32, tc.model)
+		if q["logit_cosine_min"] < tc.minCos || q["logit_cosine_mean"] >= 1 || q["top1_agreement"] < 0 || q["top1_agreement"] > 1 {
+			t.Fatalf("fp32 against %s: %v, want cosine ≥ %v and < 1 (the encodings differ)", tc.name, q, tc.minCos)
+		}
+		t.Logf("fp32 against %s: %v", tc.name, q)
 	}
 	code, _, errOut := runCLI(t, "model", "compare", fp32)
 	if code != 64 {

@@ -145,7 +145,9 @@ func (o Options) ModelPath() (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("model cache %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("synth-%s-%s-seed%d-v1.onnx", strings.ToUpper(o.Synth), o.Quant, c.Seed))
+	// v2: int8 weights within ±synth.WeightMaxInt8; a v1 int8 file
+	// saturates on x86-64 CPUs without VNNI and must not be reused.
+	path := filepath.Join(dir, fmt.Sprintf("synth-%s-%s-seed%d-v2.onnx", strings.ToUpper(o.Synth), o.Quant, c.Seed))
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
 		return path, nil
 	}

@@ -106,6 +106,7 @@ func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shortBench(t, &p.Bench.Model)
 	var names []string
 	for _, n := range p.Stages {
 		if n != "bench" || withBench {

@@ -65,6 +65,9 @@ func TestMatMulNBitsLayoutAgreesWithORT(t *testing.T) {
 			for x := 0; x < k; x++ {
 				want += float64(a[i*k+x]) * float64(d[x*n+j])
 			}
+			// MatMulNBits keeps a in fp32: 80 products of |a| < 1 and |w| < 1
+			// round within γ_80·Σ|a·w| ≤ 80·2⁻²⁴·80 ≈ 3.8e-4 (Higham); a wrong
+			// nibble or scale order is off by ≥ one step, ≈ 0.1.
 			if math.Abs(float64(got[i*n+j])-want) > 1e-3 {
 				t.Fatalf("y[%d,%d] = %v, reference %v: ORT reads the int4 packing differently", i, j, got[i*n+j], want)
 			}

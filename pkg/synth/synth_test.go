@@ -167,3 +167,48 @@ func TestWriteReportsTheFilesSizeAndDigest(t *testing.T) {
 		t.Fatal("streamed file differs from Marshal")
 	}
 }
+
+// x86-64 CPUs without VNNI (AVX2, AVX-512 before VNNI) add pairs of u8·s8
+// products into a saturating int16 in DynamicQuantizeMatMul: every int8
+// weight must stay within ±WeightMaxInt8 so 2·255·|q| ≤ 32767, and the
+// largest weight of each column uses the whole range.
+func TestInt8WeightsCannotSaturateVPMADDUBSW(t *testing.T) {
+	if 2*255*WeightMaxInt8 > math.MaxInt16 {
+		t.Fatalf("WeightMaxInt8 = %d lets two u8·s8 products overflow int16", WeightMaxInt8)
+	}
+	c := small
+	c.Quant = Int8
+	m, err := Build(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inits := map[string]onnx.Tensor{}
+	for _, t := range m.Graph.Initializers {
+		inits[t.Name] = t
+	}
+	nodes := 0
+	for _, n := range m.Graph.Nodes {
+		if n.OpType != "DynamicQuantizeMatMul" {
+			continue
+		}
+		nodes++
+		w := inits[n.Inputs[1]]
+		cols := int(w.Dims[1])
+		colMax := make([]int, cols)
+		for i, b := range w.Raw {
+			q := int(int8(b))
+			if q > WeightMaxInt8 || q < -WeightMaxInt8 {
+				t.Fatalf("%s[%d] = %d, outside ±%d", w.Name, i, q, WeightMaxInt8)
+			}
+			colMax[i%cols] = max(colMax[i%cols], q, -q)
+		}
+		for j, m := range colMax {
+			if m != WeightMaxInt8 {
+				t.Fatalf("%s column %d peaks at %d, want %d (the scale wastes range)", w.Name, j, m, WeightMaxInt8)
+			}
+		}
+	}
+	if nodes != 6*c.Layers+1 {
+		t.Fatalf("%d DynamicQuantizeMatMul nodes, want %d", nodes, 6*c.Layers+1)
+	}
+}
