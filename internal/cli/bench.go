@@ -35,6 +35,8 @@ type BenchOptions struct {
 	PromptTokens int
 	NewTokens    int
 	CPUFallback  string
+	Inputs       string
+	Expect       string
 }
 
 func newCmdBench(f *Factory) *cobra.Command {
@@ -71,6 +73,8 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 	fl.IntVar(&o.PromptTokens, "prompt", 0, "prompt length of a generative run, tokens")
 	fl.IntVar(&o.NewTokens, "new-tokens", 0, "tokens generated per run")
 	fl.StringVar(&o.CPUFallback, "cpu-fallback", "", "what landing on a later provider is: marginal, fail or pass")
+	fl.StringVar(&o.Inputs, "inputs", "", "directory of real inputs: input_N.pb (ONNX test data TensorProto) or .npy, matched by name or order")
+	fl.StringVar(&o.Expect, "expect", "", "directory of expected outputs (output_N.pb): every output is compared (rtol 1e-3, atol 1e-7 for floats, exact otherwise)")
 	return cmd
 }
 
@@ -112,6 +116,14 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 	set("prompt", func() { base.PromptTokens = o.PromptTokens })
 	set("new-tokens", func() { base.NewTokens = o.NewTokens })
 	set("cpu-fallback", func() { base.CPUFallback = o.CPUFallback })
+	set("inputs", func() { base.Inputs = o.Inputs })
+	set("expect", func() { base.Expect = o.Expect })
+	if base.Expect != "" && base.Inputs == "" {
+		return usageErrorf("--expect needs --inputs: expected outputs belong to the inputs that produced them")
+	}
+	if (base.Inputs != "" || base.Expect != "") && (len(o.Sweep) > 0 || base.Model == "") {
+		return usageErrorf("--inputs and --expect need --model: they belong to one model")
+	}
 	base.Infer.LibPath = o.OrtLib
 	base.Infer.OptLevel = o.OptLevel
 	base.Infer.Seed = f.Global.Seed

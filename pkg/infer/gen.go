@@ -191,7 +191,7 @@ func (s *Session) emptyPast(c *Cache) ([]ort.Value, error) {
 	for k, idx := range c.Past {
 		t := s.Inputs[idx]
 		if t.Type != onnx.Float {
-			return past, fmt.Errorf("model %s: cache input %s is %s; only float caches are supported", s.Path, t.Name, typeName(t.Type))
+			return past, fmt.Errorf("model %s: cache input %s is %s; only float caches are supported", s.Path, t.Name, t.Type.String())
 		}
 		shape := make(ort.Shape, len(t.Dims))
 		for d, dim := range t.Dims {

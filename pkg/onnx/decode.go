@@ -227,6 +227,7 @@ func packedVarints(d []byte) ([]int64, error) {
 
 func unmarshalTensor(b []byte) (*Tensor, error) {
 	t := &Tensor{}
+	var td typedData
 	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
 		switch num {
 		case 1:
@@ -241,14 +242,31 @@ func unmarshalTensor(b []byte) (*Tensor, error) {
 			}
 		case 2:
 			t.DataType = DataType(v)
+		case 4, 5, 7, 10, 11:
+			return td.add(num, typ, v, d)
+		case 6:
+			t.Strings = append(t.Strings, d)
 		case 8:
 			t.Name = string(d)
 		case 9:
 			t.Raw = d
+		case 13:
+			t.External = true
+		case 14:
+			t.External = t.External || v == 1
 		}
 		return nil
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	if td.any && t.Raw == nil && t.DataType != String {
+		if t.Raw, err = td.raw(t.DataType); err != nil {
+			return nil, err
+		}
+		t.typed = true
+	}
+	return t, nil
 }
 
 func unmarshalValueInfo(b []byte) (*ValueInfo, error) {
@@ -258,39 +276,72 @@ func unmarshalValueInfo(b []byte) (*ValueInfo, error) {
 		case 1:
 			vi.Name = string(d)
 		case 2: // TypeProto
-			return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
-				if num != 1 { // tensor_type only
-					return nil
-				}
-				return walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
-					switch num {
-					case 1:
-						vi.ElemType = DataType(v)
-					case 2:
-						vi.Dims = []Dim{}
-						return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
-							if num != 1 {
-								return nil
-							}
-							var dim Dim
-							err := walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
-								switch num {
-								case 1:
-									dim.Value = int64(v)
-								case 2:
-									dim.Param = string(d)
-								}
-								return nil
-							})
-							vi.Dims = append(vi.Dims, dim)
-							return err
-						})
-					}
-					return nil
-				})
-			})
+			return unmarshalType(vi, d, true)
 		}
 		return nil
 	})
 	return vi, err
+}
+
+// unmarshalType reads a TypeProto into vi: the kind at the top level
+// (tensor, sequence, map, optional, sparse) and the element type and dims
+// of the tensor found first inside it.
+func unmarshalType(vi *ValueInfo, d []byte, top bool) error {
+	return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+		kind := KindUnknown
+		switch num {
+		case 1:
+			kind = KindTensor
+		case 4:
+			kind = KindSequence
+		case 5:
+			kind = KindMap
+		case 8:
+			kind = KindSparse
+		case 9:
+			kind = KindOptional
+		default:
+			return nil
+		}
+		if top {
+			vi.Kind = kind
+		}
+		switch num {
+		case 4, 9: // sequence_type, optional_type: elem_type (1) is a TypeProto
+			return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+				if num == 1 {
+					return unmarshalType(vi, d, false)
+				}
+				return nil
+			})
+		case 5:
+			return nil
+		}
+		return walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
+			switch num {
+			case 1:
+				vi.ElemType = DataType(v)
+			case 2:
+				vi.Dims = []Dim{}
+				return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+					if num != 1 {
+						return nil
+					}
+					var dim Dim
+					err := walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
+						switch num {
+						case 1:
+							dim.Value = int64(v)
+						case 2:
+							dim.Param = string(d)
+						}
+						return nil
+					})
+					vi.Dims = append(vi.Dims, dim)
+					return err
+				})
+			}
+			return nil
+		})
+	})
 }

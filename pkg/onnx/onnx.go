@@ -119,6 +119,14 @@ type Tensor struct {
 	DataType DataType
 	Dims     []int64
 	Raw      []byte
+	// Strings holds a string tensor's elements (string_data).
+	Strings [][]byte
+	// External is set when the data lives in a file next to the model
+	// (data_location EXTERNAL); Raw is then empty.
+	External bool
+	// typed: Raw was rebuilt from typed fields (float_data, ...) when
+	// decoding, not read from raw_data.
+	typed bool
 }
 
 // Elements is the product of the dims.
@@ -159,6 +167,10 @@ type ValueInfo struct {
 	Name     string
 	ElemType DataType
 	Dims     []Dim
+	// Kind is the value's kind (tensor unless the model says sequence,
+	// map, optional or sparse); ElemType and Dims then describe the tensor
+	// inside it when there is one.
+	Kind Kind
 }
 
 // Validate checks what would make ORT reject the model in a confusing way:
