@@ -108,8 +108,8 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 	str := &onnx.Model{IRVersion: 8, Opsets: []onnx.OpsetImport{{Version: 17}}, Graph: onnx.Graph{
 		Name:    "strings",
 		Nodes:   []onnx.Node{{OpType: "Identity", Inputs: []string{"s"}, Outputs: []string{"o"}}},
-		Inputs:  []onnx.ValueInfo{{Name: "s", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
-		Outputs: []onnx.ValueInfo{{Name: "o", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
+		Inputs:  []onnx.ValueInfo{{Name: "s", ElemType: onnx.Float}},
+		Outputs: []onnx.ValueInfo{{Name: "o", ElemType: onnx.Float}},
 	}}
 	data, err := str.Marshal()
 	if err != nil {
@@ -132,7 +132,7 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 		{"corrupt", corrupt, Options{}, "not a valid ONNX file"},
 		{"missing", filepath.Join(dir, "nope.onnx"), Options{}, "no such file"},
 		{"unknown provider", tinyModel(t, synth.FP32), Options{Providers: []string{"warp-drive"}}, `unknown execution provider "warp-drive"`},
-		{"string input", strPath, Options{}, "cannot fill"},
+		{"input without a shape", strPath, Options{}, "pass its data with --inputs DIR"},
 		{"dynamic dim", dynPath, Options{}, "pass --dim batch=N"},
 	}
 	for _, tc := range tests {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -263,9 +264,13 @@ func (s *Session) Run(inputs []ort.Value) ([]ort.Value, error) {
 func (s *Session) Raw() *ort.DynamicAdvancedSession { return s.s }
 
 // Destroy frees values, ignoring nils.
+//
+// onnxruntime_go can leave a typed nil pointer in an output slot when it
+// fails to convert an output (a float16 output it copies too little of),
+// so nil pointers inside the interface are skipped too.
 func Destroy(vs []ort.Value) {
 	for _, v := range vs {
-		if v != nil {
+		if v != nil && !reflect.ValueOf(v).IsNil() {
 			v.Destroy()
 		}
 	}

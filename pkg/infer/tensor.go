@@ -104,6 +104,14 @@ func ToORT(t *onnx.Tensor) (ort.Value, error) {
 // scalar builds a rank-0 value: onnxruntime_go creates those only for the
 // Go numeric types.
 func scalar(dt onnx.DataType, raw []byte, what string) (ort.Value, error) {
+	v, err := scalarValue(dt, raw, what)
+	if err != nil {
+		return nil, err // never a typed nil inside the interface
+	}
+	return v, nil
+}
+
+func scalarValue(dt onnx.DataType, raw []byte, what string) (ort.Value, error) {
 	le := binary.LittleEndian
 	switch dt {
 	case onnx.Float:

@@ -390,7 +390,9 @@ func (v *ValueInfo) marshal() []byte {
 	var tt []byte
 	tt = protowire.AppendTag(tt, 1, protowire.VarintType)
 	tt = protowire.AppendVarint(tt, uint64(v.ElemType))
-	tt = appendMsg(tt, 2, shape)
+	if v.Dims != nil { // nil: the model declares no shape (any rank)
+		tt = appendMsg(tt, 2, shape)
+	}
 	var typ []byte
 	typ = appendMsg(typ, 1, tt)
 	var b []byte
