@@ -379,9 +379,13 @@ func (v *ValueInfo) marshal() []byte {
 	var shape []byte
 	for _, d := range v.Dims {
 		var db []byte
-		if d.Param != "" {
+		switch {
+		case d.Param != "":
 			db = appendString(db, 2, d.Param)
-		} else {
+		case d.Value == 0:
+			// Dim{} is an unknown dimension: an empty Dimension message
+			// (dim_value 0 would be a fixed size of zero).
+		default:
 			db = protowire.AppendTag(db, 1, protowire.VarintType)
 			db = protowire.AppendVarint(db, uint64(d.Value))
 		}
