@@ -28,7 +28,7 @@ func TestOnnxruntimeGoTestModelsAllBench(t *testing.T) {
 	}
 	for _, m := range models {
 		t.Run(filepath.Base(m), func(t *testing.T) {
-			o := Options{Model: m, Iterations: 2, Warmup: 1, Infer: infer.Options{Threads: 1,
+			o := Options{Model: m, Iterations: 2, Warmup: 0, Infer: infer.Options{Threads: 1,
 				Dims: map[string]int64{"input_vectors_dynamic_axes_1": 3}}}
 			s, err := Open(o)
 			if err != nil {

@@ -12,7 +12,7 @@ import (
 // metadata of models written by other tools.
 func Unmarshal(b []byte) (*Model, error) {
 	m := &Model{Metadata: map[string]string{}}
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+	err := walkKeep(b, modelFields, &m.Unknown, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
 		switch num {
 		case 1:
 			m.IRVersion = int64(v)
@@ -106,9 +106,54 @@ func walk(b []byte, f func(num protowire.Number, typ protowire.Type, v uint64, d
 	return nil
 }
 
+// walkKeep is walk that also appends the raw bytes (tag and value) of
+// every field not in known to keep, so the encoder can write them back
+// unchanged: doc strings, subgraph attributes, value_info, functions and
+// whatever else this package does not model survive a decode/encode.
+func walkKeep(b []byte, known map[protowire.Number]bool, keep *[]byte, f func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return protowire.ParseError(m)
+		}
+		field := b[:n+m]
+		b = b[n+m:]
+		if !known[num] {
+			*keep = append(*keep, field...)
+			continue
+		}
+		if err := walk(field, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fields(nums ...protowire.Number) map[protowire.Number]bool {
+	m := map[protowire.Number]bool{}
+	for _, n := range nums {
+		m[n] = true
+	}
+	return m
+}
+
+// The fields each message's struct holds; the rest is kept raw.
+var (
+	modelFields     = fields(1, 2, 3, 7, 8, 14)
+	graphFields     = fields(1, 2, 5, 11, 12)
+	nodeFields      = fields(1, 2, 3, 4, 5, 7)
+	attrFields      = fields(1, 2, 3, 4, 5, 7, 8, 20)
+	tensorFields    = fields(1, 2, 4, 5, 6, 7, 8, 9, 10, 11)
+	valueInfoFields = fields(1, 2)
+)
+
 func unmarshalGraph(b []byte) (*Graph, error) {
 	g := &Graph{}
-	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+	err := walkKeep(b, graphFields, &g.Unknown, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
 		switch num {
 		case 1:
 			n, err := unmarshalNode(d)
@@ -142,7 +187,7 @@ func unmarshalGraph(b []byte) (*Graph, error) {
 
 func unmarshalNode(b []byte) (*Node, error) {
 	n := &Node{}
-	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+	err := walkKeep(b, nodeFields, &n.Unknown, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
 		switch num {
 		case 1:
 			n.Inputs = append(n.Inputs, string(d))
@@ -168,23 +213,29 @@ func unmarshalNode(b []byte) (*Node, error) {
 
 func unmarshalAttr(b []byte) (*Attr, error) {
 	a := &Attr{}
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
+	var seen AttrType
+	err := walkKeep(b, attrFields, &a.Unknown, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
 		switch num {
 		case 1:
 			a.Name = string(d)
 		case 2:
 			a.F = math.Float32frombits(uint32(v))
+			seen = AttrFloat
 		case 3:
 			a.I = int64(v)
+			seen = AttrInt
 		case 4:
 			a.S = append([]byte(nil), d...)
+			seen = AttrString
 		case 5:
+			seen = AttrTensor
 			t, err := unmarshalTensor(d)
 			if err != nil {
 				return err
 			}
 			a.T = t
 		case 7:
+			seen = AttrFloats
 			if typ == protowire.BytesType { // packed
 				for len(d) >= 4 {
 					x, _ := protowire.ConsumeFixed32(d)
@@ -195,6 +246,7 @@ func unmarshalAttr(b []byte) (*Attr, error) {
 				a.Floats = append(a.Floats, math.Float32frombits(uint32(v)))
 			}
 		case 8:
+			seen = AttrInts
 			if typ == protowire.BytesType {
 				ints, err := packedVarints(d)
 				if err != nil {
@@ -209,6 +261,11 @@ func unmarshalAttr(b []byte) (*Attr, error) {
 		}
 		return nil
 	})
+	if a.Type == 0 && err == nil {
+		// Old exporters leave out type (IR < 3): infer it from the field
+		// that holds the value, so the encoder writes that field back.
+		a.Type = seen
+	}
 	return a, err
 }
 
@@ -228,7 +285,7 @@ func packedVarints(d []byte) ([]int64, error) {
 func unmarshalTensor(b []byte) (*Tensor, error) {
 	t := &Tensor{}
 	var td typedData
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
+	err := walkKeep(b, tensorFields, &t.Unknown, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
 		switch num {
 		case 1:
 			if typ == protowire.BytesType {
@@ -250,16 +307,18 @@ func unmarshalTensor(b []byte) (*Tensor, error) {
 			t.Name = string(d)
 		case 9:
 			t.Raw = d
-		case 13:
-			t.External = true
-		case 14:
-			t.External = t.External || v == 1
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	// external_data (13) and data_location (14) stay in Unknown for the
+	// encoder; External tells readers the bytes are elsewhere.
+	walk(t.Unknown, func(num protowire.Number, _ protowire.Type, v uint64, _ []byte) error {
+		t.External = t.External || num == 13 || (num == 14 && v == 1)
+		return nil
+	})
 	if td.any && t.Raw == nil && t.DataType != String {
 		if t.Raw, err = td.raw(t.DataType); err != nil {
 			return nil, err
@@ -271,12 +330,17 @@ func unmarshalTensor(b []byte) (*Tensor, error) {
 
 func unmarshalValueInfo(b []byte) (*ValueInfo, error) {
 	vi := &ValueInfo{}
-	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+	err := walkKeep(b, valueInfoFields, &vi.Unknown, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
 		switch num {
 		case 1:
 			vi.Name = string(d)
 		case 2: // TypeProto
-			return unmarshalType(vi, d, true)
+			if err := unmarshalType(vi, d, true); err != nil {
+				return err
+			}
+			if vi.Kind != KindTensor {
+				vi.TypeRaw = append([]byte(nil), d...)
+			}
 		}
 		return nil
 	})

@@ -59,6 +59,9 @@ type Model struct {
 	Graph           Graph
 	// Metadata becomes metadata_props, written in key order.
 	Metadata map[string]string
+	// Unknown holds the encoded fields this package does not model
+	// (doc_string, functions, ...), written back as read.
+	Unknown []byte
 }
 
 // Graph is GraphProto.
@@ -68,6 +71,7 @@ type Graph struct {
 	Initializers []Tensor
 	Inputs       []ValueInfo
 	Outputs      []ValueInfo
+	Unknown      []byte // value_info, sparse initializers, doc_string, ...
 }
 
 // Node is NodeProto.
@@ -78,6 +82,7 @@ type Node struct {
 	Inputs  []string
 	Outputs []string
 	Attrs   []Attr
+	Unknown []byte
 }
 
 // AttrType is AttributeProto.AttributeType.
@@ -103,6 +108,8 @@ type Attr struct {
 	T      *Tensor
 	Floats []float32
 	Ints   []int64
+	// Unknown holds subgraphs (g, graphs), strings, tensors and the rest.
+	Unknown []byte
 }
 
 // AttrI, AttrF, AttrS, AttrInts and AttrT build attributes.
@@ -127,6 +134,8 @@ type Tensor struct {
 	// typed: Raw was rebuilt from typed fields (float_data, ...) when
 	// decoding, not read from raw_data.
 	typed bool
+	// Unknown holds external_data, data_location, segment, doc_string.
+	Unknown []byte
 }
 
 // Elements is the product of the dims.
@@ -171,6 +180,10 @@ type ValueInfo struct {
 	// map, optional or sparse); ElemType and Dims then describe the tensor
 	// inside it when there is one.
 	Kind Kind
+	// TypeRaw is the encoded TypeProto of a value that is not a plain
+	// tensor (sequence, map, optional, sparse), written back as read.
+	TypeRaw []byte
+	Unknown []byte
 }
 
 // Validate checks what would make ORT reject the model in a confusing way:
@@ -264,6 +277,7 @@ func (m *Model) chunks() (head []byte, graph [][]byte, tail []byte, err error) {
 		kv = appendString(kv, 2, m.Metadata[k])
 		tail = appendMsg(tail, 14, kv)
 	}
+	tail = append(tail, m.Unknown...)
 	return head, graph, tail, nil
 }
 
@@ -288,6 +302,10 @@ func (g *Graph) chunks() [][]byte {
 	b = appendString(b, 2, g.Name)
 	out := [][]byte{b}
 	for _, t := range g.Initializers {
+		if t.DataType == String || t.External {
+			out = append(out, appendMsg(nil, 5, t.marshal()))
+			continue
+		}
 		hdr := t.header()
 		var pre []byte
 		pre = protowire.AppendTag(pre, 5, protowire.BytesType)
@@ -301,6 +319,7 @@ func (g *Graph) chunks() [][]byte {
 	for _, v := range g.Outputs {
 		b = appendMsg(b, 12, v.marshal())
 	}
+	b = append(b, g.Unknown...)
 	return append(out, b)
 }
 
@@ -320,7 +339,7 @@ func (n *Node) marshal() []byte {
 		b = appendMsg(b, 5, a.marshal())
 	}
 	b = appendString(b, 7, n.Domain)
-	return b
+	return append(b, n.Unknown...)
 }
 
 func (a *Attr) marshal() []byte {
@@ -351,8 +370,11 @@ func (a *Attr) marshal() []byte {
 			b = protowire.AppendVarint(b, uint64(i))
 		}
 	}
-	b = protowire.AppendTag(b, 20, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(a.Type))
+	b = append(b, a.Unknown...)
+	if a.Type != 0 {
+		b = protowire.AppendTag(b, 20, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(a.Type))
+	}
 	return b
 }
 
@@ -367,11 +389,32 @@ func (t *Tensor) header() []byte {
 	b = protowire.AppendTag(b, 2, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(t.DataType))
 	b = appendString(b, 8, t.Name)
+	b = append(b, t.Unknown...)
 	b = protowire.AppendTag(b, 9, protowire.BytesType)
 	return protowire.AppendVarint(b, uint64(len(t.Raw)))
 }
 
 func (t *Tensor) marshal() []byte {
+	if t.DataType == String {
+		var b []byte
+		for _, d := range t.Dims {
+			b = protowire.AppendTag(b, 1, protowire.VarintType)
+			b = protowire.AppendVarint(b, uint64(d))
+		}
+		b = protowire.AppendTag(b, 2, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(t.DataType))
+		for _, s := range t.Strings {
+			b = protowire.AppendTag(b, 6, protowire.BytesType)
+			b = protowire.AppendBytes(b, s)
+		}
+		b = appendString(b, 8, t.Name)
+		return append(b, t.Unknown...)
+	}
+	if t.External && len(t.Raw) == 0 {
+		// The data is in a file next to the model: no raw_data field.
+		h := t.header()
+		return h[:len(h)-2]
+	}
 	return append(t.header(), t.Raw...)
 }
 
@@ -399,8 +442,11 @@ func (v *ValueInfo) marshal() []byte {
 	}
 	var typ []byte
 	typ = appendMsg(typ, 1, tt)
+	if v.TypeRaw != nil {
+		typ = v.TypeRaw
+	}
 	var b []byte
 	b = appendString(b, 1, v.Name)
 	b = appendMsg(b, 2, typ)
-	return b
+	return append(b, v.Unknown...)
 }

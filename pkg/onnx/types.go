@@ -240,20 +240,4 @@ func (td *typedData) raw(dt DataType) ([]byte, error) {
 
 // MarshalTensor encodes t as a TensorProto (raw_data for fixed-size types,
 // string_data for strings): the input_N.pb / output_N.pb file format.
-func MarshalTensor(t *Tensor) []byte {
-	if t.DataType != String {
-		return t.marshal()
-	}
-	var b []byte
-	for _, d := range t.Dims {
-		b = protowire.AppendTag(b, 1, protowire.VarintType)
-		b = protowire.AppendVarint(b, uint64(d))
-	}
-	b = protowire.AppendTag(b, 2, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(t.DataType))
-	for _, s := range t.Strings {
-		b = protowire.AppendTag(b, 6, protowire.BytesType)
-		b = protowire.AppendBytes(b, s)
-	}
-	return appendString(b, 8, t.Name)
-}
+func MarshalTensor(t *Tensor) []byte { return t.marshal() }
