@@ -64,7 +64,9 @@ func TestExpectFailsOnWrongAnswers(t *testing.T) {
 	data, _ := m.Marshal()
 	model := filepath.Join(dir, "mul.onnx")
 	os.WriteFile(model, data, 0o644)
-	write := func(name string, t onnx.Tensor) { os.WriteFile(filepath.Join(dir, name), onnx.MarshalTensor(&t), 0o644) }
+	write := func(name string, t onnx.Tensor) {
+		os.WriteFile(filepath.Join(dir, name), onnx.MarshalTensor(&t), 0o644)
+	}
 	// Named inputs in reverse file order: bound by name.
 	write("input_0.pb", onnx.FloatTensor("b", []int64{3}, []float32{2, 2, 2}))
 	write("input_1.pb", onnx.FloatTensor("a", []int64{3}, []float32{1, -1.5, 3}))
