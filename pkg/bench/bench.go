@@ -441,6 +441,7 @@ func Latency(lat []time.Duration) Stats {
 
 func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, c *infer.Cache, o Options, smp *Sampler, prog *progress) error {
 	prompt := infer.Prompt(o.Infer.Seed, o.PromptTokens, c.Vocab)
+	step.Logf("generative model, %s KV-cache layout: %d cache inputs fed back from their present outputs", c.Style, len(c.Past))
 	var runs []infer.GenResult
 	fn := func() error {
 		r, err := s.Generate(c, prompt, o.NewTokens, nil)

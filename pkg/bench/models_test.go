@@ -10,6 +10,7 @@ import (
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/onnx"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/synth"
 )
 
 // Every model onnxruntime_go ships in its test_data (float16, strings,
@@ -92,5 +93,25 @@ func TestExpectFailsOnWrongAnswers(t *testing.T) {
 	_, err := Open(o)
 	if err == nil || !strings.Contains(err.Error(), "input a") || !strings.Contains(err.Error(), "float[3]") {
 		t.Fatalf("mismatched input: %v", err)
+	}
+}
+
+// bench drives a Hugging Face-style export through its KV-cache loop:
+// tokens/s are measured and the layout is named in the log.
+func TestBenchDrivesAHuggingFaceExport(t *testing.T) {
+	c := synth.Config{Layers: 2, Hidden: 64, Heads: 4, KVHeads: 2, Vocab: 97, Context: 64, Quant: synth.Int8, Seed: 1, Layout: synth.LayoutHF}
+	path := filepath.Join(t.TempDir(), "hf.onnx")
+	if _, err := synth.Write(c, path); err != nil {
+		t.Fatal(err)
+	}
+	step, _ := runStage(t, Options{Model: path, Iterations: 2, PromptTokens: 8, NewTokens: 4, Infer: infer.Options{Threads: 1}})
+	if step.Outcome != report.Pass {
+		t.Fatalf("%s: %s", step.Outcome, step.Error)
+	}
+	if v := value(t, step, "decode_tokens_per_s").Value.(float64); !(v > 0) {
+		t.Fatalf("decode tokens/s %v", v)
+	}
+	if !strings.Contains(strings.Join(step.Log, "\n"), "huggingface KV-cache layout") {
+		t.Fatalf("log %v", step.Log)
 	}
 }
