@@ -81,10 +81,13 @@ clean:
 # outputs) through the bench code path with --inputs/--expect, classified
 # against ONNX Runtime driven directly. Fails on any aihat-side failure or
 # a change in testdata/conformance/known-failures.txt. Summary in
-# reports/conformance.txt.
+# reports/conformance.txt. Needs the en_US.UTF-8 locale (StringNormalizer
+# models; .ci/run generates it). Also checks that pkg/onnx decodes every
+# model and that its re-encoding runs with the same outputs.
 CONFORMANCE_DATA ?= /usr/share/libonnx-testdata/data
 conformance: ort
-	@test -d $(CONFORMANCE_DATA) || { command -v apt-get >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null; }; }
+	@test -d $(CONFORMANCE_DATA) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null; }
 	CONFORMANCE_DATA=$(CONFORMANCE_DATA) CONFORMANCE_SUMMARY=$(CURDIR)/reports/conformance.txt \
 	  $(GO) test -tags conformance -run '^Test(Conformance|OnnxRoundTripSuite)$$' -count=1 -timeout 30m ./pkg/bench/ ./pkg/onnx/
 	@head -2 reports/conformance.txt

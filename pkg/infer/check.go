@@ -79,6 +79,20 @@ func ReadInputs(path, dir string) (map[string]*Data, error) {
 			out[ts[i].Name] = d
 		}
 	}
+	// Every input without a default must have its file: real inputs are
+	// not mixed with generated ones.
+	for i, c := range order {
+		if c.Kind == onnx.KindOptional {
+			continue
+		}
+		given := out[c.Name] != nil
+		if !given && i < len(bound) && bound[i] != nil && ts[i].Name == c.Name {
+			given = true // an empty optional file stands for it
+		}
+		if !given {
+			return nil, fmt.Errorf("model %s: --inputs %s has no data for input %s (%s, input %d): add input_%d.pb or %s.npy", path, dir, c.Name, describe(c), i, i, c.Name)
+		}
+	}
 	return out, nil
 }
 

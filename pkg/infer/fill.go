@@ -12,10 +12,13 @@ import (
 // Shape resolves t's dimensions: fixed values stay, named ones come from
 // dims (an error naming the --dim to pass when absent), and an unnamed
 // dynamic dimension takes dims["input:index"] or defaults to 1, with a
-// notice saying so. A rank-0 input has an empty shape (a scalar).
+// notice saying so. A rank-0 input has an empty shape (a scalar); an input
+// that declares no shape at all gets [1], with a notice.
 func (t Tensor) Shape(dims map[string]int64) (ort.Shape, []string, error) {
 	if t.Dims == nil {
-		return nil, nil, fmt.Errorf("input %s has no shape in the model: cannot generate data for it; pass its data with --inputs DIR", t.Name)
+		// Any rank is valid: one element is the smallest guess that
+		// elementwise ops accept.
+		return ort.Shape{1}, []string{fmt.Sprintf("input %s declares no shape: using [1] (give its real data with --inputs DIR)", t.Name)}, nil
 	}
 	var notices []string
 	shape := make(ort.Shape, len(t.Dims))

@@ -145,6 +145,21 @@ func TestUnnamedDynamicDimDefaultsToOneWithANotice(t *testing.T) {
 	if len(notices) != 0 || !slices.Equal(got.Dims, []int64{3, 4}) {
 		t.Fatalf("with --dim x:0=3: shape %v, notices %v", got.Dims, notices)
 	}
+	// An input that declares no shape at all runs with one element.
+	s3 := open(t, identityModel(t, onnx.Float, nil), Options{Threads: 1})
+	in3, notices, err := s3.FillInputsNotices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Destroy(in3)
+	if len(notices) != 1 || !strings.Contains(notices[0], "declares no shape") {
+		t.Fatalf("notices %v", notices)
+	}
+	out, err := s3.Run(in3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Destroy(out)
 }
 
 // Half-precision conversion against values fixed by IEEE 754 binary16.
@@ -261,5 +276,26 @@ func TestGenerateIsSeeded(t *testing.T) {
 	}
 	if _, err := Generate("q", onnx.Int4, []int64{2}, rand.New(rand.NewPCG(1, 1)), 0); err == nil || !strings.Contains(err.Error(), "--inputs") {
 		t.Fatalf("int4: %v", err)
+	}
+}
+
+// With --inputs every input without a default needs its file: a missing
+// one is named with its type and shape, not silently generated.
+func TestReadInputsNamesAMissingInput(t *testing.T) {
+	m := &onnx.Model{IRVersion: 8, Opsets: []onnx.OpsetImport{{Version: 17}}, Graph: onnx.Graph{
+		Name:    "add",
+		Nodes:   []onnx.Node{{OpType: "Add", Inputs: []string{"a", "b"}, Outputs: []string{"y"}}},
+		Inputs:  []onnx.ValueInfo{{Name: "a", ElemType: onnx.Float, Dims: []onnx.Dim{{Value: 2}}}, {Name: "b", ElemType: onnx.Int64, Dims: []onnx.Dim{{Param: "n"}, {Value: 2}}}},
+		Outputs: []onnx.ValueInfo{{Name: "y", ElemType: onnx.Float, Dims: []onnx.Dim{{Value: 2}}}},
+	}}
+	data, _ := m.Marshal()
+	path := filepath.Join(t.TempDir(), "add.onnx")
+	os.WriteFile(path, data, 0o644)
+	dir := t.TempDir()
+	a := onnx.FloatTensor("", []int64{2}, []float32{1, 2})
+	os.WriteFile(filepath.Join(dir, "input_0.pb"), onnx.MarshalTensor(&a), 0o644)
+	_, err := ReadInputs(path, dir)
+	if err == nil || !strings.Contains(err.Error(), "input b (int64[n,2]") || !strings.Contains(err.Error(), "input_1.pb") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -241,3 +241,16 @@ func (td *typedData) raw(dt DataType) ([]byte, error) {
 // MarshalTensor encodes t as a TensorProto (raw_data for fixed-size types,
 // string_data for strings): the input_N.pb / output_N.pb file format.
 func MarshalTensor(t *Tensor) []byte { return t.marshal() }
+
+// SequenceType is the encoded TypeProto of a sequence of elem tensors, for
+// ValueInfo.TypeRaw (the writer otherwise writes tensor types only).
+func SequenceType(elem DataType) []byte {
+	var tt []byte
+	tt = protowire.AppendTag(tt, 1, protowire.VarintType)
+	tt = protowire.AppendVarint(tt, uint64(elem))
+	var inner []byte
+	inner = appendMsg(inner, 1, tt) // TypeProto.tensor_type
+	var seq []byte
+	seq = appendMsg(seq, 1, inner) // Sequence.elem_type
+	return appendMsg(nil, 4, seq)  // TypeProto.sequence_type
+}
