@@ -65,7 +65,7 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 	fl.DurationVar(&o.Duration, "duration", 0, "run for this long instead of --iterations, e.g. 30s")
 	fl.StringSliceVar(&o.Providers, "provider", nil, "execution providers to try in order, e.g. hailo,cpu (default from the plan)")
 	fl.IntVar(&o.Threads, "threads", 0, "ONNX Runtime intra-op threads (default: all cores)")
-	fl.StringArrayVar(&o.Dims, "dim", nil, "fix a dynamic input dimension: name=value (repeatable)")
+	fl.StringArrayVar(&o.Dims, "dim", nil, "fix a dynamic input dimension: name=N, or input:index=N for an unnamed one (default 1) (repeatable)")
 	fl.StringVar(&o.OrtLib, "ort-lib", "", "path of libonnxruntime.so.1 (default: $ONNXRUNTIME_LIB, then .cache/onnxruntime, then system paths)")
 	fl.StringVar(&o.OptLevel, "opt-level", "all", "graph optimisation level: disable, basic, extended or all")
 	fl.StringVar(&o.Runtime, "runtime", "", "ort (ONNX Runtime) or hailortcli (a compiled HEF on the NPU)")
