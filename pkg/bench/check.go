@@ -45,7 +45,8 @@ func checkOutputs(env *stage.Env, step *report.Step, s *infer.Session, in []ort.
 	}
 	stage.Measure(env, step, m)
 	// Reported, not judged: outputs_matched applies the per-element bound.
-	stage.Measure(env, step, report.Measurement{Name: "max_abs_error", Value: maxAbs, Unit: "1"})
-	stage.Measure(env, step, report.Measurement{Name: "max_rel_error", Value: maxRel, Unit: "1"})
+	// The absolute error is in the outputs' own units (logits, pixels...).
+	stage.Measure(env, step, report.Measurement{Name: "max_abs_error", Value: maxAbs, Unit: "output units"})
+	stage.Measure(env, step, report.Measurement{Name: "max_rel_error", Value: maxRel, Unit: "ratio"})
 	return nil
 }
