@@ -297,7 +297,9 @@ func direct(model, set string) (string, string) {
 		res = make([]ort.Value, len(outNames))
 		if err := s.Run(vals, res); err != nil {
 			infer.Destroy(res)
-			if strings.Contains(err.Error(), "not supported to create a Go value") {
+			// onnxruntime_go cannot wrap some outputs it allocates itself
+			// (optional values; a 2-byte type it copies half of).
+			if strings.Contains(err.Error(), "not supported to create a Go value") || strings.Contains(err.Error(), "Error creating tensor from ort") {
 				return classGoBind, "run: " + oneLine(err.Error())
 			}
 			return classORT, "run: " + oneLine(err.Error())
