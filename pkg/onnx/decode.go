@@ -7,9 +7,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// Unmarshal decodes the subset of ModelProto this package writes. Fields it
-// does not know are skipped, so it also reads the graph inputs, outputs and
-// metadata of models written by other tools.
+// Unmarshal decodes a ModelProto. Fields the structs do not model are kept
+// raw in the Unknown fields (see walkKeep), so Marshal writes them back.
 func Unmarshal(b []byte) (*Model, error) {
 	m := &Model{Metadata: map[string]string{}}
 	err := walkKeep(b, modelFields, &m.Unknown, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {

@@ -1,8 +1,12 @@
-// Package onnx writes (and reads back) the subset of the ONNX protobuf
-// format aihat needs to build synthetic models: ModelProto, GraphProto,
-// NodeProto, AttributeProto, TensorProto with raw_data, ValueInfoProto,
-// opset imports and metadata_props. It is encoded by hand with protowire
-// because no maintained Go module exposes the ONNX message types.
+// Package onnx writes and reads the ONNX protobuf format: ModelProto,
+// GraphProto, NodeProto, AttributeProto, TensorProto (raw_data, or the
+// typed data fields converted to raw), ValueInfoProto (tensor types, and
+// the kind of sequence, map and optional ones), opset imports and
+// metadata_props as Go structs; every other field is kept as raw bytes
+// and written back, so a decoded model re-encodes to one ONNX Runtime
+// runs the same (checked over the ONNX backend test data). It is encoded
+// by hand with protowire because no maintained Go module exposes the ONNX
+// message types.
 package onnx
 
 import (
