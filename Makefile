@@ -90,4 +90,4 @@ conformance: ort
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null; }
 	CONFORMANCE_DATA=$(CONFORMANCE_DATA) CONFORMANCE_SUMMARY=$(CURDIR)/reports/conformance.txt \
 	  $(GO) test -tags conformance -run '^Test(Conformance|OnnxRoundTripSuite)$$' -count=1 -timeout 30m ./pkg/bench/ ./pkg/onnx/
-	@head -2 reports/conformance.txt
+	@head -3 reports/conformance.txt

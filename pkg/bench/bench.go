@@ -361,6 +361,9 @@ func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.S
 	for _, t := range s.Optional {
 		step.Logf("optional input %s left out (not in --inputs)", t.Name)
 	}
+	for _, t := range s.Unrequested {
+		step.Logf("%s output %s not requested (seeded inputs may leave it empty; --inputs gives it)", t.Kind, t.Name)
+	}
 	if o.Inputs != "" {
 		step.Logf("inputs from %s", o.Inputs)
 	}

@@ -15,8 +15,8 @@ type Bound int64
 
 // Generate returns seeded data of type dt and shape: floats uniform in
 // [-1, 1) (float16 and bfloat16 rounded from those), signed and unsigned
-// integers in [0, hi) with hi the model's index bound when it declares one
-// and 10 otherwise, bools at random, strings "s0".."s9", complex numbers
+// integers in [1, hi) with hi the model's index bound when it declares one
+// and 10 otherwise (0 only when hi is 1), bools at random, strings "s0".."s9", complex numbers
 // with both parts in [-1, 1). The 4-bit types are refused with a message.
 func Generate(name string, dt onnx.DataType, shape []int64, r *rand.Rand, hi Bound) (*onnx.Tensor, error) {
 	n := elements(shape)
@@ -27,6 +27,15 @@ func Generate(name string, dt onnx.DataType, shape []int64, r *rand.Rand, hi Bou
 	if lim <= 0 {
 		lim = 10
 	}
+	// Integers start at 1: a zero divisor in an integer Div or Mod is not
+	// an error in ONNX Runtime but a SIGFPE that kills the process (x86
+	// traps on integer division by zero). 1 is a valid index whenever the
+	// bound allows more than one value.
+	lo := int64(1)
+	if lim <= 1 {
+		lo = 0
+	}
+	draw := func(top int64) int64 { return lo + r.Int64N(max(1, min(lim, top)-lo)) }
 	t := &onnx.Tensor{Name: name, DataType: dt, Dims: append([]int64(nil), shape...)}
 	if dt == onnx.String {
 		for i := int64(0); i < n; i++ {
@@ -61,19 +70,19 @@ func Generate(name string, dt onnx.DataType, shape []int64, r *rand.Rand, hi Bou
 		case onnx.Bool:
 			b[0] = byte(r.IntN(2))
 		case onnx.Int8:
-			b[0] = byte(r.Int64N(min(lim, math.MaxInt8)))
+			b[0] = byte(draw(math.MaxInt8))
 		case onnx.Uint8:
-			b[0] = byte(r.Int64N(min(lim, math.MaxUint8)))
+			b[0] = byte(draw(math.MaxUint8))
 		case onnx.Int16:
-			le.PutUint16(b, uint16(r.Int64N(min(lim, math.MaxInt16))))
+			le.PutUint16(b, uint16(draw(math.MaxInt16)))
 		case onnx.Uint16:
-			le.PutUint16(b, uint16(r.Int64N(min(lim, math.MaxUint16))))
+			le.PutUint16(b, uint16(draw(math.MaxUint16)))
 		case onnx.Int32:
-			le.PutUint32(b, uint32(r.Int64N(min(lim, math.MaxInt32))))
+			le.PutUint32(b, uint32(draw(math.MaxInt32)))
 		case onnx.Uint32:
-			le.PutUint32(b, uint32(r.Int64N(min(lim, math.MaxUint32))))
+			le.PutUint32(b, uint32(draw(math.MaxUint32)))
 		case onnx.Int64, onnx.Uint64:
-			le.PutUint64(b, uint64(r.Int64N(lim)))
+			le.PutUint64(b, uint64(draw(math.MaxInt64)))
 		default:
 			// The float8 types: a value in [-1, 1) has a small exponent;
 			// random bytes would include NaNs, so draw the sign and a

@@ -108,6 +108,8 @@ type Session struct {
 	// unless Options.Inputs names them.
 	Optional []Tensor
 	given    map[string]*Data
+	// Unrequested are non-tensor outputs left out of the session (see Open).
+	Unrequested []Tensor
 	// outShapes are the expected outputs' shapes once Check has run.
 	outShapes map[string][]int64
 }
@@ -151,7 +153,19 @@ func Open(path string, opts Options) (*Session, error) {
 		s.Inputs = append(s.Inputs, t)
 	}
 	for _, v := range m.Graph.Outputs {
-		s.Outputs = append(s.Outputs, Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims, Kind: v.Kind})
+		t := Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims, Kind: v.Kind}
+		// On seeded data a sequence or optional output may come back
+		// empty (None), and onnxruntime_go crashes the process (SIGSEGV in
+		// GetValueType) reading such a value ONNX Runtime allocated: only
+		// tensor outputs are requested unless real inputs are given.
+		if v.Kind != onnx.KindTensor && opts.Given == nil {
+			s.Unrequested = append(s.Unrequested, t)
+			continue
+		}
+		s.Outputs = append(s.Outputs, t)
+	}
+	if len(s.Outputs) == 0 && len(s.Unrequested) > 0 {
+		return nil, fmt.Errorf("model %s: every output is a sequence, map or optional, which seeded data may leave empty and ONNX Runtime's Go binding cannot read back empty: pass real inputs with --inputs DIR", path)
 	}
 	if len(s.Inputs) == 0 || len(s.Outputs) == 0 {
 		// onnxruntime_go's Run indexes its first input: a model without

@@ -299,3 +299,38 @@ func TestReadInputsNamesAMissingInput(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Seeded integers never divide by zero: ONNX Runtime answers an integer
+// Div by 0 with SIGFPE, which would kill aihat (and this test) instead of
+// failing a step.
+func TestSeededIntegersAreSafeDivisors(t *testing.T) {
+	for _, dt := range []onnx.DataType{onnx.Int32, onnx.Int64, onnx.Uint8} {
+		m := &onnx.Model{IRVersion: 8, Opsets: []onnx.OpsetImport{{Version: 17}}, Graph: onnx.Graph{
+			Name:    "div",
+			Nodes:   []onnx.Node{{OpType: "Div", Inputs: []string{"a", "b"}, Outputs: []string{"y"}}},
+			Inputs:  []onnx.ValueInfo{{Name: "a", ElemType: dt, Dims: []onnx.Dim{{Value: 256}}}, {Name: "b", ElemType: dt, Dims: []onnx.Dim{{Value: 256}}}},
+			Outputs: []onnx.ValueInfo{{Name: "y", ElemType: dt, Dims: []onnx.Dim{{Value: 256}}}},
+		}}
+		data, _ := m.Marshal()
+		path := filepath.Join(t.TempDir(), "div.onnx")
+		os.WriteFile(path, data, 0o644)
+		s := open(t, path, Options{Threads: 1, Seed: 9})
+		in, err := s.FillInputs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := FromORT(in[1])
+		sz := dt.ElemSize()
+		for i := 0; i < 256; i++ {
+			if bytes.Equal(b.Raw[i*sz:(i+1)*sz], make([]byte, sz)) {
+				t.Fatalf("%s divisor %d is 0", dt, i)
+			}
+		}
+		out, err := s.Run(in)
+		Destroy(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Destroy(out)
+	}
+}
