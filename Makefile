@@ -15,7 +15,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build run test test-arm64 test-avx2 bench ort fuzz lint clean killtest hwtest
+.PHONY: all build run test test-arm64 test-avx2 bench ort fuzz lint clean killtest hwtest conformance
 
 all: build
 
@@ -89,3 +89,19 @@ lint:
 
 clean:
 	rm -rf bin reports
+
+# ONNX conformance (issue 19): every model of the ONNX backend test data
+# (Debian libonnx-testdata, 1072 models with their inputs and expected
+# outputs) through the bench code path with --inputs/--expect, classified
+# against ONNX Runtime driven directly. Fails on any aihat-side failure or
+# a change in testdata/conformance/known-failures.txt. Summary in
+# reports/conformance.txt. Needs the en_US.UTF-8 locale (StringNormalizer
+# models; .ci/run generates it). Also checks that pkg/onnx decodes every
+# model and that its re-encoding runs with the same outputs.
+CONFORMANCE_DATA ?= /usr/share/libonnx-testdata/data
+conformance: ort
+	@test -d $(CONFORMANCE_DATA) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null \
+	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null; }
+	CONFORMANCE_DATA=$(CONFORMANCE_DATA) CONFORMANCE_SUMMARY=$(CURDIR)/reports/conformance.txt \
+	  $(GO) test -tags conformance -run '^Test(Conformance|OnnxRoundTripSuite)$$' -count=1 -timeout 30m ./pkg/bench/ ./pkg/onnx/
+	@head -3 reports/conformance.txt

@@ -35,6 +35,8 @@ type BenchOptions struct {
 	PromptTokens int
 	NewTokens    int
 	CPUFallback  string
+	Inputs       string
+	Expect       string
 }
 
 func newCmdBench(f *Factory) *cobra.Command {
@@ -63,7 +65,7 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 	fl.DurationVar(&o.Duration, "duration", 0, "run for this long instead of --iterations, e.g. 30s")
 	fl.StringSliceVar(&o.Providers, "provider", nil, "execution providers to try in order, e.g. hailo,cpu (default from the plan)")
 	fl.IntVar(&o.Threads, "threads", 0, "ONNX Runtime intra-op threads (default: all cores)")
-	fl.StringArrayVar(&o.Dims, "dim", nil, "fix a dynamic input dimension: name=value (repeatable)")
+	fl.StringArrayVar(&o.Dims, "dim", nil, "fix a dynamic input dimension: name=N, or input:index=N for an unnamed one (default 1) (repeatable)")
 	fl.StringVar(&o.OrtLib, "ort-lib", "", "path of libonnxruntime.so.1 (default: $ONNXRUNTIME_LIB, then .cache/onnxruntime, then system paths)")
 	fl.StringVar(&o.OptLevel, "opt-level", "all", "graph optimisation level: disable, basic, extended or all")
 	fl.StringVar(&o.Runtime, "runtime", "", "ort (ONNX Runtime) or hailortcli (a compiled HEF on the NPU)")
@@ -71,6 +73,8 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 	fl.IntVar(&o.PromptTokens, "prompt", 0, "prompt length of a generative run, tokens")
 	fl.IntVar(&o.NewTokens, "new-tokens", 0, "tokens generated per run")
 	fl.StringVar(&o.CPUFallback, "cpu-fallback", "", "what landing on a later provider is: marginal, fail or pass")
+	fl.StringVar(&o.Inputs, "inputs", "", "directory of real inputs: input_N.pb (ONNX test data TensorProto) or .npy, matched by name or order")
+	fl.StringVar(&o.Expect, "expect", "", "directory of expected outputs (output_N.pb): every output is compared (rtol 1e-3, atol 1e-7 for floats, exact otherwise)")
 	return cmd
 }
 
@@ -114,6 +118,14 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 	set("prompt", func() { base.PromptTokens = o.PromptTokens })
 	set("new-tokens", func() { base.NewTokens = o.NewTokens })
 	set("cpu-fallback", func() { base.CPUFallback = o.CPUFallback })
+	set("inputs", func() { base.Inputs = o.Inputs })
+	set("expect", func() { base.Expect = o.Expect })
+	if base.Expect != "" && base.Inputs == "" {
+		return usageErrorf("--expect needs --inputs: expected outputs belong to the inputs that produced them")
+	}
+	if (base.Inputs != "" || base.Expect != "") && (len(o.Sweep) > 0 || base.Model == "") {
+		return usageErrorf("--inputs and --expect need --model: they belong to one model")
+	}
 	base.Infer.LibPath = o.OrtLib
 	base.Infer.OptLevel = o.OptLevel
 	base.Infer.Seed = f.Global.Seed

@@ -48,9 +48,9 @@ func TestBenchErrorsAreOneLineExit2(t *testing.T) {
 	os.WriteFile(corrupt, []byte("\x0a\xff\xff\xff\xff\x0fnot protobuf"), 0o644)
 	m := &onnx.Model{IRVersion: 8, Opsets: []onnx.OpsetImport{{Version: 17}}, Graph: onnx.Graph{
 		Name:    "strings",
-		Nodes:   []onnx.Node{{OpType: "Identity", Inputs: []string{"s"}, Outputs: []string{"o"}}},
-		Inputs:  []onnx.ValueInfo{{Name: "s", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
-		Outputs: []onnx.ValueInfo{{Name: "o", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
+		Nodes:   []onnx.Node{{OpType: "SequenceLength", Inputs: []string{"s"}, Outputs: []string{"o"}}},
+		Inputs:  []onnx.ValueInfo{{Name: "s", ElemType: onnx.Float, Kind: onnx.KindSequence, TypeRaw: onnx.SequenceType(onnx.Float)}},
+		Outputs: []onnx.ValueInfo{{Name: "o", ElemType: onnx.Int64, Dims: []onnx.Dim{}}},
 	}}
 	data, _ := m.Marshal()
 	strModel := filepath.Join(dir, "strings.onnx")
@@ -63,7 +63,7 @@ func TestBenchErrorsAreOneLineExit2(t *testing.T) {
 	}{
 		{"missing library", []string{"--model", tiny, "--ort-lib", filepath.Join(dir, "libonnxruntime.so.1")}, "make ort"},
 		{"corrupt model", []string{"--model", corrupt}, "not a valid ONNX file"},
-		{"unfillable input", []string{"--model", strModel}, "cannot fill"},
+		{"unfillable input", []string{"--model", strModel}, "pass it with --inputs DIR"},
 		{"unknown provider", []string{"--model", tiny, "--provider", "warp,cpu"}, `unknown execution provider "warp"`},
 		{"missing model", []string{"--model", filepath.Join(dir, "nope.onnx")}, "nope.onnx"},
 	}
@@ -90,6 +90,8 @@ func TestBenchUsageErrors(t *testing.T) {
 		{"--synth", "7B"},
 		{"--dim", "batch"},
 		{"--runtime", "tflite"},
+		{"--expect", "dir"},
+		{"--inputs", "dir"},
 	} {
 		code, _, errOut := runCLI(t, append([]string{"bench", "--target", "sim"}, args...)...)
 		if code != 64 {

@@ -45,6 +45,13 @@ type Options struct {
 	Warmup      int
 	Iterations  int
 	Duration    time.Duration
+	// Inputs is a directory of real inputs (--inputs: input_N.pb as the
+	// ONNX test data lays them out, or .npy files) fed instead of seeded
+	// data; Expect is a directory of expected outputs (--expect:
+	// output_N.pb) every output is compared with. Dynamic dimensions come
+	// from Infer.Dims (--dim).
+	Inputs string
+	Expect string
 	// PromptTokens and NewTokens shape generative runs.
 	PromptTokens int
 	NewTokens    int
@@ -165,11 +172,22 @@ func Open(o Options) (*infer.Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	var given map[string]*infer.Data
+	if o.Inputs != "" {
+		if given, err = infer.ReadInputs(path, o.Inputs); err != nil {
+			return nil, err
+		}
+		o.Infer.Given = map[string]bool{}
+		for name := range given {
+			o.Infer.Given[name] = true
+		}
+	}
 	s, err := infer.Open(path, o.Infer)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := s.Generative(); !ok {
+	s.SetInputs(given)
+	if _, ok := s.Generative(); !ok || o.Inputs != "" {
 		in, err := s.FillInputs()
 		infer.Destroy(in)
 		if err != nil {
@@ -205,6 +223,9 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 	case "ort":
 	default:
 		return fmt.Errorf("runtime %q: choose ort or hailortcli", opts.Runtime)
+	}
+	if opts.Expect != "" && opts.Inputs == "" {
+		return fmt.Errorf("--expect %s needs --inputs DIR: expected outputs belong to the inputs that produced them", opts.Expect)
 	}
 	switch opts.CPUFallback {
 	case "marginal", "fail", "pass":
@@ -259,7 +280,7 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 	smp.Sample(ctx)
 	prog := newProgress(env.Progress, step.Name)
 	var err error
-	if c, ok := s.Generative(); ok {
+	if c, ok := s.Generative(); ok && opts.Inputs == "" {
 		err = runGenerative(ctx, env, step, s, c, opts, smp, prog)
 	} else {
 		err = runPlain(ctx, env, step, s, opts, smp, prog)
@@ -331,11 +352,29 @@ func Loop(ctx context.Context, warmup, iterations int, d time.Duration, fn func(
 }
 
 func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, o Options, smp *Sampler, prog *progress) error {
-	in, err := s.FillInputs()
+	in, notices, err := s.FillInputsNotices()
 	if err != nil {
 		return err
 	}
 	defer infer.Destroy(in)
+	for _, n := range notices {
+		step.Logf("%s", n)
+	}
+	for _, t := range s.Optional {
+		step.Logf("optional input %s left out (not in --inputs)", t.Name)
+	}
+	for _, t := range s.Unrequested {
+		step.Logf("%s output %s not requested (seeded inputs may leave it empty; --inputs gives it)", t.Kind, t.Name)
+	}
+	if o.Inputs != "" {
+		step.Logf("inputs from %s", o.Inputs)
+	}
+	if o.Expect != "" {
+		// Checked before timing: a wrong answer is the headline.
+		if err := checkOutputs(env, step, s, in, o); err != nil {
+			return err
+		}
+	}
 	lat, err := plainLoop(ctx, s, in, o, smp, prog)
 	interrupted := partial(ctx, step, err, len(lat), o.Iterations)
 	if err != nil && !interrupted {
@@ -357,14 +396,21 @@ func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.S
 // outputs allocated by ORT and freed, the board sampled and progress drawn
 // between runs.
 func plainLoop(ctx context.Context, s *infer.Session, in []ort.Value, o Options, smp *Sampler, prog *progress) ([]time.Duration, error) {
-	outs := make([]ort.Value, len(s.Outputs))
+	outs, owned := s.NewOutputs()
+	defer infer.Destroy(outs)
 	raw := s.Raw()
 	fn := func() error {
 		if err := raw.Run(in, outs); err != nil {
 			return fmt.Errorf("model %s: inference failed: %v", s.Path, err)
 		}
-		infer.Destroy(outs)
-		clear(outs)
+		// Outputs ORT allocated are freed each run; preallocated ones
+		// are written in place and kept.
+		for i, v := range outs {
+			if !owned[i] && v != nil {
+				v.Destroy()
+				outs[i] = nil
+			}
+		}
 		return nil
 	}
 	return Loop(ctx, o.Warmup, o.Iterations, o.Duration, fn, func(done int) {
@@ -400,6 +446,7 @@ func Latency(lat []time.Duration) Stats {
 
 func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, c *infer.Cache, o Options, smp *Sampler, prog *progress) error {
 	prompt := infer.Prompt(o.Infer.Seed, o.PromptTokens, c.Vocab)
+	step.Logf("generative model, %s KV-cache layout: %d cache inputs fed back from their present outputs", c.Style, len(c.Past))
 	var runs []infer.GenResult
 	fn := func() error {
 		r, err := s.Generate(c, prompt, o.NewTokens, nil)

@@ -25,6 +25,10 @@ type Cache struct {
 	LogitsOut   int
 	Vocab       int64 // from the logits output's last dim (0 if dynamic)
 	ElementType []onnx.DataType
+	// Style is "huggingface" for past_key_values.N.key/value →
+	// present.N.key/value (Optimum, onnxruntime-genai exports), else
+	// "aihat" (past_key.N → present_key.N and the like).
+	Style string
 }
 
 // Generative reports whether the model takes a KV cache: inputs named
@@ -64,6 +68,9 @@ func (s *Session) Generative() (*Cache, bool) {
 			}
 			c.Past = append(c.Past, i)
 			c.Present = append(c.Present, j)
+			if strings.HasPrefix(name, "past_key_values.") {
+				c.Style = "huggingface"
+			}
 			c.PastSeqDim = append(c.PastSeqDim, dim)
 			present[j] = true
 		case name == "attention_mask":
@@ -81,6 +88,9 @@ func (s *Session) Generative() (*Cache, bool) {
 	}
 	if len(c.Past) == 0 || c.TokenInput < 0 || c.LogitsOut < 0 {
 		return nil, false
+	}
+	if c.Style == "" {
+		c.Style = "aihat"
 	}
 	if d := s.Outputs[c.LogitsOut].Dims; len(d) > 0 && d[len(d)-1].Param == "" {
 		c.Vocab = d[len(d)-1].Value
@@ -191,7 +201,7 @@ func (s *Session) emptyPast(c *Cache) ([]ort.Value, error) {
 	for k, idx := range c.Past {
 		t := s.Inputs[idx]
 		if t.Type != onnx.Float {
-			return past, fmt.Errorf("model %s: cache input %s is %s; only float caches are supported", s.Path, t.Name, typeName(t.Type))
+			return past, fmt.Errorf("model %s: cache input %s is %s; only float caches are supported", s.Path, t.Name, t.Type.String())
 		}
 		shape := make(ort.Shape, len(t.Dims))
 		for d, dim := range t.Dims {

@@ -301,9 +301,9 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 	os.WriteFile(corrupt, []byte("\xff\xff\xff\xffnot a model"), 0o644)
 	str := &onnx.Model{IRVersion: 8, Opsets: []onnx.OpsetImport{{Version: 17}}, Graph: onnx.Graph{
 		Name:    "strings",
-		Nodes:   []onnx.Node{{OpType: "Identity", Inputs: []string{"s"}, Outputs: []string{"o"}}},
-		Inputs:  []onnx.ValueInfo{{Name: "s", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
-		Outputs: []onnx.ValueInfo{{Name: "o", ElemType: 8, Dims: []onnx.Dim{{Value: 2}}}},
+		Nodes:   []onnx.Node{{OpType: "SequenceLength", Inputs: []string{"s"}, Outputs: []string{"o"}}},
+		Inputs:  []onnx.ValueInfo{{Name: "s", ElemType: onnx.Float, Kind: onnx.KindSequence, TypeRaw: onnx.SequenceType(onnx.Float)}},
+		Outputs: []onnx.ValueInfo{{Name: "o", ElemType: onnx.Int64, Dims: []onnx.Dim{}}},
 	}}
 	data, err := str.Marshal()
 	if err != nil {
@@ -312,6 +312,7 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 	strPath := filepath.Join(dir, "string.onnx")
 	os.WriteFile(strPath, data, 0o644)
 	dyn := *str
+	dyn.Graph.Nodes = []onnx.Node{{OpType: "Identity", Inputs: []string{"s"}, Outputs: []string{"o"}}}
 	dyn.Graph.Inputs = []onnx.ValueInfo{{Name: "s", ElemType: onnx.Float, Dims: []onnx.Dim{{Param: "batch"}}}}
 	dyn.Graph.Outputs = []onnx.ValueInfo{{Name: "o", ElemType: onnx.Float, Dims: []onnx.Dim{{Param: "batch"}}}}
 	data, _ = dyn.Marshal()
@@ -326,7 +327,7 @@ func TestErrorsAreOneClearLine(t *testing.T) {
 		{"corrupt", corrupt, Options{}, "not a valid ONNX file"},
 		{"missing", filepath.Join(dir, "nope.onnx"), Options{}, "no such file"},
 		{"unknown provider", tinyModel(t, synth.FP32), Options{Providers: []string{"warp-drive"}}, `unknown execution provider "warp-drive"`},
-		{"string input", strPath, Options{}, "cannot fill"},
+		{"sequence input", strPath, Options{}, "pass it with --inputs DIR"},
 		{"dynamic dim", dynPath, Options{}, "pass --dim batch=N"},
 	}
 	for _, tc := range tests {

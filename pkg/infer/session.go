@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -27,6 +28,9 @@ type Options struct {
 	Dims map[string]int64
 	// Seed seeds input data.
 	Seed int64
+	// Given names the inputs the caller will pass (from --inputs); when
+	// set, optional inputs not in it are left out of the session.
+	Given map[string]bool
 }
 
 // Providers known by name; anything else is an error (not a fallback).
@@ -75,6 +79,9 @@ type Tensor struct {
 	Name string
 	Type onnx.DataType
 	Dims []onnx.Dim
+	// Kind is tensor unless the model declares a sequence, map, optional
+	// or sparse value.
+	Kind onnx.Kind
 }
 
 // Session is a loaded model.
@@ -94,6 +101,17 @@ type Session struct {
 	Threads   int
 	opts      Options
 	s         *ort.DynamicAdvancedSession
+	// bounds are index bounds of integer inputs found in the graph.
+	bounds map[string]Bound
+	// Optional are inputs the model can run without (they have an
+	// initializer default or an optional type); Open leaves them out
+	// unless Options.Inputs names them.
+	Optional []Tensor
+	given    map[string]*Data
+	// Unrequested are non-tensor outputs left out of the session (see Open).
+	Unrequested []Tensor
+	// outShapes are the expected outputs' shapes once Check has run.
+	outShapes map[string][]int64
 }
 
 // Open loads the model at path.
@@ -117,21 +135,42 @@ func Open(path string, opts Options) (*Session, error) {
 	if _, err := Init(opts.LibPath); err != nil {
 		return nil, err
 	}
-	s := &Session{Path: path, Metadata: m.Metadata, Requested: provs[0], opts: opts}
+	s := &Session{Path: path, Metadata: m.Metadata, Requested: provs[0], opts: opts, bounds: indexBounds(m)}
 	inits := map[string]bool{}
 	for _, t := range m.Graph.Initializers {
 		inits[t.Name] = true
 	}
 	for _, v := range m.Graph.Inputs {
-		if !inits[v.Name] {
-			s.Inputs = append(s.Inputs, Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims})
+		t := Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims, Kind: v.Kind}
+		// An input with an initializer has a default (IR ≥ 4); an
+		// optional-typed input may be absent. Both run without data.
+		if inits[v.Name] || v.Kind == onnx.KindOptional {
+			if !opts.Given[v.Name] {
+				s.Optional = append(s.Optional, t)
+				continue
+			}
 		}
+		s.Inputs = append(s.Inputs, t)
 	}
 	for _, v := range m.Graph.Outputs {
-		s.Outputs = append(s.Outputs, Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims})
+		t := Tensor{Name: v.Name, Type: v.ElemType, Dims: v.Dims, Kind: v.Kind}
+		// On seeded data a sequence or optional output may come back
+		// empty (None), and onnxruntime_go crashes the process (SIGSEGV in
+		// GetValueType) reading such a value ONNX Runtime allocated: only
+		// tensor outputs are requested unless real inputs are given.
+		if v.Kind != onnx.KindTensor && opts.Given == nil {
+			s.Unrequested = append(s.Unrequested, t)
+			continue
+		}
+		s.Outputs = append(s.Outputs, t)
+	}
+	if len(s.Outputs) == 0 && len(s.Unrequested) > 0 {
+		return nil, fmt.Errorf("model %s: every output is a sequence, map or optional, which seeded data may leave empty and ONNX Runtime's Go binding cannot read back empty: pass real inputs with --inputs DIR", path)
 	}
 	if len(s.Inputs) == 0 || len(s.Outputs) == 0 {
-		return nil, fmt.Errorf("model %s has no inputs or no outputs: not a runnable ONNX model", path)
+		// onnxruntime_go's Run indexes its first input: a model without
+		// inputs (all constants) cannot run through it.
+		return nil, fmt.Errorf("model %s has no inputs or no outputs: not a runnable ONNX model (aihat needs at least one input to feed)", path)
 	}
 	threads := opts.Threads
 	if threads <= 0 {
@@ -239,9 +278,13 @@ func (s *Session) Run(inputs []ort.Value) ([]ort.Value, error) {
 func (s *Session) Raw() *ort.DynamicAdvancedSession { return s.s }
 
 // Destroy frees values, ignoring nils.
+//
+// onnxruntime_go can leave a typed nil pointer in an output slot when it
+// fails to convert an output (a float16 output it copies too little of),
+// so nil pointers inside the interface are skipped too.
 func Destroy(vs []ort.Value) {
 	for _, v := range vs {
-		if v != nil {
+		if v != nil && !reflect.ValueOf(v).IsNil() {
 			v.Destroy()
 		}
 	}

@@ -7,12 +7,11 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// Unmarshal decodes the subset of ModelProto this package writes. Fields it
-// does not know are skipped, so it also reads the graph inputs, outputs and
-// metadata of models written by other tools.
+// Unmarshal decodes a ModelProto. Fields the structs do not model are kept
+// raw in the Unknown fields (see walkKeep), so Marshal writes them back.
 func Unmarshal(b []byte) (*Model, error) {
 	m := &Model{Metadata: map[string]string{}}
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
+	err := walkKeep(b, modelFields, &m.Unknown, func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error {
 		switch num {
 		case 1:
 			m.IRVersion = int64(v)
@@ -106,9 +105,54 @@ func walk(b []byte, f func(num protowire.Number, typ protowire.Type, v uint64, d
 	return nil
 }
 
+// walkKeep is walk that also appends the raw bytes (tag and value) of
+// every field not in known to keep, so the encoder can write them back
+// unchanged: doc strings, subgraph attributes, value_info, functions and
+// whatever else this package does not model survive a decode/encode.
+func walkKeep(b []byte, known map[protowire.Number]bool, keep *[]byte, f func(num protowire.Number, typ protowire.Type, v uint64, data []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protowire.ParseError(n)
+		}
+		m := protowire.ConsumeFieldValue(num, typ, b[n:])
+		if m < 0 {
+			return protowire.ParseError(m)
+		}
+		field := b[:n+m]
+		b = b[n+m:]
+		if !known[num] {
+			*keep = append(*keep, field...)
+			continue
+		}
+		if err := walk(field, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fields(nums ...protowire.Number) map[protowire.Number]bool {
+	m := map[protowire.Number]bool{}
+	for _, n := range nums {
+		m[n] = true
+	}
+	return m
+}
+
+// The fields each message's struct holds; the rest is kept raw.
+var (
+	modelFields     = fields(1, 2, 3, 7, 8, 14)
+	graphFields     = fields(1, 2, 5, 11, 12)
+	nodeFields      = fields(1, 2, 3, 4, 5, 7)
+	attrFields      = fields(1, 2, 3, 4, 5, 7, 8, 20)
+	tensorFields    = fields(1, 2, 4, 5, 6, 7, 8, 9, 10, 11)
+	valueInfoFields = fields(1, 2)
+)
+
 func unmarshalGraph(b []byte) (*Graph, error) {
 	g := &Graph{}
-	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+	err := walkKeep(b, graphFields, &g.Unknown, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
 		switch num {
 		case 1:
 			n, err := unmarshalNode(d)
@@ -142,7 +186,7 @@ func unmarshalGraph(b []byte) (*Graph, error) {
 
 func unmarshalNode(b []byte) (*Node, error) {
 	n := &Node{}
-	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+	err := walkKeep(b, nodeFields, &n.Unknown, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
 		switch num {
 		case 1:
 			n.Inputs = append(n.Inputs, string(d))
@@ -168,23 +212,29 @@ func unmarshalNode(b []byte) (*Node, error) {
 
 func unmarshalAttr(b []byte) (*Attr, error) {
 	a := &Attr{}
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
+	var seen AttrType
+	err := walkKeep(b, attrFields, &a.Unknown, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
 		switch num {
 		case 1:
 			a.Name = string(d)
 		case 2:
 			a.F = math.Float32frombits(uint32(v))
+			seen = AttrFloat
 		case 3:
 			a.I = int64(v)
+			seen = AttrInt
 		case 4:
 			a.S = append([]byte(nil), d...)
+			seen = AttrString
 		case 5:
+			seen = AttrTensor
 			t, err := unmarshalTensor(d)
 			if err != nil {
 				return err
 			}
 			a.T = t
 		case 7:
+			seen = AttrFloats
 			if typ == protowire.BytesType { // packed
 				for len(d) >= 4 {
 					x, _ := protowire.ConsumeFixed32(d)
@@ -195,6 +245,7 @@ func unmarshalAttr(b []byte) (*Attr, error) {
 				a.Floats = append(a.Floats, math.Float32frombits(uint32(v)))
 			}
 		case 8:
+			seen = AttrInts
 			if typ == protowire.BytesType {
 				ints, err := packedVarints(d)
 				if err != nil {
@@ -209,6 +260,11 @@ func unmarshalAttr(b []byte) (*Attr, error) {
 		}
 		return nil
 	})
+	if a.Type == 0 && err == nil {
+		// Old exporters leave out type (IR < 3): infer it from the field
+		// that holds the value, so the encoder writes that field back.
+		a.Type = seen
+	}
 	return a, err
 }
 
@@ -227,7 +283,8 @@ func packedVarints(d []byte) ([]int64, error) {
 
 func unmarshalTensor(b []byte) (*Tensor, error) {
 	t := &Tensor{}
-	err := walk(b, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
+	var td typedData
+	err := walkKeep(b, tensorFields, &t.Unknown, func(num protowire.Number, typ protowire.Type, v uint64, d []byte) error {
 		switch num {
 		case 1:
 			if typ == protowire.BytesType {
@@ -241,6 +298,10 @@ func unmarshalTensor(b []byte) (*Tensor, error) {
 			}
 		case 2:
 			t.DataType = DataType(v)
+		case 4, 5, 7, 10, 11:
+			return td.add(num, typ, v, d)
+		case 6:
+			t.Strings = append(t.Strings, d)
 		case 8:
 			t.Name = string(d)
 		case 9:
@@ -248,49 +309,102 @@ func unmarshalTensor(b []byte) (*Tensor, error) {
 		}
 		return nil
 	})
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	// external_data (13) and data_location (14) stay in Unknown for the
+	// encoder; External tells readers the bytes are elsewhere.
+	walk(t.Unknown, func(num protowire.Number, _ protowire.Type, v uint64, _ []byte) error {
+		t.External = t.External || num == 13 || (num == 14 && v == 1)
+		return nil
+	})
+	if td.any && t.Raw == nil && t.DataType != String {
+		if t.Raw, err = td.raw(t.DataType); err != nil {
+			return nil, err
+		}
+		t.typed = true
+	}
+	return t, nil
 }
 
 func unmarshalValueInfo(b []byte) (*ValueInfo, error) {
 	vi := &ValueInfo{}
-	err := walk(b, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+	err := walkKeep(b, valueInfoFields, &vi.Unknown, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
 		switch num {
 		case 1:
 			vi.Name = string(d)
 		case 2: // TypeProto
-			return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
-				if num != 1 { // tensor_type only
-					return nil
-				}
-				return walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
-					switch num {
-					case 1:
-						vi.ElemType = DataType(v)
-					case 2:
-						vi.Dims = []Dim{}
-						return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
-							if num != 1 {
-								return nil
-							}
-							var dim Dim
-							err := walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
-								switch num {
-								case 1:
-									dim.Value = int64(v)
-								case 2:
-									dim.Param = string(d)
-								}
-								return nil
-							})
-							vi.Dims = append(vi.Dims, dim)
-							return err
-						})
-					}
-					return nil
-				})
-			})
+			if err := unmarshalType(vi, d, true); err != nil {
+				return err
+			}
+			if vi.Kind != KindTensor {
+				vi.TypeRaw = append([]byte(nil), d...)
+			}
 		}
 		return nil
 	})
 	return vi, err
+}
+
+// unmarshalType reads a TypeProto into vi: the kind at the top level
+// (tensor, sequence, map, optional, sparse) and the element type and dims
+// of the tensor found first inside it.
+func unmarshalType(vi *ValueInfo, d []byte, top bool) error {
+	return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+		kind := KindUnknown
+		switch num {
+		case 1:
+			kind = KindTensor
+		case 4:
+			kind = KindSequence
+		case 5:
+			kind = KindMap
+		case 8:
+			kind = KindSparse
+		case 9:
+			kind = KindOptional
+		default:
+			return nil
+		}
+		if top {
+			vi.Kind = kind
+		}
+		switch num {
+		case 4, 9: // sequence_type, optional_type: elem_type (1) is a TypeProto
+			return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+				if num == 1 {
+					return unmarshalType(vi, d, false)
+				}
+				return nil
+			})
+		case 5:
+			return nil
+		}
+		return walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
+			switch num {
+			case 1:
+				vi.ElemType = DataType(v)
+			case 2:
+				vi.Dims = []Dim{}
+				return walk(d, func(num protowire.Number, _ protowire.Type, _ uint64, d []byte) error {
+					if num != 1 {
+						return nil
+					}
+					var dim Dim
+					err := walk(d, func(num protowire.Number, _ protowire.Type, v uint64, d []byte) error {
+						switch num {
+						case 1:
+							dim.Value = int64(v)
+						case 2:
+							dim.Param = string(d)
+						}
+						return nil
+					})
+					vi.Dims = append(vi.Dims, dim)
+					return err
+				})
+			}
+			return nil
+		})
+	})
 }

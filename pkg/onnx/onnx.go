@@ -1,8 +1,12 @@
-// Package onnx writes (and reads back) the subset of the ONNX protobuf
-// format aihat needs to build synthetic models: ModelProto, GraphProto,
-// NodeProto, AttributeProto, TensorProto with raw_data, ValueInfoProto,
-// opset imports and metadata_props. It is encoded by hand with protowire
-// because no maintained Go module exposes the ONNX message types.
+// Package onnx writes and reads the ONNX protobuf format: ModelProto,
+// GraphProto, NodeProto, AttributeProto, TensorProto (raw_data, or the
+// typed data fields converted to raw), ValueInfoProto (tensor types, and
+// the kind of sequence, map and optional ones), opset imports and
+// metadata_props as Go structs; every other field is kept as raw bytes
+// and written back, so a decoded model re-encodes to one ONNX Runtime
+// runs the same (checked over the ONNX backend test data). It is encoded
+// by hand with protowire because no maintained Go module exposes the ONNX
+// message types.
 package onnx
 
 import (
@@ -59,6 +63,9 @@ type Model struct {
 	Graph           Graph
 	// Metadata becomes metadata_props, written in key order.
 	Metadata map[string]string
+	// Unknown holds the encoded fields this package does not model
+	// (doc_string, functions, ...), written back as read.
+	Unknown []byte
 }
 
 // Graph is GraphProto.
@@ -68,6 +75,7 @@ type Graph struct {
 	Initializers []Tensor
 	Inputs       []ValueInfo
 	Outputs      []ValueInfo
+	Unknown      []byte // value_info, sparse initializers, doc_string, ...
 }
 
 // Node is NodeProto.
@@ -78,6 +86,7 @@ type Node struct {
 	Inputs  []string
 	Outputs []string
 	Attrs   []Attr
+	Unknown []byte
 }
 
 // AttrType is AttributeProto.AttributeType.
@@ -103,6 +112,8 @@ type Attr struct {
 	T      *Tensor
 	Floats []float32
 	Ints   []int64
+	// Unknown holds subgraphs (g, graphs), strings, tensors and the rest.
+	Unknown []byte
 }
 
 // AttrI, AttrF, AttrS, AttrInts and AttrT build attributes.
@@ -119,6 +130,16 @@ type Tensor struct {
 	DataType DataType
 	Dims     []int64
 	Raw      []byte
+	// Strings holds a string tensor's elements (string_data).
+	Strings [][]byte
+	// External is set when the data lives in a file next to the model
+	// (data_location EXTERNAL); Raw is then empty.
+	External bool
+	// typed: Raw was rebuilt from typed fields (float_data, ...) when
+	// decoding, not read from raw_data.
+	typed bool
+	// Unknown holds external_data, data_location, segment, doc_string.
+	Unknown []byte
 }
 
 // Elements is the product of the dims.
@@ -159,6 +180,14 @@ type ValueInfo struct {
 	Name     string
 	ElemType DataType
 	Dims     []Dim
+	// Kind is the value's kind (tensor unless the model says sequence,
+	// map, optional or sparse); ElemType and Dims then describe the tensor
+	// inside it when there is one.
+	Kind Kind
+	// TypeRaw is the encoded TypeProto of a value that is not a plain
+	// tensor (sequence, map, optional, sparse), written back as read.
+	TypeRaw []byte
+	Unknown []byte
 }
 
 // Validate checks what would make ORT reject the model in a confusing way:
@@ -252,6 +281,7 @@ func (m *Model) chunks() (head []byte, graph [][]byte, tail []byte, err error) {
 		kv = appendString(kv, 2, m.Metadata[k])
 		tail = appendMsg(tail, 14, kv)
 	}
+	tail = append(tail, m.Unknown...)
 	return head, graph, tail, nil
 }
 
@@ -276,6 +306,10 @@ func (g *Graph) chunks() [][]byte {
 	b = appendString(b, 2, g.Name)
 	out := [][]byte{b}
 	for _, t := range g.Initializers {
+		if t.DataType == String || t.External {
+			out = append(out, appendMsg(nil, 5, t.marshal()))
+			continue
+		}
 		hdr := t.header()
 		var pre []byte
 		pre = protowire.AppendTag(pre, 5, protowire.BytesType)
@@ -289,6 +323,7 @@ func (g *Graph) chunks() [][]byte {
 	for _, v := range g.Outputs {
 		b = appendMsg(b, 12, v.marshal())
 	}
+	b = append(b, g.Unknown...)
 	return append(out, b)
 }
 
@@ -308,7 +343,7 @@ func (n *Node) marshal() []byte {
 		b = appendMsg(b, 5, a.marshal())
 	}
 	b = appendString(b, 7, n.Domain)
-	return b
+	return append(b, n.Unknown...)
 }
 
 func (a *Attr) marshal() []byte {
@@ -339,8 +374,11 @@ func (a *Attr) marshal() []byte {
 			b = protowire.AppendVarint(b, uint64(i))
 		}
 	}
-	b = protowire.AppendTag(b, 20, protowire.VarintType)
-	b = protowire.AppendVarint(b, uint64(a.Type))
+	b = append(b, a.Unknown...)
+	if a.Type != 0 {
+		b = protowire.AppendTag(b, 20, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(a.Type))
+	}
 	return b
 }
 
@@ -355,11 +393,32 @@ func (t *Tensor) header() []byte {
 	b = protowire.AppendTag(b, 2, protowire.VarintType)
 	b = protowire.AppendVarint(b, uint64(t.DataType))
 	b = appendString(b, 8, t.Name)
+	b = append(b, t.Unknown...)
 	b = protowire.AppendTag(b, 9, protowire.BytesType)
 	return protowire.AppendVarint(b, uint64(len(t.Raw)))
 }
 
 func (t *Tensor) marshal() []byte {
+	if t.DataType == String {
+		var b []byte
+		for _, d := range t.Dims {
+			b = protowire.AppendTag(b, 1, protowire.VarintType)
+			b = protowire.AppendVarint(b, uint64(d))
+		}
+		b = protowire.AppendTag(b, 2, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(t.DataType))
+		for _, s := range t.Strings {
+			b = protowire.AppendTag(b, 6, protowire.BytesType)
+			b = protowire.AppendBytes(b, s)
+		}
+		b = appendString(b, 8, t.Name)
+		return append(b, t.Unknown...)
+	}
+	if t.External && len(t.Raw) == 0 {
+		// The data is in a file next to the model: no raw_data field.
+		h := t.header()
+		return h[:len(h)-2]
+	}
 	return append(t.header(), t.Raw...)
 }
 
@@ -367,9 +426,13 @@ func (v *ValueInfo) marshal() []byte {
 	var shape []byte
 	for _, d := range v.Dims {
 		var db []byte
-		if d.Param != "" {
+		switch {
+		case d.Param != "":
 			db = appendString(db, 2, d.Param)
-		} else {
+		case d.Value == 0:
+			// Dim{} is an unknown dimension: an empty Dimension message
+			// (dim_value 0 would be a fixed size of zero).
+		default:
 			db = protowire.AppendTag(db, 1, protowire.VarintType)
 			db = protowire.AppendVarint(db, uint64(d.Value))
 		}
@@ -378,11 +441,16 @@ func (v *ValueInfo) marshal() []byte {
 	var tt []byte
 	tt = protowire.AppendTag(tt, 1, protowire.VarintType)
 	tt = protowire.AppendVarint(tt, uint64(v.ElemType))
-	tt = appendMsg(tt, 2, shape)
+	if v.Dims != nil { // nil: the model declares no shape (any rank)
+		tt = appendMsg(tt, 2, shape)
+	}
 	var typ []byte
 	typ = appendMsg(typ, 1, tt)
+	if v.TypeRaw != nil {
+		typ = v.TypeRaw
+	}
 	var b []byte
 	b = appendString(b, 1, v.Name)
 	b = appendMsg(b, 2, typ)
-	return b
+	return append(b, v.Unknown...)
 }

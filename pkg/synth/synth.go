@@ -43,6 +43,12 @@ type Config struct {
 	// BlockSize is MatMulNBits' block size for int4 (32 or 128).
 	BlockSize int
 	Seed      int64
+	// Layout is LayoutAihat ("") or LayoutHF (Hugging Face export names,
+	// GroupQueryAttention, MatMulInteger int8); see hf.go.
+	Layout string
+	// KVHeads is the number of key/value heads of LayoutHF (0: Heads);
+	// Heads must be a multiple of it.
+	KVHeads int
 }
 
 // Presets are the named sizes of --params.
@@ -86,6 +92,12 @@ func (c Config) Normalize() (Config, error) {
 		return c, fmt.Errorf("synth: quant %q: choose fp32, int8 or int4", c.Quant)
 	case c.BlockSize != 32 && c.BlockSize != 128 && c.BlockSize != 16 && c.BlockSize != 64:
 		return c, fmt.Errorf("synth: block size %d: choose 32 or 128", c.BlockSize)
+	case c.Layout != LayoutAihat && c.Layout != LayoutHF:
+		return c, fmt.Errorf("synth: layout %q: choose aihat (empty) or hf", c.Layout)
+	case c.KVHeads < 0 || (c.KVHeads > 0 && c.Heads%c.KVHeads != 0):
+		return c, fmt.Errorf("synth: heads %d is not a multiple of kv heads %d", c.Heads, c.KVHeads)
+	case c.KVHeads > 0 && c.Layout != LayoutHF:
+		return c, fmt.Errorf("synth: kv heads (grouped-query attention) need the hf layout")
 	}
 	return c, nil
 }
@@ -98,7 +110,8 @@ func (c Config) Params() int64 {
 	if c.Norm == "layer" {
 		norm = 2 * d
 	}
-	perLayer := 4*d*d + 2*d*f + 2*norm
+	kv := d / int64(c.Heads) * int64(c.kvHeads())
+	perLayer := 2*d*d + 2*d*kv + 2*d*f + 2*norm
 	return v*d + int64(c.Context)*d + int64(c.Layers)*perLayer + norm + d*v
 }
 
@@ -126,7 +139,11 @@ func Build(c Config) (*onnx.Model, error) {
 		return nil, err
 	}
 	b := &builder{c: c}
-	b.build()
+	if c.Layout == LayoutHF {
+		b.buildHF()
+	} else {
+		b.build()
+	}
 	m := &onnx.Model{
 		IRVersion:       8,
 		Opsets:          []onnx.OpsetImport{{Domain: "", Version: 17}, {Domain: "com.microsoft", Version: 1}},
@@ -136,8 +153,7 @@ func Build(c Config) (*onnx.Model, error) {
 		Metadata: map[string]string{
 			MetaParams: strconv.FormatInt(c.Params(), 10),
 			MetaQuant:  c.Quant,
-			MetaConfig: fmt.Sprintf("layers=%d hidden=%d heads=%d ffn=%d vocab=%d context=%d norm=%s block_size=%d seed=%d",
-				c.Layers, c.Hidden, c.Heads, c.FFN, c.Vocab, c.Context, c.Norm, c.BlockSize, c.Seed),
+			MetaConfig: metaConfig(c),
 		},
 	}
 	return m, nil
@@ -347,6 +363,9 @@ func (b *builder) linear(x, name string, k, n int) string {
 	w := b.uniform(name+".weight", k*n, float32(math.Sqrt(3/float64(k)))) // row-major [k, n]
 	switch b.c.Quant {
 	case Int8:
+		if b.c.Layout == LayoutHF {
+			return b.matMulInteger(x, name, w, k, n)
+		}
 		q, scale := quantColsInt8(w, k, n)
 		bq := b.init(onnx.Tensor{Name: name + ".weight_q", DataType: onnx.Int8, Dims: []int64{int64(k), int64(n)}, Raw: q})
 		bs := b.constF(name+".weight_scale", []int64{int64(n)}, scale...)
