@@ -14,8 +14,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { stageCommands = append(stageCommands, newCmdBench) }
-
 // BenchOptions are `aihat bench`'s flags.
 type BenchOptions struct {
 	Model        string

@@ -12,15 +12,12 @@ import (
 	"strings"
 
 	"github.com/aihat/aihat/pkg/board"
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
-
-func init() { stageCommands = append(stageCommands, newCmdEEPROM) }
 
 // EEPROMSourceOptions choose where an image is read from.
 type EEPROMSourceOptions struct {
@@ -182,19 +179,19 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 			if err != nil {
 				return err
 			}
-			fn := eeprom.VerifyStage
+			steps := tableStep("eeprom.verify")
 			if file != "" {
 				data, err := safefile.ReadFile(file, safefile.NVMemMax)
 				if err != nil {
 					return usageErrorf("--file: %v", err)
 				}
-				fn = func(ctx context.Context, env *stage.Env, step *report.Step) error {
+				steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
 					step.Logf("read %d B from %s", len(data), file)
 					eeprom.Check(env, step, eeprom.Decode(data), file)
 					return nil
 				}
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "eeprom.verify", Func: fn}})
+			return f.RunSteps(cmd.Context(), env, steps)
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "verify this image file instead of the board's EEPROM")

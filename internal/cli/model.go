@@ -12,8 +12,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { stageCommands = append(stageCommands, newCmdModel) }
-
 // ModelSynthOptions are `aihat model synth`'s flags.
 type ModelSynthOptions struct {
 	Params    string

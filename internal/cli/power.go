@@ -3,13 +3,10 @@ package cli
 import (
 	"time"
 
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
 )
-
-func init() { stageCommands = append(stageCommands, newCmdPower) }
 
 // PowerRailsOptions are `aihat power rails`'s flags; zero values keep the
 // plan's settings.
@@ -67,7 +64,7 @@ to idle afterwards.`,
 			if ro.Load != "" {
 				pp.Load = ro.Load
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "power.rails", Func: power.RailsStage}})
+			return f.RunSteps(cmd.Context(), env, tableStep("power.rails"))
 		},
 	}
 	rails.Flags().IntVar(&ro.Samples, "samples", 0, "number of samples (default: the plan's power.samples)")
@@ -87,7 +84,7 @@ rpi_volt's in0_lcrit_alarm. The plan's power.fail_flags decide which flags fail.
 			if err != nil {
 				return err
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "power.flags", Func: power.FlagsStage}})
+			return f.RunSteps(cmd.Context(), env, tableStep("power.flags"))
 		},
 	})
 
@@ -103,7 +100,7 @@ source (pmic, or a monitor rail such as HAT_5V) use that run's power.rails means
 maxima as their steady and peak figures.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fn := power.BudgetStage
+			step := tableStep("power.budget")
 			if bo.FromRun != "" {
 				run, err := report.ReadJSONFile(bo.FromRun)
 				if err != nil {
@@ -113,13 +110,13 @@ maxima as their steady and peak figures.`,
 				if err != nil {
 					return usageErrorf("--from-run %s: %v", bo.FromRun, err)
 				}
-				fn = power.BudgetStageFrom(measured)
+				step[0].Func = power.BudgetStageFrom(measured)
 			}
 			env, err := f.Env()
 			if err != nil {
 				return err
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "power.budget", Func: fn}})
+			return f.RunSteps(cmd.Context(), env, step)
 		},
 	}
 	budget.Flags().StringVar(&bo.FromRun, "from-run", "", "run record (JSON, from -o json or --report-dir) whose power.rails figures replace the plan's")

@@ -5,12 +5,17 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/spf13/cobra"
 )
 
 // Main runs aihat with args and returns the process exit code. Errors are
 // printed as one line on stderr, never as a stack trace.
 func Main(ctx context.Context, args []string, io *IOStreams, build BuildInfo) int {
+	// Help lists commands in the order NewRootCmd adds them (the stage
+	// table's order), not by name. cobra has this switch only as a
+	// package variable; Main is the one place that sets it.
+	cobra.EnableCommandSorting = false
 	f := &Factory{IO: io, Build: build}
 	defer f.Close()
 	root := NewRootCmd(f)
@@ -60,23 +65,34 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	pf.BoolVar(&g.Strict, "strict", false, "a marginal pass fails")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print progress and stage logs on stderr")
 
+	// One explicit list, in the order help shows it: the run, the stage
+	// table, the stage commands in table order, then the tools.
 	root.AddCommand(
-		newCmdVersion(f),
+		newCmdBringup(f),
+		newCmdStages(f),
+		newCmdEEPROM(f),
+		newCmdI2C(f),
+		newCmdOverlay(f),
+		newCmdDriver(f),
+		newCmdPower(f),
+		newCmdBench(f),
+		newCmdModel(f),
 		newCmdPlan(f),
 		newCmdSim(f),
-		newCmdI2C(f),
-		newCmdBringup(f),
+		newCmdVersion(f),
 	)
-	for _, c := range stageCommands {
-		root.AddCommand(c(f))
-	}
 	return root
 }
 
-// stageCommands are the stage command groups (eeprom, overlay, driver,
-// power, bench, model ...), each appended by its own file's init so stage
-// commands land without touching each other's lines.
-var stageCommands []func(*Factory) *cobra.Command
+// tableStep is the stage named name from the stage table, as the one step
+// a per-stage command runs.
+func tableStep(name string) []bringup.Step {
+	s, ok := bringup.Lookup(name)
+	if !ok {
+		panic("cli: stage " + name + " is not in bringup.Table") // a build error, caught by TestEveryStageCommandIsInTheTable
+	}
+	return []bringup.Step{{Name: s.Name, Func: s.Run}}
+}
 
 // exactArgs is cobra.ExactArgs with a usage error.
 func exactArgs(n int) cobra.PositionalArgs {

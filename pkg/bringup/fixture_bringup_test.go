@@ -101,7 +101,7 @@ func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Load(stationPlan)
+	p, err := plan.Load(stationPlan, Known())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 		}
 	}
 	env := stage.NewEnv(b, p)
-	steps, err := Resolve(env, names)
+	steps, err := Resolve(names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +275,7 @@ func TestDefaultPlanOnAFixtureMissesTheMonitor(t *testing.T) {
 	}
 	p.Power.Samples, p.Power.Interval = 2, "1ms"
 	env := stage.NewEnv(b, p)
-	steps, err := Resolve(env, []string{"eeprom.verify", "i2c.scan", "power.rails", "power.flags"})
+	steps, err := Resolve([]string{"eeprom.verify", "i2c.scan", "power.rails", "power.flags"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestEEPROMUnderARootWithoutNVMemNamesTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := stage.NewEnv(b, p)
-	steps, err := Resolve(env, []string{"eeprom.verify"})
+	steps, err := Resolve([]string{"eeprom.verify"})
 	if err != nil {
 		t.Fatal(err)
 	}

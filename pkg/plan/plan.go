@@ -10,8 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,11 +27,22 @@ var defaultYAML []byte
 const planMax = 1 << 20
 
 // defaultsFS holds each stage's share of the default plan (its section and
-// its limits), merged over default.yaml in file-name order. One file per
-// stage keeps a stage's defaults next to nothing else's.
+// its limits). One file per stage keeps a stage's defaults next to nothing
+// else's.
 //
 //go:embed defaults/*.yaml
 var defaultsFS embed.FS
+
+// defaultFiles are merged over default.yaml in this order. An explicit
+// list, not a glob: the order is visible here, and a file dropped into
+// defaults/ without a line here fails TestEveryDefaultsFileIsListed.
+var defaultFiles = []string{
+	"defaults/00-base.yaml",
+	"defaults/bench.yaml",
+	"defaults/eeprom.yaml",
+	"defaults/overlay.yaml",
+	"defaults/power.yaml",
+}
 
 // Plan is the effective test plan.
 type Plan struct {
@@ -72,7 +83,7 @@ func (s LimitSpec) Limits() *report.Limits {
 // Limit returns the limits planned for key ("<step>.<measurement>"), or nil
 // when the plan does not bound that measurement.
 func (p *Plan) Limit(key string) *report.Limits {
-	s, ok := p.Limits[key]
+	s, ok := p.spec(key)
 	if !ok {
 		return nil
 	}
@@ -80,7 +91,46 @@ func (p *Plan) Limit(key string) *report.Limits {
 }
 
 // Unit returns the unit planned for key, or "".
-func (p *Plan) Unit(key string) string { return p.Limits[key].Unit }
+func (p *Plan) Unit(key string) string {
+	s, _ := p.spec(key)
+	return s.Unit
+}
+
+// spec finds the limit for key: the key itself, else a key with "*"
+// segments that matches it ("overlay.check.dt.*.present" bounds every
+// node's presence). Of several patterns the first in sorted order wins, so
+// the choice never depends on map order.
+func (p *Plan) spec(key string) (LimitSpec, bool) {
+	if s, ok := p.Limits[key]; ok {
+		return s, true
+	}
+	var pats []string
+	for k := range p.Limits {
+		if strings.Contains(k, "*") && matchKey(k, key) {
+			pats = append(pats, k)
+		}
+	}
+	if len(pats) == 0 {
+		return LimitSpec{}, false
+	}
+	sort.Strings(pats)
+	return p.Limits[pats[0]], true
+}
+
+// matchKey matches dotted names segment by segment; "*" in pattern
+// matches one segment.
+func matchKey(pattern, key string) bool {
+	ps, ks := strings.Split(pattern, "."), strings.Split(key, ".")
+	if len(ps) != len(ks) {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != "*" && ps[i] != ks[i] {
+			return false
+		}
+	}
+	return true
+}
 
 // Default returns the embedded plan for a Raspberry Pi 5 + AI HAT+ 2.
 func Default() (*Plan, error) {
@@ -88,12 +138,7 @@ func Default() (*Plan, error) {
 	if err := decodeInto(p, defaultYAML, "default plan"); err != nil {
 		return nil, err
 	}
-	files, err := fs.Glob(defaultsFS, "defaults/*.yaml")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(files)
-	for _, name := range files {
+	for _, name := range defaultFiles {
 		b, err := defaultsFS.ReadFile(name)
 		if err != nil {
 			return nil, err
@@ -105,25 +150,71 @@ func Default() (*Plan, error) {
 	return p, nil
 }
 
-// Load returns the default plan with the YAML file at path merged over it:
-// scalars and lists in the file replace the default's, maps (limits) are
-// merged key by key.
-func Load(path string) (*Plan, error) {
+// Known is what this build can run (the zero Known checks nothing): the stages of the stage table in
+// order and the limit keys their measurements accept. The plan package
+// cannot import the table (the stage packages import the plan), so the
+// table is handed in.
+type Known struct {
+	// Stages are the stage names, in table order.
+	Stages []string
+	// AcceptsLimit says whether a limit key names a measurement some
+	// stage produces.
+	AcceptsLimit func(key string) bool
+	// LimitKeys are the valid key patterns, listed in the error.
+	LimitKeys []string
+}
+
+// Load returns the default plan with the YAML file at path merged over it
+// (scalars and lists in the file replace the default's, maps such as
+// limits merge key by key), checked against what the build knows: every
+// stage the plan names must exist, every limit key must name a
+// measurement.
+func Load(path string, k Known) (*Plan, error) {
 	p, err := Default()
 	if err != nil {
 		return nil, err
 	}
-	if path == "" {
-		return p, nil
+	file, root := "default plan", &yaml.Node{}
+	if path != "" {
+		b, err := safefile.ReadFile(path, planMax)
+		if err != nil {
+			return nil, fmt.Errorf("read plan: %w", err)
+		}
+		if err := decodeInto(p, b, path); err != nil {
+			return nil, err
+		}
+		file = path
+		_ = yaml.Unmarshal(b, root) // decodeInto parsed it already
 	}
-	b, err := safefile.ReadFile(path, planMax)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	if err := decodeInto(p, b, path); err != nil {
+	if err := p.check(k, file, root); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Check checks an already loaded plan against what the build knows.
+func (p *Plan) Check(k Known) error { return p.check(k, "plan", &yaml.Node{}) }
+
+func (p *Plan) check(k Known, file string, root *yaml.Node) error {
+	for i, s := range p.Stages {
+		if k.Stages != nil && !slices.Contains(k.Stages, s) {
+			return &Error{File: file, Line: lineOfIndex(root, "stages", i), Msg: fmt.Sprintf("stages: unknown stage %q: this build has %s", s, strings.Join(k.Stages, ", "))}
+		}
+	}
+	if k.AcceptsLimit == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(p.Limits))
+	for key := range p.Limits {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		if !k.AcceptsLimit(key) {
+			return &Error{File: file, Line: lineOf(root, "limits", key), Msg: fmt.Sprintf("limits: unknown key %q: no stage measures it; valid keys (* is any one name segment): %s", key, strings.Join(k.LimitKeys, ", "))}
+		}
+	}
+	return nil
 }
 
 // Error is a plan problem with the file and line it was found at.
@@ -237,11 +328,6 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 	if len(p.Stages) == 0 {
 		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
 	}
-	for i, s := range p.Stages {
-		if !knownStage(s) {
-			return &Error{File: file, Line: lineOfIndex(root, "stages", i), Msg: fmt.Sprintf("stages: unknown stage %q (known: %s)", s, strings.Join(StageNames, ", "))}
-		}
-	}
 	return nil
 }
 
@@ -262,21 +348,6 @@ func (p *Plan) choices() []choice {
 		{[]string{"bench", "cpu_fallback"}, p.Bench.CPUFallback, []string{"marginal", "fail", "pass"}},
 		{[]string{"bench", "quant"}, p.Bench.Quant, []string{"fp32", "int8", "int4"}},
 	}
-}
-
-// StageNames lists the stages a plan may name, in the default order.
-var StageNames = []string{
-	"board.identify", "eeprom.verify", "i2c.scan", "overlay.check", "driver.check",
-	"power.rails", "power.flags", "power.budget", "bench",
-}
-
-func knownStage(s string) bool {
-	for _, n := range StageNames {
-		if n == s {
-			return true
-		}
-	}
-	return false
 }
 
 // lineOf finds the line of the value at a key path in a YAML document, or

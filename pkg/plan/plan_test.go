@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,7 @@ limits:
     marginal_low: 4.9
     unit: V
 `)
-	p, err := Load(path)
+	p, err := Load(path, Known{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +71,14 @@ limits:
 	}
 }
 
+// testKnown stands in for the stage table (pkg/bringup imports this
+// package): the default plan's stages, every limit key but a typo.
+var testKnown = Known{
+	Stages:       []string{"board.identify", "eeprom.verify", "i2c.scan", "overlay.check", "driver.check", "power.rails", "power.flags", "power.budget", "bench"},
+	AcceptsLimit: func(k string) bool { return k != "bench.tft" },
+	LimitKeys:    []string{"bench.ttft"},
+}
+
 func TestOverrideErrorsNameFileAndLine(t *testing.T) {
 	tests := []struct {
 		name, text string
@@ -84,12 +93,13 @@ func TestOverrideErrorsNameFileAndLine(t *testing.T) {
 		{"unknown unit", "limits:\n  a.b:\n    high: 4\n    unit: furlongs\n", 2, `unknown unit "furlongs"`},
 		{"unknown stage", "stages:\n  - board.identify\n  - coffee.brew\n", 3, `unknown stage "coffee.brew"`},
 		{"no stages", "stages: []\n", 1, "runs no stage"},
+		{"unknown limit key", "name: x\nlimits:\n  bench.tft: {high: 1, unit: s}\n", 3, `unknown key "bench.tft"`},
 		{"equals with bounds", "limits:\n  a.b:\n    equals: 3\n    low: 1\n", 2, "equals cannot be combined"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writePlan(t, tc.text)
-			_, err := Load(path)
+			_, err := Load(path, testKnown)
 			var pe *Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("err = %v (%T), want *plan.Error", err, err)
@@ -111,14 +121,14 @@ func TestOverrideErrorsNameFileAndLine(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"), Known{})
 	if err == nil || !strings.Contains(err.Error(), "nope.yaml") {
 		t.Fatalf("err = %v, want the path named", err)
 	}
 }
 
 func TestEmptyOverrideChangesNothing(t *testing.T) {
-	p, err := Load(writePlan(t, "# nothing\n"))
+	p, err := Load(writePlan(t, "# nothing\n"), Known{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +144,7 @@ func TestYAMLRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := Load(writePlan(t, string(y)))
+	q, err := Load(writePlan(t, string(y)), Known{})
 	if err != nil {
 		t.Fatalf("the printed plan does not load: %v\n%s", err, y)
 	}
@@ -155,9 +165,48 @@ func TestLoadRejectsUnknownChoicesWithTheirLine(t *testing.T) {
 		if err := os.WriteFile(path, []byte(tt.yaml), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		_, err := Load(path)
+		_, err := Load(path, Known{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: err = %v, want %q", tt.yaml, err, tt.want)
 		}
+	}
+}
+
+// Every file in defaults/ is merged, in the listed order: a file dropped
+// there without a line in defaultFiles would be silently ignored.
+func TestEveryDefaultsFileIsListed(t *testing.T) {
+	files, err := fs.Glob(defaultsFS, "defaults/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(files, " ") != strings.Join(defaultFiles, " ") {
+		t.Fatalf("defaults/ holds %v, defaultFiles lists %v", files, defaultFiles)
+	}
+}
+
+// A limit keyed with a "*" segment bounds every measurement it matches;
+// an exact key wins over it.
+func TestWildcardLimitKeys(t *testing.T) {
+	p, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two := 1.0, 2.0
+	p.Limits = map[string]LimitSpec{
+		"overlay.check.dt.*.present": {Equals: true},
+		"power.rails.*.v_min":        {Low: &one, Unit: "V"},
+		"power.rails.EXT5V.v_min":    {Low: &two, Unit: "V"},
+	}
+	if l := p.Limit("overlay.check.dt.pcie1.present"); l == nil || l.Equals != true {
+		t.Errorf("dt.pcie1.present: %+v", l)
+	}
+	if l := p.Limit("overlay.check.dt.pcie1.status"); l != nil {
+		t.Errorf("a pattern matched another measurement: %+v", l)
+	}
+	if l := p.Limit("power.rails.EXT5V.v_min"); l == nil || *l.Low != 2 {
+		t.Errorf("exact key lost to the pattern: %+v", l)
+	}
+	if l := p.Limit("power.rails.3V3_SYS.v_min"); l == nil || *l.Low != 1 || p.Unit("power.rails.3V3_SYS.v_min") != "V" {
+		t.Errorf("pattern: %+v", l)
 	}
 }
