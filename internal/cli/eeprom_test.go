@@ -20,7 +20,7 @@ func eepTestdata(name string) string { return repoPath("testdata", "eeprom", nam
 func stationPlan(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "station.yaml")
-	if err := os.WriteFile(p, []byte("hat:\n  vendor: Raspberry Pi Ltd\n  product: AI HAT+ 2\n  product_id: 0x0010\n  product_ver: 0x0002\n"), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte("limits:\n  eeprom.verify.vendor: {equals: Raspberry Pi Ltd}\n  eeprom.verify.product: {equals: AI HAT+ 2}\n  eeprom.verify.product_id: {equals: \"0x0010\"}\n  eeprom.verify.product_ver: {equals: \"0x0002\"}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p

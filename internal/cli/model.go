@@ -137,10 +137,10 @@ models keep the embedding in int8 with per-row scales.`,
 					return err
 				}
 				step.Logf("A %s, B %s, %d seeded tokens", args[0], args[1], len(ids))
-				stage.Measure(env, step, report.Measurement{Name: "tokens", Value: float64(len(ids)), Unit: "count"})
-				stage.Measure(env, step, report.Measurement{Name: "top1_agreement", Value: res.Top1, Unit: ""})
-				stage.Measure(env, step, report.Measurement{Name: "logit_cosine_mean", Value: res.CosineMean, Unit: ""})
-				stage.Measure(env, step, report.Measurement{Name: "logit_cosine_min", Value: res.CosineMin, Unit: ""})
+				stage.Measure(env, step, stage.M{Name: "tokens", Value: float64(len(ids)), Unit: "count"})
+				stage.Measure(env, step, stage.M{Name: "top1_agreement", Value: res.Top1, Unit: ""})
+				stage.Measure(env, step, stage.M{Name: "logit_cosine_mean", Value: res.CosineMean, Unit: ""})
+				stage.Measure(env, step, stage.M{Name: "logit_cosine_min", Value: res.CosineMin, Unit: ""})
 				return nil
 			}}})
 		},

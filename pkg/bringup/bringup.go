@@ -99,7 +99,7 @@ func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.R
 		fmt.Fprintf(env.Progress, "   %s %s\n", s.Name, st.Outcome)
 	}
 	if r.Serial == "" {
-		r.Serial = env.Facts["board.serial"]
+		r.Serial = env.Findings.Board.Serial
 	}
 	r.ID = runID(r)
 	r.Finish(clk.Now())

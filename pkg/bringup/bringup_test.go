@@ -125,8 +125,8 @@ func TestHealthySimPassesTheFoundationStages(t *testing.T) {
 	if r.Outcome != report.Pass {
 		t.Fatalf("outcome %s: %+v", r.Outcome, r.Steps)
 	}
-	if r.Serial == "" || e.Facts["board.model"] == "" || e.Facts["board.kernel"] == "" || e.Facts["board.firmware"] == "" {
-		t.Fatalf("identify facts missing: serial %q facts %v", r.Serial, e.Facts)
+	if r.Serial == "" || e.Findings.Board.Model == "" || e.Findings.Board.Kernel == "" || e.Findings.Board.Firmware == "" {
+		t.Fatalf("identify facts missing: serial %q facts %+v", r.Serial, e.Findings.Board)
 	}
 }
 

@@ -226,7 +226,7 @@ func TestHealthyFixtureReadsEveryStagesFiles(t *testing.T) {
 	}{
 		{"eeprom.verify", "product", "AI HAT+ 2"},
 		{"eeprom.verify", "uuid", "5f3c2a10-8e44-4d6b-9a1f-0c2b7e9d4a31"},
-		{"eeprom.verify", "dt.product", "AI HAT+ 2"},
+		{"overlay.check", "hat.matches_eeprom", true},
 		{"i2c.scan", "bus0.0x50.present", true},
 		{"i2c.scan", "bus1.devices", 0.0},
 		{"i2c.scan", "bus1.0x40.present", false},
@@ -335,10 +335,11 @@ func TestEEPROMUnderARootWithoutNVMemNamesTheFile(t *testing.T) {
 }
 
 // healthy-6.6 has its device tree only under sys/firmware/devicetree/base:
-// eeprom.verify still cross-checks the firmware's hat node there.
-func TestEEPROMCrossChecksTheHatNodeUnderSysfs(t *testing.T) {
+// overlay.check still compares the firmware's hat node there with the
+// EEPROM eeprom.verify read.
+func TestHatNodeUnderSysfsIsComparedWithTheEEPROM(t *testing.T) {
 	r := fixtureRun(t, "healthy-6.6", true)
-	if got := measurement(t, r, "eeprom.verify", "dt.product").Value; got != "AI HAT+ 2" {
-		t.Fatalf("dt.product = %v, want the hat node's product from sys/firmware/devicetree/base", got)
+	if got := measurement(t, r, "overlay.check", "hat.matches_eeprom").Value; got != true {
+		t.Fatalf("hat.matches_eeprom = %v, want the hat node under sys/firmware/devicetree/base to match the EEPROM", got)
 	}
 }

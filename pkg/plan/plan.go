@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -58,10 +59,11 @@ type Plan struct {
 	Bench   BenchPlan            `yaml:"bench"`
 }
 
-// BoardPlan says what board the plan is for.
+// BoardPlan says what board the plan is for. The model moved to the limit
+// board.identify.model ({pattern: "^Raspberry Pi 5"}); Model is kept only
+// to name the new key when an old plan sets it.
 type BoardPlan struct {
-	// Model is matched as a prefix of /proc/device-tree/model.
-	Model string `yaml:"model"`
+	Model string `yaml:"model,omitempty"`
 }
 
 // LimitSpec is a limit as written in the plan: bounds in the SI unit named
@@ -72,12 +74,14 @@ type LimitSpec struct {
 	MarginalLow  *float64 `yaml:"marginal_low,omitempty"`
 	MarginalHigh *float64 `yaml:"marginal_high,omitempty"`
 	Equals       any      `yaml:"equals,omitempty"`
-	Unit         string   `yaml:"unit,omitempty"`
+	// Pattern is a regular expression a string value must match.
+	Pattern string `yaml:"pattern,omitempty"`
+	Unit    string `yaml:"unit,omitempty"`
 }
 
 // Limits converts the spec to the report's limits.
 func (s LimitSpec) Limits() *report.Limits {
-	return &report.Limits{Low: s.Low, High: s.High, MarginalLow: s.MarginalLow, MarginalHigh: s.MarginalHigh, Equals: s.Equals}
+	return &report.Limits{Low: s.Low, High: s.High, MarginalLow: s.MarginalLow, MarginalHigh: s.MarginalHigh, Equals: s.Equals, Pattern: s.Pattern}
 }
 
 // Limit returns the limits planned for key ("<step>.<measurement>"), or nil
@@ -298,6 +302,14 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 		if s.Equals != nil && (s.Low != nil || s.High != nil) {
 			return at("equals cannot be combined with low/high")
 		}
+		if s.Pattern != "" {
+			if s.Equals != nil || s.Low != nil || s.High != nil {
+				return at("pattern cannot be combined with equals or low/high")
+			}
+			if _, err := regexp.Compile(s.Pattern); err != nil {
+				return at(fmt.Sprintf("pattern: %v", err))
+			}
+		}
 		seq := []*float64{s.Low, s.MarginalLow, s.MarginalHigh, s.High}
 		names := []string{"low", "marginal_low", "marginal_high", "high"}
 		for i, v := range seq {
@@ -328,6 +340,48 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 	if len(p.Stages) == 0 {
 		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
 	}
+	return p.checkMoved(file, root)
+}
+
+// checkMoved refuses the settings that became limits (issue 12: limits
+// come only from limits:), naming the key to use instead, so an old plan
+// fails on its line rather than being silently ignored.
+func (p *Plan) checkMoved(file string, root *yaml.Node) error {
+	moved := p.HAT.moved()
+	if p.Board.Model != "" {
+		moved = append(moved, [2]string{"board.model", `board.identify.model: {pattern: "^` + p.Board.Model + `"}`})
+	}
+	if d := p.Driver; d.LinkSpeedGTs != 0 || d.Gen2 != "" {
+		name := "driver.link_speed_gts"
+		if d.Gen2 != "" {
+			name = "driver.gen2"
+		}
+		moved = append(moved, [2]string{name, "driver.check.pcie.link_speed: {low: 8, unit: GT/s} (Gen 2 accepted as marginal: {low: 5, marginal_low: 8, unit: GT/s}) and overlay.check.dtparam.pciex1_gen: {low: 3, high: 3} ({low: 2, marginal_low: 3, high: 3})"})
+	}
+	if p.Driver.LinkWidth != 0 {
+		moved = append(moved, [2]string{"driver.link_width", "driver.check.pcie.link_width: {low: 1, unit: lanes}"})
+	}
+	for _, n := range p.Overlay.Nodes {
+		if n.Compatible != "" || n.Status != "" {
+			moved = append(moved, [2]string{"overlay.nodes " + n.Name + " compatible/status", "overlay.check.dt." + n.Name + ".compatible: {equals: ...} and overlay.check.dt." + n.Name + ".status: {equals: okay}"})
+		}
+	}
+	if p.Bench.CPUFallback != "" {
+		moved = append(moved, [2]string{"bench.cpu_fallback", "bench.cpu_fallback: {marginal_high: 0} (marginal), {equals: false} (fail) or {} (pass)"})
+	}
+	if len(p.Power.FailFlags) > 0 {
+		moved = append(moved, [2]string{"power.fail_flags", "power.flags.<flag>: {equals: false}, one per flag"})
+	}
+	for _, r := range p.Power.Rails {
+		if r.MinV != nil || r.MaxV != nil || r.MaxA != nil || r.MarginalV != 0 {
+			moved = append(moved, [2]string{"power.rails " + r.Name + " min_v/max_v/max_a/marginal_v",
+				"power.rails." + r.Name + ".v_min: {low: .., marginal_low: ..}, .v_mean: {low: .., high: ..}, .v_max: {high: .., marginal_high: ..}, .a_max: {high: ..}"})
+		}
+	}
+	if len(moved) > 0 {
+		path := strings.Split(strings.Fields(moved[0][0])[0], ".")
+		return &Error{File: file, Line: lineOf(root, path...), Msg: fmt.Sprintf("%s moved to limits: set limits: %s", moved[0][0], moved[0][1])}
+	}
 	return nil
 }
 
@@ -343,9 +397,7 @@ type choice struct {
 func (p *Plan) choices() []choice {
 	return []choice{
 		{[]string{"hat", "wp_active"}, p.HAT.WPActive, []string{"high", "low"}},
-		{[]string{"driver", "gen2"}, p.Driver.Gen2, []string{"fail", "marginal"}},
 		{[]string{"bench", "runtime"}, p.Bench.Runtime, []string{"ort", "hailortcli"}},
-		{[]string{"bench", "cpu_fallback"}, p.Bench.CPUFallback, []string{"marginal", "fail", "pass"}},
 		{[]string{"bench", "quant"}, p.Bench.Quant, []string{"fp32", "int8", "int4"}},
 	}
 }

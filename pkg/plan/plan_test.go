@@ -27,8 +27,16 @@ func TestDefaultPlanIsValidAndForAIHATPlus2(t *testing.T) {
 	// default plan judges none of it (a real board is never failed on a
 	// guess), and requires no config.txt line (the firmware sets a HAT+
 	// up from its EEPROM).
-	if p.Board.Model != "Raspberry Pi 5" || p.HAT.HasIdentity() {
-		t.Fatalf("default plan identity = %+v / %+v", p.Board, p.HAT)
+	for _, f := range []string{"vendor", "product", "product_id", "product_ver", "uuid", "overlay"} {
+		if p.Limit("eeprom.verify."+f) != nil {
+			t.Errorf("the default plan judges eeprom.verify.%s: %+v", f, p.Limit("eeprom.verify."+f))
+		}
+	}
+	if l := p.Limit("board.identify.model"); l == nil || l.Pattern != "^Raspberry Pi 5" {
+		t.Fatalf("board.identify.model = %+v", l)
+	}
+	if l := p.Limit("eeprom.verify.format_version"); l == nil || l.Equals != 2 {
+		t.Fatalf("eeprom.verify.format_version = %+v (the HAT+ specification requires 2)", l)
 	}
 	if len(p.Overlay.Overlays) != 0 || len(p.Overlay.DTParams) != 0 || !p.Overlay.HATNode {
 		t.Fatalf("default overlay plan requires config.txt lines or no hat node: %+v", p.Overlay)
@@ -44,7 +52,7 @@ func TestDefaultPlanIsValidAndForAIHATPlus2(t *testing.T) {
 func TestOverrideMergesLimitsAndReplacesScalars(t *testing.T) {
 	path := writePlan(t, `
 hat:
-  product: Other HAT
+  addr: 0x51
 limits:
   test.voltage:
     low: 4.75
@@ -56,10 +64,10 @@ limits:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.HAT.Product != "Other HAT" {
-		t.Fatalf("product = %q, want the override", p.HAT.Product)
+	if p.HAT.Addr != 0x51 {
+		t.Fatalf("addr = %#x, want the override", p.HAT.Addr)
 	}
-	if p.HAT.FormatVersion != 2 || p.HAT.Addr != 0x50 {
+	if p.HAT.Bus != 0 || p.HAT.NVMem == "" {
 		t.Fatalf("hat = %+v: an override of one field must keep the others", p.HAT)
 	}
 	l := p.Limit("test.voltage")
@@ -156,10 +164,15 @@ func TestYAMLRoundTrips(t *testing.T) {
 func TestLoadRejectsUnknownChoicesWithTheirLine(t *testing.T) {
 	for _, tt := range []struct{ yaml, want string }{
 		{"hat:\n  wp_active: sideways\n", "x.yaml:2: hat.wp_active: \"sideways\", want one of high, low"},
-		{"driver:\n  gen2: maybe\n", "x.yaml:2: driver.gen2"},
+		{"driver:\n  gen2: maybe\n", "x.yaml:2: driver.gen2 moved to limits: set limits: driver.check.pcie.link_speed"},
+		{"hat:\n  product: X\n", "x.yaml:2: hat.product moved to limits: set limits: eeprom.verify.product"},
+		{"board:\n  model: Raspberry Pi 5\n", `x.yaml:2: board.model moved to limits: set limits: board.identify.model: {pattern: "^Raspberry Pi 5"}`},
+		{"power:\n  rails:\n    - {name: EXT5V, min_v: 4.75}\n", "x.yaml:2: power.rails EXT5V min_v/max_v/max_a/marginal_v moved to limits: set limits: power.rails.EXT5V.v_min"},
+		{"power:\n  fail_flags: [throttled_now]\n", "x.yaml:2: power.fail_flags moved"},
+		{"limits:\n  a.b: {pattern: \"[\"}\n", "x.yaml:2: limit a.b: pattern: error parsing regexp"},
 		{"bench:\n  quant: int3\n", "x.yaml:2: bench.quant"},
 		{"bench:\n  runtime: tensorrt\n", "x.yaml:2: bench.runtime"},
-		{"bench:\n  cpu_fallback: ignore\n", "x.yaml:2: bench.cpu_fallback"},
+		{"bench:\n  cpu_fallback: fail\n", "x.yaml:2: bench.cpu_fallback moved to limits"},
 	} {
 		path := filepath.Join(t.TempDir(), "x.yaml")
 		if err := os.WriteFile(path, []byte(tt.yaml), 0o644); err != nil {
