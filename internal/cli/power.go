@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"time"
-
 	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
@@ -10,18 +8,17 @@ import (
 
 // PowerRailsOptions are `aihat power rails`'s flags; zero values keep the
 // plan's settings.
-type PowerRailsOptions struct {
-	Samples  int
-	Interval time.Duration
-	Load     string
-}
+type PowerRailsOptions = power.RailsOptions
 
 // PowerBudgetOptions are `aihat power budget`'s flags.
 type PowerBudgetOptions struct {
 	FromRun string
 }
 
-func newCmdPower(f *Factory) *cobra.Command {
+// newCmdPower builds the power commands. railsF, when not nil, receives
+// `power rails`' options instead of running the stage (tests of flags →
+// options use it, as cli/cli's NewCmdX(f, runF) does).
+func newCmdPower(f *Factory, railsF func(*PowerRailsOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "power",
 		Short: "Power rails, throttle flags and the power budget",
@@ -39,32 +36,19 @@ and current limits; the minimum catches sags that last only a burst. The load re
 to idle afterwards.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if ro.Samples < 0 || ro.Samples > power.MaxSamples {
-				return usageErrorf("--samples %d: want a count from 1 to %d", ro.Samples, power.MaxSamples)
+			if err := ro.Check(); err != nil {
+				return usageErrorf("%v", err)
 			}
-			if ro.Interval < 0 {
-				return usageErrorf("--interval %s: want a positive duration", ro.Interval)
-			}
-			if ro.Load != "" {
-				if _, err := power.ParseLoad(ro.Load); err != nil {
-					return usageErrorf("--load: %v", err)
-				}
+			if railsF != nil {
+				return railsF(ro)
 			}
 			env, err := f.Env()
 			if err != nil {
 				return err
 			}
-			pp := &env.Plan.Power
-			if ro.Samples > 0 {
-				pp.Samples = ro.Samples
-			}
-			if ro.Interval > 0 {
-				pp.Interval = ro.Interval.String()
-			}
-			if ro.Load != "" {
-				pp.Load = ro.Load
-			}
-			return f.RunSteps(cmd.Context(), env, tableStep("power.rails"))
+			steps := tableStep("power.rails")
+			steps[0].Func = power.Rails(*ro)
+			return f.RunSteps(cmd.Context(), env, steps)
 		},
 	}
 	rails.Flags().IntVar(&ro.Samples, "samples", 0, "number of samples (default: the plan's power.samples)")

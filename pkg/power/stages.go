@@ -57,8 +57,46 @@ type monitor struct {
 // and the plan's shunt monitors over a window on the board's clock, and
 // evaluates min/mean/max per rail against the plan.
 func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	return railsRun(ctx, env, step, RailsOptions{})
+}
+
+// RailsOptions override the plan's power section for one run of
+// power.rails (the `aihat power rails` flags); zero values keep the plan's.
+type RailsOptions struct {
+	Samples  int
+	Interval time.Duration
+	Load     string
+}
+
+// Check says what is wrong with options given on a command line.
+func (o RailsOptions) Check() error {
+	if o.Samples < 0 || o.Samples > MaxSamples {
+		return fmt.Errorf("--samples %d: want a count from 1 to %d", o.Samples, MaxSamples)
+	}
+	if o.Interval < 0 {
+		return fmt.Errorf("--interval %s: want a positive duration", o.Interval)
+	}
+	if o.Load != "" {
+		if _, err := ParseLoad(o.Load); err != nil {
+			return fmt.Errorf("--load: %v", err)
+		}
+	}
+	return nil
+}
+
+// Rails is power.rails with options over the plan's settings.
+func Rails(o RailsOptions) stage.Func {
+	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
+		return railsRun(ctx, env, step, o)
+	}
+}
+
+func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOptions) error {
 	pp := env.Plan.Power
 	samples := pp.Samples
+	if o.Samples > 0 {
+		samples = o.Samples
+	}
 	if samples <= 0 {
 		samples = DefaultSamples
 	}
@@ -69,7 +107,13 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	if err != nil {
 		return err
 	}
+	if o.Interval > 0 {
+		interval = o.Interval
+	}
 	loadName := pp.Load
+	if o.Load != "" {
+		loadName = o.Load
+	}
 	if loadName == "" {
 		loadName = DefaultLoad
 	}
