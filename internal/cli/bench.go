@@ -2,8 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"errors"
 	"time"
 
 	"github.com/aihat/aihat/pkg/bench"
@@ -116,77 +115,29 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 	if base.Infer.Dims, err = infer.ParseDims(o.Dims); err != nil {
 		return usageErrorf("%v", err)
 	}
-	if _, err := infer.ParseProviders(base.Infer.Providers); err != nil {
-		return err
+	runs, closeFirst, err := bench.Sweep(base, o.Sweep)
+	if err != nil {
+		var ue *bench.UsageError
+		if errors.As(err, &ue) {
+			return usageErrorf("%v", err)
+		}
+		return err // could not open the model or no such provider: ERROR
 	}
-	if base.Runtime != "" && base.Runtime != "ort" && base.Runtime != "hailortcli" {
-		return usageErrorf("--runtime %q: choose ort or hailortcli", base.Runtime)
-	}
-	sizes := []string{""}
-	if len(o.Sweep) > 0 {
-		sizes = o.Sweep
-	}
+	defer closeFirst()
 	var steps []bringup.Step
-	var rows []*sweepRow
-	for _, size := range sizes {
-		opts := base
-		if size != "" {
-			opts.Synth = strings.ToUpper(strings.TrimSpace(size))
-		}
-		if opts.Runtime != "hailortcli" {
-			if base.Synth != "" || size != "" {
-				if _, err := opts.SynthConfig(); err != nil {
-					return usageErrorf("%v", err)
-				}
-			}
-			// Open the first model before the run: a missing library, a
-			// corrupt model, an input that cannot be filled or no usable
-			// provider is one line, exit 2. The step closes it (Close is
-			// idempotent; the defer covers a step that never ran). Later
-			// sizes of a sweep open in their own step, one model at a time.
-			if len(steps) == 0 {
-				s, err := bench.Open(opts)
-				if err != nil {
-					return err
-				}
-				defer s.Close()
-				opts.Session = s
-			}
-		}
+	rows := make([]bench.SweepRow, len(runs))
+	for i, opts := range runs {
 		run := bench.Stage(opts)
-		row := &sweepRow{size: opts.ModelName()}
-		rows = append(rows, row)
 		steps = append(steps, bringup.Step{Name: opts.StepName(), Func: func(ctx context.Context, env *stage.Env, step *report.Step) error {
 			err := run(ctx, env, step)
-			for _, m := range step.Measurements {
-				if v, ok := m.Value.(float64); ok {
-					switch m.Name {
-					case "params":
-						row.params = v
-					case "decode_tokens_per_s":
-						row.decode = v
-					case "prefill_tokens_per_s":
-						row.prefill = v
-					case "ttft":
-						row.ttft = v
-					}
-				}
-			}
+			rows[i] = bench.Row(opts.ModelName(), step)
 			return err
 		}})
 	}
 	err = f.RunSteps(cmd.Context(), env, steps)
 	if len(o.Sweep) > 0 {
 		// Size against speed, on stderr so stdout stays one report.
-		fmt.Fprintf(f.IO.ErrOut, "%-24s %12s %18s %18s %10s\n", "MODEL", "PARAMS", "PREFILL tokens/s", "DECODE tokens/s", "TTFT s")
-		for _, r := range rows {
-			fmt.Fprintf(f.IO.ErrOut, "%-24s %12.0f %18.1f %18.1f %10.4f\n", r.size, r.params, r.prefill, r.decode, r.ttft)
-		}
+		bench.WriteSweep(f.IO.ErrOut, rows)
 	}
 	return err
-}
-
-type sweepRow struct {
-	size                          string
-	params, prefill, decode, ttft float64
 }
