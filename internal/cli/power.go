@@ -61,7 +61,7 @@ to idle afterwards.`,
 		Short: "Decode vcgencmd get_throttled and the rpi_volt under-voltage alarm (step power.flags)",
 		Long: `Decode vcgencmd get_throttled into named flags (bits 0-3 now, 16-19 since boot:
 under-voltage, Arm frequency capped, throttled, soft temperature limit) and read
-rpi_volt's in0_lcrit_alarm. The plan's power.fail_flags decide which flags fail.`,
+rpi_volt's in0_lcrit_alarm. The plan's limits power.flags.<flag> decide which flags fail.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := f.Env()

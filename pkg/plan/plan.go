@@ -110,7 +110,7 @@ func (p *Plan) spec(key string) (LimitSpec, bool) {
 	}
 	var pats []string
 	for k := range p.Limits {
-		if strings.Contains(k, "*") && matchKey(k, key) {
+		if strings.Contains(k, "*") && MatchKey(k, key) {
 			pats = append(pats, k)
 		}
 	}
@@ -121,9 +121,10 @@ func (p *Plan) spec(key string) (LimitSpec, bool) {
 	return p.Limits[pats[0]], true
 }
 
-// matchKey matches dotted names segment by segment; "*" in pattern
-// matches one segment.
-func matchKey(pattern, key string) bool {
+// MatchKey matches dotted names segment by segment; "*" in pattern
+// matches any one segment (and a "*" in key, so a plan may key a limit by
+// a stage's measurement pattern itself).
+func MatchKey(pattern, key string) bool {
 	ps, ks := strings.Split(pattern, "."), strings.Split(key, ".")
 	if len(ps) != len(ks) {
 		return false

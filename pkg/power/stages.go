@@ -359,7 +359,8 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 }
 
 // FlagsStage is power.flags: get_throttled decoded into named flags and
-// rpi_volt's under-voltage alarm; the plan's fail_flags fail when set.
+// rpi_volt's under-voltage alarm; a flag fails when the plan's limit
+// power.flags.<flag> ({equals: false}) says so.
 func FlagsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	out, err := env.Board.Run(ctx, "vcgencmd", "get_throttled")
 	if err != nil {

@@ -1,6 +1,10 @@
 package stage
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/aihat/aihat/pkg/plan"
+)
 
 // Stage is a stage as a value: everything the plan, bringup, `aihat
 // stages` and the per-stage commands need to know about it. The table of
@@ -56,18 +60,6 @@ func (s Stage) AcceptsLimit(key string) bool {
 	return false
 }
 
-// MatchName matches a dotted name against a pattern segment by segment;
-// "*" in the pattern matches any one segment (and a "*" in name, so a plan
-// may key a limit by the pattern itself).
-func MatchName(pattern, name string) bool {
-	ps, ns := strings.Split(pattern, "."), strings.Split(name, ".")
-	if len(ps) != len(ns) {
-		return false
-	}
-	for i := range ps {
-		if ps[i] != "*" && ps[i] != ns[i] {
-			return false
-		}
-	}
-	return true
-}
+// MatchName matches a dotted name against a pattern in which "*" stands
+// for one segment; the plan's limit lookup uses the same rule.
+func MatchName(pattern, name string) bool { return plan.MatchKey(pattern, name) }
