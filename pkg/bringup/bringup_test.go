@@ -150,3 +150,15 @@ func TestEveryShippedPlanMatchesTheTable(t *testing.T) {
 		}
 	}
 }
+
+// A command-only step (model.compare) is no plan stage, but the plan may
+// bound it.
+func TestCommandOnlyStepsAcceptLimitsButAreNoStages(t *testing.T) {
+	k := Known()
+	if !k.AcceptsLimit("model.compare.top1_agreement") || k.AcceptsLimit("model.compare.top2") {
+		t.Fatal("model.compare limit keys not checked")
+	}
+	if _, err := Resolve([]string{"model.compare"}); err == nil {
+		t.Fatal("model.compare resolved as a plan stage")
+	}
+}

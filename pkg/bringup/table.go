@@ -59,10 +59,16 @@ func Stages() map[string]stage.Func {
 	return m
 }
 
+// commandSteps are steps only a command runs (they need its arguments),
+// never named in a plan's stages; a plan may still bound them.
+func commandSteps() []stage.Stage {
+	return []stage.Stage{bench.CompareSpec()}
+}
+
 // Known is what a plan is checked against: the table's stage names and
-// the limit keys their measurements accept.
+// the limit keys their measurements (and the command-only steps') accept.
 func Known() plan.Known {
-	t := Table()
+	t := append(Table(), commandSteps()...)
 	var keys []string
 	for _, s := range t {
 		keys = append(keys, s.LimitKeys()...)
