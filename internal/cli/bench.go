@@ -13,6 +13,10 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// benchFlagNames are the flags that override the plan's bench section.
+var benchFlagNames = []string{"model", "synth", "quant", "sweep", "warmup", "iterations", "duration", "provider",
+	"threads", "runtime", "hef", "prompt", "new-tokens", "cpu-fallback"}
+
 // BenchOptions are `aihat bench`'s flags.
 type BenchOptions struct {
 	Model        string
@@ -32,9 +36,14 @@ type BenchOptions struct {
 	PromptTokens int
 	NewTokens    int
 	CPUFallback  string
+	// Set names the flags given on the command line: only those override
+	// the plan's bench section.
+	Set map[string]bool
 }
 
-func newCmdBench(f *Factory) *cobra.Command {
+// newCmdBench builds `aihat bench`. runF, when not nil, receives the
+// options instead of running (tests of flags → options use it).
+func newCmdBench(f *Factory, runF func(*BenchOptions) error) *cobra.Command {
 	o := &BenchOptions{}
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -48,7 +57,19 @@ Without --model it runs the plan's synthetic model (default 50M parameters, int4
 generated once into the user cache directory. Providers are tried in order; landing
 on one after the first (the CPU after the NPU's) is recorded, marginal by default.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd, f, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Set = map[string]bool{}
+			for _, name := range benchFlagNames {
+				o.Set[name] = cmd.Flags().Changed(name)
+			}
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runBench(cmd.Context(), f, o)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Model, "model", "", "ONNX model file to run (default: the plan's synthetic model)")
@@ -71,28 +92,24 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 	return cmd
 }
 
-func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
-	fl := cmd.Flags()
-	if fl.Changed("model") && (fl.Changed("synth") || fl.Changed("sweep")) {
+// check refuses flags that exclude each other or cannot be counts.
+func (o *BenchOptions) check() error {
+	if o.Set["model"] && (o.Set["synth"] || o.Set["sweep"]) {
 		return usageErrorf("--model and --synth/--sweep exclude each other")
 	}
-	if fl.Changed("iterations") && fl.Changed("duration") {
+	if o.Set["iterations"] && o.Set["duration"] {
 		return usageErrorf("--iterations and --duration exclude each other")
 	}
 	if o.Iterations < 0 || o.Duration < 0 || o.Threads < 0 {
 		return usageErrorf("--iterations, --duration and --threads must not be negative")
 	}
-	env, err := f.Env()
-	if err != nil {
-		return err
-	}
-	env.Progress = f.IO.ErrOut
-	base, err := bench.FromPlan(env.Plan.Bench)
-	if err != nil {
-		return usageErrorf("plan: %v", err)
-	}
+	return nil
+}
+
+// apply lays the flags given over the plan's bench options.
+func (o *BenchOptions) apply(base bench.Options, seed int64) (bench.Options, error) {
 	set := func(name string, apply func()) {
-		if fl.Changed(name) {
+		if o.Set[name] {
 			apply()
 		}
 	}
@@ -111,9 +128,27 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 	set("cpu-fallback", func() { base.CPUFallback = o.CPUFallback })
 	base.Infer.LibPath = o.OrtLib
 	base.Infer.OptLevel = o.OptLevel
-	base.Infer.Seed = f.Global.Seed
+	base.Infer.Seed = seed
+	var err error
 	if base.Infer.Dims, err = infer.ParseDims(o.Dims); err != nil {
-		return usageErrorf("%v", err)
+		return base, usageErrorf("%v", err)
+	}
+	return base, nil
+}
+
+func runBench(ctx context.Context, f *Factory, o *BenchOptions) error {
+	env, err := f.Env()
+	if err != nil {
+		return err
+	}
+	env.Progress = f.IO.ErrOut
+	planned, err := bench.FromPlan(env.Plan.Bench)
+	if err != nil {
+		return usageErrorf("plan: %v", err)
+	}
+	base, err := o.apply(planned, f.Global.Seed)
+	if err != nil {
+		return err
 	}
 	runs, closeFirst, err := bench.Sweep(base, o.Sweep)
 	if err != nil {
@@ -134,7 +169,7 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 			return err
 		}})
 	}
-	err = f.RunSteps(cmd.Context(), env, steps)
+	err = f.RunSteps(ctx, env, steps)
 	if len(o.Sweep) > 0 {
 		// Size against speed, on stderr so stdout stays one report.
 		bench.WriteSweep(f.IO.ErrOut, rows)
