@@ -2,8 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"strings"
+	"errors"
 	"time"
 
 	"github.com/aihat/aihat/pkg/bench"
@@ -14,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { stageCommands = append(stageCommands, newCmdBench) }
+// benchFlagNames are the flags that override the plan's bench section.
+var benchFlagNames = []string{"model", "synth", "quant", "sweep", "warmup", "iterations", "duration", "provider",
+	"threads", "runtime", "hef", "prompt", "new-tokens", "cpu-fallback", "inputs", "expect"}
 
 // BenchOptions are `aihat bench`'s flags.
 type BenchOptions struct {
@@ -37,9 +38,14 @@ type BenchOptions struct {
 	CPUFallback  string
 	Inputs       string
 	Expect       string
+	// Set names the flags given on the command line: only those override
+	// the plan's bench section.
+	Set map[string]bool
 }
 
-func newCmdBench(f *Factory) *cobra.Command {
+// newCmdBench builds `aihat bench`. runF, when not nil, receives the
+// options instead of running (tests of flags → options use it).
+func newCmdBench(f *Factory, runF func(*BenchOptions) error) *cobra.Command {
 	o := &BenchOptions{}
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -53,7 +59,19 @@ Without --model it runs the plan's synthetic model (default 50M parameters, int4
 generated once into the user cache directory. Providers are tried in order; landing
 on one after the first (the CPU after the NPU's) is recorded, marginal by default.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runBench(cmd, f, o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Set = map[string]bool{}
+			for _, name := range benchFlagNames {
+				o.Set[name] = cmd.Flags().Changed(name)
+			}
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			return runBench(cmd.Context(), f, o)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Model, "model", "", "ONNX model file to run (default: the plan's synthetic model)")
@@ -78,30 +96,24 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 	return cmd
 }
 
-func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
-	fl := cmd.Flags()
-	if fl.Changed("model") && (fl.Changed("synth") || fl.Changed("sweep")) {
+// check refuses flags that exclude each other or cannot be counts.
+func (o *BenchOptions) check() error {
+	if o.Set["model"] && (o.Set["synth"] || o.Set["sweep"]) {
 		return usageErrorf("--model and --synth/--sweep exclude each other")
 	}
-	if fl.Changed("iterations") && fl.Changed("duration") {
+	if o.Set["iterations"] && o.Set["duration"] {
 		return usageErrorf("--iterations and --duration exclude each other")
 	}
 	if o.Iterations < 0 || o.Duration < 0 || o.Threads < 0 {
 		return usageErrorf("--iterations, --duration and --threads must not be negative")
 	}
-	env, err := f.Env()
-	if err != nil {
-		return err
-	}
-	if !f.Global.Verbose {
-		env.Progress = f.IO.ErrOut // the benchmark's own progress, always
-	}
-	base, err := bench.FromPlan(env.Plan.Bench)
-	if err != nil {
-		return usageErrorf("plan: %v", err)
-	}
+	return nil
+}
+
+// apply lays the flags given over the plan's bench options.
+func (o *BenchOptions) apply(base bench.Options, seed int64) (bench.Options, error) {
 	set := func(name string, apply func()) {
-		if fl.Changed(name) {
+		if o.Set[name] {
 			apply()
 		}
 	}
@@ -121,88 +133,60 @@ func runBench(cmd *cobra.Command, f *Factory, o *BenchOptions) error {
 	set("inputs", func() { base.Inputs = o.Inputs })
 	set("expect", func() { base.Expect = o.Expect })
 	if base.Expect != "" && base.Inputs == "" {
-		return usageErrorf("--expect needs --inputs: expected outputs belong to the inputs that produced them")
+		return base, usageErrorf("--expect needs --inputs: expected outputs belong to the inputs that produced them")
 	}
 	if (base.Inputs != "" || base.Expect != "") && (len(o.Sweep) > 0 || base.Model == "") {
-		return usageErrorf("--inputs and --expect need --model: they belong to one model")
+		return base, usageErrorf("--inputs and --expect need --model: they belong to one model")
 	}
 	base.Infer.LibPath = o.OrtLib
 	base.Infer.OptLevel = o.OptLevel
-	base.Infer.Seed = f.Global.Seed
+	base.Infer.Seed = seed
+	var err error
 	if base.Infer.Dims, err = infer.ParseDims(o.Dims); err != nil {
-		return usageErrorf("%v", err)
+		return base, usageErrorf("%v", err)
 	}
-	if _, err := infer.ParseProviders(base.Infer.Providers); err != nil {
+	return base, nil
+}
+
+func runBench(ctx context.Context, f *Factory, o *BenchOptions) error {
+	env, err := f.Env()
+	if err != nil {
 		return err
 	}
-	if base.Runtime != "" && base.Runtime != "ort" && base.Runtime != "hailortcli" {
-		return usageErrorf("--runtime %q: choose ort or hailortcli", base.Runtime)
+	if !f.Global.Verbose {
+		env.Progress = f.IO.ErrOut // the benchmark's own progress, always
 	}
-	sizes := []string{""}
-	if len(o.Sweep) > 0 {
-		sizes = o.Sweep
+	planned, err := bench.FromPlan(env.Plan.Bench)
+	if err != nil {
+		return usageErrorf("plan: %v", err)
 	}
+	base, err := o.apply(planned, f.Global.Seed)
+	if err != nil {
+		return err
+	}
+	runs, closeFirst, err := bench.Sweep(base, o.Sweep)
+	if err != nil {
+		var ue *bench.UsageError
+		if errors.As(err, &ue) {
+			return usageErrorf("%v", err)
+		}
+		return err // could not open the model or no such provider: ERROR
+	}
+	defer closeFirst()
 	var steps []bringup.Step
-	var rows []*sweepRow
-	for _, size := range sizes {
-		opts := base
-		if size != "" {
-			opts.Synth = strings.ToUpper(strings.TrimSpace(size))
-		}
-		if opts.Runtime != "hailortcli" {
-			if base.Synth != "" || size != "" {
-				if _, err := opts.SynthConfig(); err != nil {
-					return usageErrorf("%v", err)
-				}
-			}
-			// Open the first model before the run: a missing library, a
-			// corrupt model, an input that cannot be filled or no usable
-			// provider is one line, exit 2. The step closes it (Close is
-			// idempotent; the defer covers a step that never ran). Later
-			// sizes of a sweep open in their own step, one model at a time.
-			if len(steps) == 0 {
-				s, err := bench.Open(opts)
-				if err != nil {
-					return err
-				}
-				defer s.Close()
-				opts.Session = s
-			}
-		}
+	rows := make([]bench.SweepRow, len(runs))
+	for i, opts := range runs {
 		run := bench.Stage(opts)
-		row := &sweepRow{size: opts.ModelName()}
-		rows = append(rows, row)
 		steps = append(steps, bringup.Step{Name: opts.StepName(), Func: func(ctx context.Context, env *stage.Env, step *report.Step) error {
 			err := run(ctx, env, step)
-			for _, m := range step.Measurements {
-				if v, ok := m.Value.(float64); ok {
-					switch m.Name {
-					case "params":
-						row.params = v
-					case "decode_tokens_per_s":
-						row.decode = v
-					case "prefill_tokens_per_s":
-						row.prefill = v
-					case "ttft":
-						row.ttft = v
-					}
-				}
-			}
+			rows[i] = bench.Row(opts.ModelName(), step)
 			return err
 		}})
 	}
-	err = f.RunSteps(cmd.Context(), env, steps)
+	err = f.RunSteps(ctx, env, steps)
 	if len(o.Sweep) > 0 {
 		// Size against speed, on stderr so stdout stays one report.
-		fmt.Fprintf(f.IO.ErrOut, "%-24s %12s %18s %18s %10s\n", "MODEL", "PARAMS", "PREFILL tokens/s", "DECODE tokens/s", "TTFT s")
-		for _, r := range rows {
-			fmt.Fprintf(f.IO.ErrOut, "%-24s %12.0f %18.1f %18.1f %10.4f\n", r.size, r.params, r.prefill, r.decode, r.ttft)
-		}
+		bench.WriteSweep(f.IO.ErrOut, rows)
 	}
 	return err
-}
-
-type sweepRow struct {
-	size                          string
-	params, prefill, decode, ttft float64
 }

@@ -10,7 +10,7 @@ import (
 // `aihat bench --inputs D --expect D` on three models of the ONNX backend
 // test data (testdata/onnx-backend/SOURCE): each passes with its outputs
 // matched; with one element of an expected output changed,
-// the run fails (exit 1) on outputs_matched, naming the output.
+// the run fails (exit 1) on outputs_mismatched, naming the output.
 func TestBenchChecksRealInputsAndExpectedOutputs(t *testing.T) {
 	for _, name := range []string{"test_cast_FLOAT_to_FLOAT16", "test_gather_0", "test_sequence_insert_at_back"} {
 		t.Run(name, func(t *testing.T) {
@@ -39,7 +39,7 @@ func TestBenchChecksRealInputsAndExpectedOutputs(t *testing.T) {
 	}
 	code, out, errOut := runCLI(t, "bench", "--target", "sim", "--model", filepath.Join(src, "model.onnx"),
 		"--inputs", bad, "--expect", bad, "--iterations", "2", "--threads", "1")
-	if code != 1 || !strings.Contains(out+errOut, "FAIL bench.model.outputs_matched: output y: 1 of 72 elements differ") {
+	if code != 1 || !strings.Contains(out+errOut, "FAIL bench.model.outputs_mismatched: output y: 1 of 72 elements differ") {
 		t.Fatalf("wrong answer: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aihat/aihat/pkg/bench"
+	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/onnx"
 )
 
@@ -96,6 +100,41 @@ func TestBenchUsageErrors(t *testing.T) {
 		code, _, errOut := runCLI(t, append([]string{"bench", "--target", "sim"}, args...)...)
 		if code != 64 {
 			t.Errorf("%v: exit %d %q", args, code, errOut)
+		}
+	}
+}
+
+// bench's flags become BenchOptions (with the set of flags given), checked
+// before anything is opened; applied over the plan, only the flags given
+// replace the plan's settings.
+func TestBenchFlagsToOptions(t *testing.T) {
+	run := func(args ...string) (*BenchOptions, int) {
+		var got *BenchOptions
+		f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+		cmd := newCmdBench(f, func(o *BenchOptions) error { got = o; return nil })
+		cmd.SetArgs(args)
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		code, _ := exitCode(cmd.Execute())
+		if f.board != nil || f.plan != nil {
+			t.Fatalf("%v: board or plan opened before the run function", args)
+		}
+		return got, code
+	}
+	o, code := run("--synth", "100m", "--iterations", "3", "--provider", "cpu", "--cpu-fallback", "fail")
+	if code != 0 || o.Synth != "100m" || o.Iterations != 3 || !o.Set["synth"] || o.Set["model"] || o.Set["quant"] {
+		t.Fatalf("exit %d options %+v", code, o)
+	}
+	plan := bench.Options{Synth: "50M", Quant: "int4", Iterations: 2, Duration: time.Second, Infer: infer.Options{Providers: []string{"hailo", "cpu"}}}
+	got, err := o.apply(plan, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Synth != "100m" || got.Quant != "int4" || got.Iterations != 3 || got.Duration != 0 || got.Infer.Providers[0] != "cpu" || got.CPUFallback != "fail" || got.Infer.Seed != 7 {
+		t.Fatalf("applied %+v", got)
+	}
+	for _, bad := range [][]string{{"--model", "m.onnx", "--synth", "50M"}, {"--iterations", "2", "--duration", "1s"}, {"--threads", "-1"}} {
+		if _, code := run(bad...); code != 64 {
+			t.Errorf("%v: exit %d, want 64", bad, code)
 		}
 	}
 }

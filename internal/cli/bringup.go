@@ -20,6 +20,13 @@ record, printed as a table (or -o json|junit|markdown) and, with --report-dir, w
 as run.json, junit.xml and report.md.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(opts.Only) > 0 {
+				// Checked before the board is opened: a typo is a usage
+				// error, not a run that silently tests less.
+				if _, err := bringup.Resolve(opts.Only); err != nil {
+					return usageErrorf("--only: %v", err)
+				}
+			}
 			env, err := f.Env()
 			if err != nil {
 				return err
@@ -28,7 +35,7 @@ as run.json, junit.xml and report.md.`,
 			if len(opts.Only) > 0 {
 				names = opts.Only
 			}
-			steps, err := bringup.Resolve(env, names)
+			steps, err := bringup.Resolve(names)
 			if err != nil {
 				return usageErrorf("%v", err)
 			}

@@ -208,9 +208,9 @@ func TestPlanShowPrintsTheMergedPlan(t *testing.T) {
 	if code, _, _ := runCLI(t, "plan", "show", "--plan", override); code != 64 {
 		t.Fatalf("unknown top-level key: exit %d, want 64", code)
 	}
-	os.WriteFile(override, []byte("hat:\n  product: Custom HAT\n"), 0o644)
+	os.WriteFile(override, []byte("limits:\n  eeprom.verify.product: {equals: Custom HAT}\n"), 0o644)
 	code, out, _ := runCLI(t, "plan", "show", "--plan", override)
-	if code != 0 || !strings.Contains(out, "product: Custom HAT") || !strings.Contains(out, "format_version: 2") {
+	if code != 0 || !strings.Contains(out, "equals: Custom HAT") || !strings.Contains(out, "eeprom.verify.format_version") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }

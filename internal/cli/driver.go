@@ -3,12 +3,9 @@ package cli
 import (
 	"fmt"
 
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/driver"
 	"github.com/spf13/cobra"
 )
-
-func init() { stageCommands = append(stageCommands, newCmdDriver) }
 
 // DriverUnitOptions are `aihat driver systemd-unit`'s flags.
 type DriverUnitOptions struct {
@@ -33,7 +30,7 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 			if err != nil {
 				return err
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "driver.check", Func: driver.Stage}})
+			return f.RunSteps(cmd.Context(), env, tableStep("driver.check"))
 		},
 	})
 	udev := &cobra.Command{

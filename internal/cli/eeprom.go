@@ -5,22 +5,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 
-	"github.com/aihat/aihat/pkg/board"
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
-
-func init() { stageCommands = append(stageCommands, newCmdEEPROM) }
 
 // EEPROMSourceOptions choose where an image is read from.
 type EEPROMSourceOptions struct {
@@ -46,14 +41,11 @@ type EEPROMMakeOptions struct {
 	Custom   []string
 }
 
-// EEPROMWriteOptions are `aihat eeprom write`'s flags.
+// EEPROMWriteOptions are `aihat eeprom write`'s flags: the confirmation
+// and what pkg/eeprom's Write takes.
 type EEPROMWriteOptions struct {
-	Image      string
-	Yes        bool
-	VerifyOnly bool
-	WPGPIO     int
-	Bus        int
-	Addr       string
+	Yes bool
+	eeprom.WriteOptions
 }
 
 func newCmdEEPROM(f *Factory) *cobra.Command {
@@ -61,7 +53,7 @@ func newCmdEEPROM(f *Factory) *cobra.Command {
 		Use:   "eeprom",
 		Short: "HAT+ ID EEPROM: dump, verify, make and write images (eepdump/eepmake compatible)",
 	}
-	cmd.AddCommand(newCmdEEPROMDump(f), newCmdEEPROMVerify(f), newCmdEEPROMMake(f), newCmdEEPROMWrite(f))
+	cmd.AddCommand(newCmdEEPROMDump(f), newCmdEEPROMVerify(f), newCmdEEPROMMake(f), newCmdEEPROMWrite(f, nil))
 	return cmd
 }
 
@@ -190,19 +182,19 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 			if err != nil {
 				return err
 			}
-			fn := eeprom.VerifyStage
+			steps := tableStep("eeprom.verify")
 			if file != "" {
 				data, err := safefile.ReadFile(file, safefile.NVMemMax)
 				if err != nil {
 					return usageErrorf("--file: %v", err)
 				}
-				fn = func(ctx context.Context, env *stage.Env, step *report.Step) error {
+				steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
 					step.Logf("read %d B from %s", len(data), file)
 					eeprom.Check(env, step, eeprom.Decode(data), file)
 					return nil
 				}
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "eeprom.verify", Func: fn}})
+			return f.RunSteps(cmd.Context(), env, steps)
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "verify this image file instead of the board's EEPROM")
@@ -281,8 +273,12 @@ The image file is the second argument, as eepmake's, or --out IMAGE.`,
 	return cmd
 }
 
-func newCmdEEPROMWrite(f *Factory) *cobra.Command {
+// newCmdEEPROMWrite builds `eeprom write`. runF, when not nil, receives
+// the options instead of writing (tests of flags → options use it).
+func newCmdEEPROMWrite(f *Factory, runF func(*EEPROMWriteOptions) error) *cobra.Command {
 	opts := &EEPROMWriteOptions{}
+	var wpGPIO, bus int
+	var addr string
 	cmd := &cobra.Command{
 		Use:   "write IMAGE --yes",
 		Short: "Program an image into the HAT EEPROM over I2C, then read back and compare",
@@ -302,40 +298,40 @@ decode cleanly. --verify-only compares without writing.`,
 			if !opts.Yes && !opts.VerifyOnly {
 				return usageErrorf("eeprom write overwrites the HAT's ID EEPROM: add --yes to confirm (or --verify-only to compare)")
 			}
-			img, err := safefile.ReadFile(opts.Image, safefile.NVMemMax)
-			if err != nil {
-				return usageErrorf("%v", err)
+			if cmd.Flags().Changed("wp-gpio") {
+				opts.WPGPIO = &wpGPIO
 			}
-			im := eeprom.Decode(img)
-			if !im.OK() {
-				return usageErrorf("%s does not decode cleanly, refusing to write it: %v", opts.Image, errors.Join(problemErrs(im)...))
+			if cmd.Flags().Changed("bus") {
+				opts.Bus = &bus
 			}
-			img = img[:im.EEPLen] // never write a file's padding
-			wpSet := cmd.Flags().Changed("wp-gpio")
-			if wpSet && (opts.WPGPIO < 0 || opts.WPGPIO > maxHeaderGPIO) {
-				return usageErrorf("--wp-gpio %d: the header GPIO chip has lines 0-%d", opts.WPGPIO, maxHeaderGPIO)
+			if addr != "" {
+				a, err := parseAddr(addr, 0)
+				if err != nil {
+					return err
+				}
+				opts.Addr = &a
 			}
-			return eepromWrite(cmd.Context(), f, opts, wpSet, img)
+			if runF != nil {
+				return runF(opts)
+			}
+			return eepromWriteRun(cmd.Context(), f, opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Yes, "yes", false, "confirm overwriting the EEPROM")
 	cmd.Flags().BoolVar(&opts.VerifyOnly, "verify-only", false, "only read back and compare with IMAGE")
-	cmd.Flags().IntVar(&opts.WPGPIO, "wp-gpio", -1, "header GPIO wired to the EEPROM's WP pin (default: the plan's hat.wp_gpio)")
-	cmd.Flags().IntVar(&opts.Bus, "bus", -1, "I2C bus (default: the plan's hat.bus)")
-	cmd.Flags().StringVar(&opts.Addr, "addr", "", "7-bit I2C address (default: the plan's hat.addr)")
+	cmd.Flags().IntVar(&wpGPIO, "wp-gpio", -1, "header GPIO wired to the EEPROM's WP pin (default: the plan's hat.wp_gpio)")
+	cmd.Flags().IntVar(&bus, "bus", -1, "I2C bus (default: the plan's hat.bus)")
+	cmd.Flags().StringVar(&addr, "addr", "", "7-bit I2C address (default: the plan's hat.addr)")
 	addTextOutput(cmd, "")
 	return cmd
 }
 
-func problemErrs(im *eeprom.Image) []error {
-	var out []error
-	for _, p := range im.Problems {
-		out = append(out, p)
+// eepromWriteRun hands the options to pkg/eeprom with the board and plan,
+// and maps the kind of failure to the exit code.
+func eepromWriteRun(ctx context.Context, f *Factory, o *EEPROMWriteOptions) error {
+	if err := o.Check(); err != nil {
+		return writeExit(err) // a bad image or GPIO is refused before the board is opened
 	}
-	return out
-}
-
-func eepromWrite(ctx context.Context, f *Factory, o *EEPROMWriteOptions, wpSet bool, img []byte) error {
 	p, err := f.Plan()
 	if err != nil {
 		return err
@@ -344,98 +340,21 @@ func eepromWrite(ctx context.Context, f *Factory, o *EEPROMWriteOptions, wpSet b
 	if err != nil {
 		return err
 	}
-	busN := p.HAT.Bus
-	if o.Bus >= 0 {
-		busN = o.Bus
-	}
-	addr, err := parseAddr(o.Addr, p.HAT.Addr)
-	if err != nil {
-		return err
-	}
-	activeHigh, err := p.HAT.WPActiveHigh()
-	if err != nil {
-		return usageErrorf("%v", err)
-	}
-	var wp *eeprom.WP
-	gpio := -1
-	if wpSet {
-		gpio = o.WPGPIO
-	} else if p.HAT.WPGPIO != nil {
-		gpio = *p.HAT.WPGPIO
-	}
-	if gpio >= 0 && !o.VerifyOnly {
-		line, err := b.Line(board.HeaderChipLabel, gpio)
-		if err != nil {
-			return fmt.Errorf("EEPROM WP line GPIO%d: %w", gpio, err)
-		}
-		wp = &eeprom.WP{Line: line, ActiveHigh: activeHigh}
-	}
-	bus, err := b.I2C(busN)
-	if err != nil {
-		return err // the board's error names /dev/i2c-N
-	}
-	defer bus.Close()
-	d := &eeprom.Device{Bus: bus, Addr: addr, BusName: fmt.Sprintf("/dev/i2c-%d", busN), Clock: b.Clock()}
-	res, err := d.Program(ctx, img, wp, o.VerifyOnly)
-	printWPProof(f.IO.Out, res)
-	if res.Verified && !o.VerifyOnly {
-		// Written and read back whole, even when a WP verdict fails after.
-		fmt.Fprintf(f.IO.Out, "wrote %d B in %d page writes (%d B pages, %d busy polls) to %s addr 0x%02x in %.3f s; read back: identical\n",
-			res.Bytes, res.Pages, eeprom.DefaultPageSize, res.Polls, d.BusName, addr, res.Duration.Seconds())
-	}
-	if err != nil {
-		var pe *eeprom.PageWriteError
-		if errors.As(err, &pe) {
-			if ctx.Err() != nil {
-				// Interrupted: the chip holds the new image up to here and
-				// the old one after, which is neither.
-				return &ExitError{Code: report.ExitAborted, Err: fmt.Errorf("eeprom write interrupted: pages %s hold the new image, the pages after still hold the old contents, so the chip holds neither image and must be rewritten (run eeprom write again); WP asserted again", pageRange(pe.PagesDone, pe.PageSize))}
-			}
-			return fmt.Errorf("eeprom write stopped: %v; pages written: %s; the chip must be rewritten; WP asserted again", err, pageRange(pe.PagesDone, pe.PageSize))
-		}
-		if ctx.Err() != nil {
-			return &ExitError{Code: report.ExitAborted, Err: fmt.Errorf("eeprom write interrupted before the image was written or verified: %v", err)}
-		}
-		if errors.Is(err, eeprom.ErrReadBack) || errors.Is(err, eeprom.ErrWritesIgnored) || errors.Is(err, eeprom.ErrWPNotHolding) {
-			return &ExitError{Code: report.ExitFail, Err: err}
-		}
-		if errors.Is(err, eeprom.ErrImageTooLarge) {
-			return usageErrorf("%s: %v", o.Image, err)
-		}
-		return err
-	}
-	if o.VerifyOnly {
-		fmt.Fprintf(f.IO.Out, "verified %d B on %s addr 0x%02x: identical to %s\n", len(img), d.BusName, addr, o.Image)
-	}
-	return nil
+	return writeExit(eeprom.Write(ctx, b, p.HAT, o.WriteOptions, f.IO.Out))
 }
 
-// maxHeaderGPIO is the last line of the Pi 5's header GPIO chip (54 lines).
-const maxHeaderGPIO = 53
-
-// pageRange names the pages a stopped write completed, with their offsets.
-func pageRange(p []int, size int) string {
-	switch len(p) {
-	case 0:
-		return "none"
-	case 1:
-		return fmt.Sprintf("%d (0x%04x-0x%04x)", p[0], p[0]*size, (p[0]+1)*size-1)
+func writeExit(err error) error {
+	var we *eeprom.WriteError
+	if !errors.As(err, &we) {
+		return err
 	}
-	return fmt.Sprintf("%d-%d (%d pages, 0x%04x-0x%04x)", p[0], p[len(p)-1], len(p), p[0]*size, (p[len(p)-1]+1)*size-1)
-}
-
-// printWPProof says what the write-protect and write tests showed.
-func printWPProof(w io.Writer, res eeprom.ProgramResult) {
-	yes := func(b bool) string {
-		if b {
-			return "yes"
-		}
-		return "NO"
+	switch we.Kind {
+	case eeprom.WriteUsage:
+		return &UsageError{Err: we.Err}
+	case eeprom.WriteFailed:
+		return &ExitError{Code: report.ExitFail, Err: we.Err}
+	case eeprom.WriteAborted:
+		return &ExitError{Code: report.ExitAborted, Err: we.Err}
 	}
-	if res.WPHolds != nil {
-		fmt.Fprintf(w, "WP test: a write at 0x%04x with WP asserted left the chip unchanged: %s\n", res.ProbeOffset, yes(*res.WPHolds))
-	}
-	if res.WritesTake != nil {
-		fmt.Fprintf(w, "write test: a write at 0x%04x with writes enabled changed the chip (restored): %s\n", res.ProbeOffset, yes(*res.WritesTake))
-	}
+	return we.Err
 }

@@ -20,7 +20,7 @@ func eepTestdata(name string) string { return repoPath("testdata", "eeprom", nam
 func stationPlan(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "station.yaml")
-	if err := os.WriteFile(p, []byte("hat:\n  vendor: Raspberry Pi Ltd\n  product: AI HAT+ 2\n  product_id: 0x0010\n  product_ver: 0x0002\n"), 0o644); err != nil {
+	if err := os.WriteFile(p, []byte("limits:\n  eeprom.verify.vendor: {equals: Raspberry Pi Ltd}\n  eeprom.verify.product: {equals: AI HAT+ 2}\n  eeprom.verify.product_id: {equals: \"0x0010\"}\n  eeprom.verify.product_ver: {equals: \"0x0002\"}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -209,5 +209,54 @@ func TestEEPROMWriteInterruptedSaysTheChipMustBeRewritten(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "hold the new image") && !strings.Contains(errOut.String(), "must be rewritten") {
 		t.Fatalf("stderr %q does not say the chip must be rewritten", errOut.String())
+	}
+}
+
+// eeprom write's flags become pkg/eeprom's WriteOptions: an unset flag is
+// nil (the plan's hat: decides), a set one is taken as given; no board is
+// opened before the run function.
+func TestEEPROMWriteFlagsToOptions(t *testing.T) {
+	img := eepTestdata("aihat2-hatplus-padded4k.eep")
+	for _, tc := range []struct {
+		args                []string
+		code                int
+		wp, bus             int // -2: nil
+		addr                int // -2: nil
+		verifyOnly, confirm bool
+	}{
+		{[]string{"write", img, "--yes"}, 0, -2, -2, -2, false, true},
+		{[]string{"write", img, "--yes", "--wp-gpio", "4", "--bus", "1", "--addr", "0x51"}, 0, 4, 1, 0x51, false, true},
+		{[]string{"write", img, "--verify-only"}, 0, -2, -2, -2, true, false},
+		{[]string{"write", img}, 64, 0, 0, 0, false, false},
+		{[]string{"write", img, "--yes", "--addr", "0x99"}, 64, 0, 0, 0, false, false},
+	} {
+		var got *EEPROMWriteOptions
+		f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+		cmd := newCmdEEPROMWrite(f, func(o *EEPROMWriteOptions) error { got = o; return nil })
+		cmd.SetArgs(tc.args[1:])
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		code, _ := exitCode(cmd.Execute())
+		if code != tc.code {
+			t.Fatalf("%v: exit %d, want %d", tc.args, code, tc.code)
+		}
+		if f.board != nil || f.plan != nil {
+			t.Fatalf("%v: board or plan opened before the run function", tc.args)
+		}
+		if tc.code != 0 {
+			continue
+		}
+		ptr := func(p *int) int {
+			if p == nil {
+				return -2
+			}
+			return *p
+		}
+		addr := -2
+		if got.Addr != nil {
+			addr = int(*got.Addr)
+		}
+		if got.Image != img || ptr(got.WPGPIO) != tc.wp || ptr(got.Bus) != tc.bus || addr != tc.addr || got.VerifyOnly != tc.verifyOnly || got.Yes != tc.confirm {
+			t.Fatalf("%v: options %+v", tc.args, got)
+		}
 	}
 }

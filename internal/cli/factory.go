@@ -193,7 +193,7 @@ func (f *Factory) Plan() (*plan.Plan, error) {
 	if f.plan != nil {
 		return f.plan, nil
 	}
-	p, err := plan.Load(f.Global.PlanFile)
+	p, err := plan.Load(f.Global.PlanFile, bringup.Known())
 	if err != nil {
 		return nil, usageErrorf("plan: %v", err)
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/i2c"
 	"github.com/spf13/cobra"
 )
@@ -29,7 +28,11 @@ expects. Bus 0 is i2c_vc (the HAT ID pins), bus 1 is i2c_arm (GPIO2/3).`,
 			if err != nil {
 				return err
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "i2c.scan", Func: i2c.ScanStage(opts.Buses...)}})
+			steps := tableStep("i2c.scan")
+			if len(opts.Buses) > 0 {
+				steps[0].Func = i2c.ScanStage(opts.Buses...)
+			}
+			return f.RunSteps(cmd.Context(), env, steps)
 		},
 	}
 	scan.Flags().IntSliceVar(&opts.Buses, "bus", nil, "bus number(s) to scan (default: the buses the plan lists)")

@@ -1,18 +1,14 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 
+	"github.com/aihat/aihat/pkg/bench"
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/infer"
-	"github.com/aihat/aihat/pkg/report"
-	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/synth"
 	"github.com/spf13/cobra"
 )
-
-func init() { stageCommands = append(stageCommands, newCmdModel) }
 
 // ModelSynthOptions are `aihat model synth`'s flags.
 type ModelSynthOptions struct {
@@ -107,42 +103,17 @@ models keep the embedding in int8 with per-row scales.`,
 			if co.Tokens < 1 {
 				return usageErrorf("--tokens must be ≥ 1")
 			}
-			opts := infer.Options{LibPath: co.OrtLib, Threads: co.Threads, Seed: f.Global.Seed}
-			a, err := infer.Open(args[0], opts)
+			pair, err := infer.OpenPair(args[0], args[1], infer.Options{LibPath: co.OrtLib, Threads: co.Threads, Seed: f.Global.Seed})
 			if err != nil {
 				return err
 			}
-			defer a.Close()
-			b, err := infer.Open(args[1], opts)
-			if err != nil {
-				return err
-			}
-			defer b.Close()
-			ca, ok := a.Generative()
-			cb, ok2 := b.Generative()
-			if !ok || !ok2 {
-				return fmt.Errorf("model compare needs two generative models (token ids in, logits and a KV cache out)")
-			}
-			if ca.Vocab != cb.Vocab {
-				return fmt.Errorf("model compare: vocabularies differ (%d and %d tokens)", ca.Vocab, cb.Vocab)
-			}
+			defer pair.Close()
 			env, err := f.Env()
 			if err != nil {
 				return err
 			}
-			ids := infer.Prompt(f.Global.Seed, co.Tokens, ca.Vocab)
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "model.compare", Func: func(_ context.Context, env *stage.Env, step *report.Step) error {
-				res, err := Compare(a, ca, b, cb, ids)
-				if err != nil {
-					return err
-				}
-				step.Logf("A %s, B %s, %d seeded tokens", args[0], args[1], len(ids))
-				stage.Measure(env, step, report.Measurement{Name: "tokens", Value: float64(len(ids)), Unit: "count"})
-				stage.Measure(env, step, report.Measurement{Name: "top1_agreement", Value: res.Top1, Unit: ""})
-				stage.Measure(env, step, report.Measurement{Name: "logit_cosine_mean", Value: res.CosineMean, Unit: ""})
-				stage.Measure(env, step, report.Measurement{Name: "logit_cosine_min", Value: res.CosineMin, Unit: ""})
-				return nil
-			}}})
+			ids := infer.Prompt(f.Global.Seed, co.Tokens, pair.CA.Vocab)
+			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "model.compare", Func: bench.CompareStage(pair, args[0], args[1], ids)}})
 		},
 	}
 	compare.Flags().IntVar(&co.Tokens, "tokens", 64, "length of the seeded token stream")
@@ -150,37 +121,4 @@ models keep the embedding in int8 with per-row scales.`,
 	compare.Flags().IntVar(&co.Threads, "threads", 0, "ONNX Runtime intra-op threads (default: all cores)")
 	cmd.AddCommand(compare)
 	return cmd
-}
-
-// CompareResult is how closely two models agree on one token stream.
-type CompareResult struct {
-	Top1       float64 // fraction of positions with the same arg-max
-	CosineMean float64
-	CosineMin  float64
-}
-
-// Compare runs both models over ids with an empty cache and compares the
-// logits at every position.
-func Compare(a *infer.Session, ca *infer.Cache, b *infer.Session, cb *infer.Cache, ids []int64) (CompareResult, error) {
-	ra, err := a.Forward(ca, ids)
-	if err != nil {
-		return CompareResult{}, err
-	}
-	rb, err := b.Forward(cb, ids)
-	if err != nil {
-		return CompareResult{}, err
-	}
-	res := CompareResult{CosineMin: 1}
-	same := 0
-	for i := range ra {
-		if infer.Argmax(ra[i]) == infer.Argmax(rb[i]) {
-			same++
-		}
-		c := infer.Cosine(ra[i], rb[i])
-		res.CosineMean += c
-		res.CosineMin = min(res.CosineMin, c)
-	}
-	res.Top1 = float64(same) / float64(len(ra))
-	res.CosineMean /= float64(len(ra))
-	return res, nil
 }

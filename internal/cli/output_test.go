@@ -106,7 +106,7 @@ func TestFormatsOfTheCommandsThatAreNotRuns(t *testing.T) {
 		}},
 		{[]string{"plan", "show"}, func(t *testing.T, v any) {
 			hat := v.(map[string]any)["hat"].(map[string]any)
-			if hat["format_version"] != 2.0 {
+			if hat["bus"] != 0.0 || hat["wp_active"] != "high" {
 				t.Errorf("plan hat %v", hat)
 			}
 		}},
@@ -142,7 +142,7 @@ func TestFormatsOfTheCommandsThatAreNotRuns(t *testing.T) {
 		})
 	}
 	// The defaults stay what they were: YAML, a table, eepdump's text.
-	if _, out, _ := runCLI(t, "plan", "show"); !strings.Contains(out, "format_version: 2") {
+	if _, out, _ := runCLI(t, "plan", "show"); !strings.Contains(out, "wp_active: high") {
 		t.Errorf("plan show default is not YAML:\n%.200s", out)
 	}
 	if _, out, _ := runCLI(t, "sim", "faults"); !strings.HasPrefix(out, "FAULT") {

@@ -1,12 +1,8 @@
 package cli
 
 import (
-	"github.com/aihat/aihat/pkg/bringup"
-	"github.com/aihat/aihat/pkg/overlay"
 	"github.com/spf13/cobra"
 )
-
-func init() { stageCommands = append(stageCommands, newCmdOverlay) }
 
 func newCmdOverlay(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
@@ -28,7 +24,7 @@ with the HAT's identity. Malformed config lines are reported with file and line.
 			if err != nil {
 				return err
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "overlay.check", Func: overlay.Stage}})
+			return f.RunSteps(cmd.Context(), env, tableStep("overlay.check"))
 		},
 	})
 	return cmd

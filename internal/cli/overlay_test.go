@@ -25,7 +25,7 @@ func TestOverlayCheckCommand(t *testing.T) {
 // plan that names the HAT's identity (a station's; the default names none).
 func TestOverlayCheckJSONHasCodesAndRemedies(t *testing.T) {
 	station := filepath.Join(t.TempDir(), "station.yaml")
-	if err := os.WriteFile(station, []byte("hat:\n  product: AI HAT+ 2\n  product_id: 0x0010\n"), 0o644); err != nil {
+	if err := os.WriteFile(station, []byte("limits:\n  eeprom.verify.product: {equals: AI HAT+ 2}\n  eeprom.verify.product_id: {equals: \"0x0010\"}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out, _ := runCLI(t, "overlay", "check", "--target", "sim", "--fault", "hat-node-mismatch", "--plan", station, "-o", "json")

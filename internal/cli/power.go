@@ -1,30 +1,24 @@
 package cli
 
 import (
-	"time"
-
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
 )
 
-func init() { stageCommands = append(stageCommands, newCmdPower) }
-
 // PowerRailsOptions are `aihat power rails`'s flags; zero values keep the
 // plan's settings.
-type PowerRailsOptions struct {
-	Samples  int
-	Interval time.Duration
-	Load     string
-}
+type PowerRailsOptions = power.RailsOptions
 
 // PowerBudgetOptions are `aihat power budget`'s flags.
 type PowerBudgetOptions struct {
 	FromRun string
 }
 
-func newCmdPower(f *Factory) *cobra.Command {
+// newCmdPower builds the power commands. railsF, when not nil, receives
+// `power rails`' options instead of running the stage (tests of flags →
+// options use it, as cli/cli's NewCmdX(f, runF) does).
+func newCmdPower(f *Factory, railsF func(*PowerRailsOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "power",
 		Short: "Power rails, throttle flags and the power budget",
@@ -42,32 +36,19 @@ and current limits; the minimum catches sags that last only a burst. The load re
 to idle afterwards.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if ro.Samples < 0 || ro.Samples > power.MaxSamples {
-				return usageErrorf("--samples %d: want a count from 1 to %d", ro.Samples, power.MaxSamples)
+			if err := ro.Check(); err != nil {
+				return usageErrorf("%v", err)
 			}
-			if ro.Interval < 0 {
-				return usageErrorf("--interval %s: want a positive duration", ro.Interval)
-			}
-			if ro.Load != "" {
-				if _, err := power.ParseLoad(ro.Load); err != nil {
-					return usageErrorf("--load: %v", err)
-				}
+			if railsF != nil {
+				return railsF(ro)
 			}
 			env, err := f.Env()
 			if err != nil {
 				return err
 			}
-			pp := &env.Plan.Power
-			if ro.Samples > 0 {
-				pp.Samples = ro.Samples
-			}
-			if ro.Interval > 0 {
-				pp.Interval = ro.Interval.String()
-			}
-			if ro.Load != "" {
-				pp.Load = ro.Load
-			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "power.rails", Func: power.RailsStage}})
+			steps := tableStep("power.rails")
+			steps[0].Func = power.Rails(*ro)
+			return f.RunSteps(cmd.Context(), env, steps)
 		},
 	}
 	rails.Flags().IntVar(&ro.Samples, "samples", 0, "number of samples (default: the plan's power.samples)")
@@ -80,14 +61,14 @@ to idle afterwards.`,
 		Short: "Decode vcgencmd get_throttled and the rpi_volt under-voltage alarm (step power.flags)",
 		Long: `Decode vcgencmd get_throttled into named flags (bits 0-3 now, 16-19 since boot:
 under-voltage, Arm frequency capped, throttled, soft temperature limit) and read
-rpi_volt's in0_lcrit_alarm. The plan's power.fail_flags decide which flags fail.`,
+rpi_volt's in0_lcrit_alarm. The plan's limits power.flags.<flag> decide which flags fail.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			env, err := f.Env()
 			if err != nil {
 				return err
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "power.flags", Func: power.FlagsStage}})
+			return f.RunSteps(cmd.Context(), env, tableStep("power.flags"))
 		},
 	})
 
@@ -103,7 +84,7 @@ source (pmic, or a monitor rail such as HAT_5V) use that run's power.rails means
 maxima as their steady and peak figures.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fn := power.BudgetStage
+			step := tableStep("power.budget")
 			if bo.FromRun != "" {
 				run, err := report.ReadJSONFile(bo.FromRun)
 				if err != nil {
@@ -113,13 +94,13 @@ maxima as their steady and peak figures.`,
 				if err != nil {
 					return usageErrorf("--from-run %s: %v", bo.FromRun, err)
 				}
-				fn = power.BudgetStageFrom(measured)
+				step[0].Func = power.BudgetStageFrom(measured)
 			}
 			env, err := f.Env()
 			if err != nil {
 				return err
 			}
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "power.budget", Func: fn}})
+			return f.RunSteps(cmd.Context(), env, step)
 		},
 	}
 	budget.Flags().StringVar(&bo.FromRun, "from-run", "", "run record (JSON, from -o json or --report-dir) whose power.rails figures replace the plan's")

@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPowerCommands(t *testing.T) {
@@ -71,4 +73,44 @@ func TestPowerBudgetFromRun(t *testing.T) {
 		}
 	}
 	t.Fatal("no worst_case_w")
+}
+
+// Flags become options handed to the run function, checked first, with
+// no board opened and the plan left alone (the CLI no longer writes
+// Interval.String() into the plan for the stage to parse back).
+func TestPowerRailsFlagsToOptions(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want PowerRailsOptions
+		code int
+	}{
+		{[]string{"rails", "--samples", "7", "--interval", "50ms", "--load", "npu"}, PowerRailsOptions{Samples: 7, Interval: 50 * time.Millisecond, Load: "npu"}, 0},
+		{[]string{"rails"}, PowerRailsOptions{}, 0},
+		{[]string{"rails", "--load", "gpu"}, PowerRailsOptions{}, 64},
+		{[]string{"rails", "--interval", "-1s"}, PowerRailsOptions{}, 64},
+	} {
+		var got *PowerRailsOptions
+		f := &Factory{IO: &IOStreams{In: strings.NewReader(""), Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+		cmd := newCmdPower(f, func(o *PowerRailsOptions) error { got = o; return nil })
+		cmd.SetArgs(tc.args)
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		code, _ := exitCode(cmd.Execute())
+		if code != tc.code {
+			t.Fatalf("%v: exit %d, want %d", tc.args, code, tc.code)
+		}
+		if tc.code == 0 && (got == nil || *got != tc.want) {
+			t.Fatalf("%v: options %+v, want %+v", tc.args, got, tc.want)
+		}
+		if f.board != nil || f.plan != nil {
+			t.Fatalf("%v: the command opened the board or the plan before its run function", tc.args)
+		}
+	}
+}
+
+// The stage applies the options over the plan without changing the plan.
+func TestPowerRailsOptionsDoNotEditThePlan(t *testing.T) {
+	code, out, _ := runCLI(t, "power", "rails", "--target", "sim", "--samples", "3", "--interval", "5ms", "-o", "json")
+	if code != 0 || !strings.Contains(out, "3 samples every 5ms") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/spf13/cobra"
 )
 
@@ -17,6 +18,10 @@ func Main(ctx context.Context, args []string, io *IOStreams, build BuildInfo) in
 // MainOn is Main on the given host: what --target auto sees is host's,
 // so tests can stand on a Pi 5, an Arm board or a workstation.
 func MainOn(ctx context.Context, host Host, args []string, io *IOStreams, build BuildInfo) int {
+	// Help lists commands in the order NewRootCmd adds them (the stage
+	// table's order), not by name. cobra has this switch only as a
+	// package variable; Main is the one place that sets it.
+	cobra.EnableCommandSorting = false
 	f := &Factory{IO: io, Build: build, Host: host}
 	defer f.Close()
 	root := NewRootCmd(f)
@@ -69,26 +74,37 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	pf.BoolVar(&g.Strict, "strict", false, "a marginal pass fails")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "on stderr: each step's start, log lines and end (outcome, duration), stamped with the board clock")
 
+	// One explicit list, in the order help shows it: the run, the stage
+	// table, the stage commands in table order, then the tools.
 	root.AddCommand(
-		newCmdVersion(f),
+		newCmdBringup(f),
+		newCmdStages(f),
+		newCmdEEPROM(f),
+		newCmdI2C(f),
+		newCmdOverlay(f),
+		newCmdDriver(f),
+		newCmdPower(f, nil),
+		newCmdBench(f, nil),
+		newCmdModel(f),
 		newCmdPlan(f),
 		newCmdSim(f),
-		newCmdI2C(f),
-		newCmdBringup(f),
 		newCmdReport(f),
+		newCmdVersion(f),
 	)
-	for _, c := range stageCommands {
-		root.AddCommand(c(f))
-	}
 	outputEverywhere(root, f)
 	registerCompletions(root)
 	return root
 }
 
-// stageCommands are the stage command groups (eeprom, overlay, driver,
-// power, bench, model ...), each appended by its own file's init so stage
-// commands land without touching each other's lines.
-var stageCommands []func(*Factory) *cobra.Command
+// tableStep is the stage named name from the stage table, as the one step
+// a per-stage command runs.
+func tableStep(name string) []bringup.Step {
+	s, ok := bringup.Lookup(name)
+	if !ok {
+		panic("cli: stage " + name + " is not in bringup.Table") // a build error, caught by TestEveryStageCommandIsInTheTable
+	}
+	return []bringup.Step{{Name: s.Name, Func: s.Run}}
+}
 
 // exactArgs is cobra.ExactArgs with a usage error.
 func exactArgs(n int) cobra.PositionalArgs {

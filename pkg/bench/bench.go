@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -39,8 +40,8 @@ type Options struct {
 	Runtime string
 	HEF     string
 	Infer   infer.Options
-	// CPUFallback is what landing on a provider after the first is:
-	// "marginal" (default), "fail" or "pass".
+	// CPUFallback, when set, overrides the plan's limit bench.cpu_fallback
+	// (FallbackLimit): "marginal", "fail" or "pass".
 	CPUFallback string
 	Warmup      int
 	Iterations  int
@@ -69,8 +70,8 @@ func FromPlan(p plan.BenchPlan) (Options, error) {
 	}
 	return Options{
 		Model: p.Model, Synth: p.Synth, Quant: p.Quant, Runtime: p.Runtime, HEF: p.HEF,
-		Infer:       infer.Options{Providers: p.Providers, Threads: p.Threads},
-		CPUFallback: p.CPUFallback, Warmup: p.Warmup, Iterations: p.Iterations, Duration: d,
+		Infer:  infer.Options{Providers: p.Providers, Threads: p.Threads},
+		Warmup: p.Warmup, Iterations: p.Iterations, Duration: d,
 		PromptTokens: p.PromptTokens, NewTokens: p.NewTokens,
 	}, nil
 }
@@ -84,9 +85,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Quant == "" {
 		o.Quant = synth.Int4
-	}
-	if o.CPUFallback == "" {
-		o.CPUFallback = "marginal"
 	}
 	if o.Warmup < 0 {
 		o.Warmup = 0
@@ -198,6 +196,22 @@ func Open(o Options) (*infer.Session, error) {
 	return s, nil
 }
 
+// FallbackLimit is the limit bench.cpu_fallback for a policy: a run
+// that fell back to a later provider (the CPU) is a marginal pass, a
+// failure, or a plain pass.
+func FallbackLimit(policy string) (plan.LimitSpec, error) {
+	zero := 0.0
+	switch policy {
+	case "marginal":
+		return plan.LimitSpec{MarginalHigh: &zero}, nil
+	case "fail":
+		return plan.LimitSpec{Equals: false}, nil
+	case "pass":
+		return plan.LimitSpec{}, nil
+	}
+	return plan.LimitSpec{}, fmt.Errorf("cpu fallback %q: choose marginal, fail or pass", policy)
+}
+
 // Stage returns the benchmark as a stage function.
 func Stage(opts Options) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
@@ -216,6 +230,20 @@ func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 
 // Run benchmarks into step.
 func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) error {
+	if opts.CPUFallback != "" {
+		// --cpu-fallback overrides the plan's limit bench.cpu_fallback
+		// for this run only; the verdict is still made by the limit.
+		l, err := FallbackLimit(opts.CPUFallback)
+		if err != nil {
+			return err
+		}
+		p := *env.Plan
+		p.Limits = maps.Clone(p.Limits)
+		p.Limits["bench.cpu_fallback"] = l
+		e := *env
+		e.Plan = &p
+		env = &e
+	}
 	opts = opts.withDefaults()
 	switch opts.Runtime {
 	case "hailortcli":
@@ -226,11 +254,6 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 	}
 	if opts.Expect != "" && opts.Inputs == "" {
 		return fmt.Errorf("--expect %s needs --inputs DIR: expected outputs belong to the inputs that produced them", opts.Expect)
-	}
-	switch opts.CPUFallback {
-	case "marginal", "fail", "pass":
-	default:
-		return fmt.Errorf("cpu_fallback %q: choose marginal, fail or pass", opts.CPUFallback)
 	}
 	s := opts.Session
 	if s == nil {
@@ -247,25 +270,17 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 			step.Logf("provider %s: %v", a.Provider, a.Err)
 		}
 	}
-	stage.Measure(env, step, report.Measurement{Name: "provider", Value: s.Provider})
-	fb := report.Measurement{Name: "cpu_fallback", Value: s.Fallback}
-	if opts.CPUFallback == "fail" {
-		fb.Limits = report.Equal(false)
-		fb.Code = "BENCH_CPU_FALLBACK"
-		fb.Message = fmt.Sprintf("provider %s did not load (%s); ran on %s: install the NPU's execution provider", s.Requested, attemptErr(s), s.Provider)
-	}
-	if m := stage.Measure(env, step, fb); s.Fallback && opts.CPUFallback == "marginal" {
-		m.Marginal = true
-		m.Code = "BENCH_CPU_FALLBACK"
-		m.Message = fmt.Sprintf("provider %s did not load (%s); ran on %s", s.Requested, attemptErr(s), s.Provider)
-	}
+	stage.Measure(env, step, stage.M{Name: "provider", Value: s.Provider})
+	stage.Measure(env, step, stage.M{Name: "cpu_fallback", Value: s.Fallback, Code: "BENCH_CPU_FALLBACK",
+		Remedy:   fmt.Sprintf("provider %s did not load (%s); ran on %s: install the NPU's execution provider", s.Requested, attemptErr(s), s.Provider),
+		Marginal: fmt.Sprintf("provider %s did not load (%s); ran on %s", s.Requested, attemptErr(s), s.Provider)})
 	if st, err := os.Stat(path); err == nil {
-		stage.Measure(env, step, report.Measurement{Name: "model_size", Value: float64(st.Size()), Unit: "B"})
+		stage.Measure(env, step, stage.M{Name: "model_size", Value: float64(st.Size()), Unit: "B"})
 	}
 	if p := s.Metadata[synth.MetaParams]; p != "" {
 		var n float64
 		fmt.Sscanf(p, "%g", &n)
-		stage.Measure(env, step, report.Measurement{Name: "params", Value: n, Unit: "count"})
+		stage.Measure(env, step, stage.M{Name: "params", Value: n, Unit: "count"})
 	}
 
 	smp := NewSampler(env.Board)
@@ -385,10 +400,10 @@ func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.S
 		name string
 		v    time.Duration
 	}{{"latency_min", st.Min}, {"latency_p50", st.P50}, {"latency_p90", st.P90}, {"latency_p99", st.P99}, {"latency_max", st.Max}} {
-		stage.Measure(env, step, report.Measurement{Name: m.name, Value: m.v.Seconds(), Unit: "s"})
+		stage.Measure(env, step, stage.M{Name: m.name, Value: m.v.Seconds(), Unit: "s"})
 	}
-	stage.Measure(env, step, report.Measurement{Name: "inferences_per_s", Value: st.PerSecond, Unit: "inferences/s"})
-	stage.Measure(env, step, report.Measurement{Name: "iterations", Value: float64(len(lat)), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "inferences_per_s", Value: st.PerSecond, Unit: "inferences/s"})
+	stage.Measure(env, step, stage.M{Name: "iterations", Value: float64(len(lat)), Unit: "count"})
 	return err
 }
 
@@ -483,23 +498,19 @@ func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *in
 		for _, r := range runs[1:] {
 			same = same && slices.Equal(r.Tokens, runs[0].Tokens)
 		}
-		m := report.Measurement{Name: "deterministic", Value: same, Limits: report.Equal(true)}
-		if !same {
-			m.Code = "BENCH_NONDETERMINISTIC"
-			m.Message = "greedy generation of the same prompt gave different tokens between runs: numerical fault or unstable provider"
-		}
-		stage.Measure(env, step, m)
+		stage.Measure(env, step, stage.M{Name: "deterministic", Value: same, Code: "BENCH_NONDETERMINISTIC",
+			Remedy: "greedy generation of the same prompt gave different tokens between runs: numerical fault or unstable provider"})
 	}
 	step.Logf("generated %d runs of %d prompt + %d new tokens; first run's tokens %v", len(runs), o.PromptTokens, o.NewTokens, runs[0].Tokens)
-	stage.Measure(env, step, report.Measurement{Name: "prompt_tokens", Value: float64(o.PromptTokens), Unit: "count"})
-	stage.Measure(env, step, report.Measurement{Name: "new_tokens", Value: float64(o.NewTokens), Unit: "count"})
-	stage.Measure(env, step, report.Measurement{Name: "ttft", Value: Latency(ttft).P50.Seconds(), Unit: "s"})
-	stage.Measure(env, step, report.Measurement{Name: "prefill_tokens_per_s", Value: float64(o.PromptTokens*len(runs)) / prefill.Seconds(), Unit: "tokens/s"})
+	stage.Measure(env, step, stage.M{Name: "prompt_tokens", Value: float64(o.PromptTokens), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "new_tokens", Value: float64(o.NewTokens), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "ttft", Value: Latency(ttft).P50.Seconds(), Unit: "s"})
+	stage.Measure(env, step, stage.M{Name: "prefill_tokens_per_s", Value: float64(o.PromptTokens*len(runs)) / prefill.Seconds(), Unit: "tokens/s"})
 	if decoded > 0 && decode > 0 {
-		stage.Measure(env, step, report.Measurement{Name: "decode_tokens_per_s", Value: float64(decoded) / decode.Seconds(), Unit: "tokens/s"})
+		stage.Measure(env, step, stage.M{Name: "decode_tokens_per_s", Value: float64(decoded) / decode.Seconds(), Unit: "tokens/s"})
 	}
 	if rss := infer.PeakRSS(); rss > 0 {
-		stage.Measure(env, step, report.Measurement{Name: "peak_rss", Value: float64(rss), Unit: "B"})
+		stage.Measure(env, step, stage.M{Name: "peak_rss", Value: float64(rss), Unit: "B"})
 	}
 	return err
 }
@@ -514,24 +525,24 @@ func boardMeasurements(env *stage.Env, step *report.Step, smp *Sampler) {
 	}
 	if len(smp.TempsC) > 0 {
 		t := power.Summarize(smp.TempsC)
-		stage.Measure(env, step, report.Measurement{Name: "temp_mean", Value: t.Mean, Unit: "°C"})
-		stage.Measure(env, step, report.Measurement{Name: "temp_max", Value: t.Max, Unit: "°C", Code: "BENCH_TEMP",
-			Message: "the SoC ran hot under inference: check the active cooler and airflow"})
+		stage.Measure(env, step, stage.M{Name: "temp_mean", Value: t.Mean, Unit: "°C"})
+		stage.Measure(env, step, stage.M{Name: "temp_max", Value: t.Max, Unit: "°C", Code: "BENCH_TEMP",
+			Remedy: "the SoC ran hot under inference: check the active cooler and airflow"})
 	} else {
 		stage.NotMeasured(env, step, "temp_mean", "°C", "SoC temperature: "+why)
 		stage.NotMeasured(env, step, "temp_max", "°C", "SoC temperature: "+why)
 	}
 	if len(smp.PowersW) > 0 {
 		w := power.Summarize(smp.PowersW)
-		stage.Measure(env, step, report.Measurement{Name: "power_mean", Value: w.Mean, Unit: "W"})
-		stage.Measure(env, step, report.Measurement{Name: "power_max", Value: w.Max, Unit: "W", Code: "BENCH_POWER"})
+		stage.Measure(env, step, stage.M{Name: "power_mean", Value: w.Mean, Unit: "W"})
+		stage.Measure(env, step, stage.M{Name: "power_max", Value: w.Max, Unit: "W", Code: "BENCH_POWER"})
 	} else {
 		stage.NotMeasured(env, step, "power_mean", "W", "PMIC power: "+why)
 		stage.NotMeasured(env, step, "power_max", "W", "PMIC power: "+why)
 	}
-	stage.Measure(env, step, report.Measurement{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
-	stage.Measure(env, step, report.Measurement{Name: "throttled", Value: smp.Throttled != 0, Limits: report.Equal(false), Code: "BENCH_THROTTLED",
-		Message: fmt.Sprintf("get_throttled showed 0x%x during the run (under-voltage, capping or throttling): check the supply and cooling", smp.Throttled)})
+	stage.Measure(env, step, stage.M{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "throttled", Value: smp.Throttled != 0, Code: "BENCH_THROTTLED",
+		Remedy: fmt.Sprintf("get_throttled showed 0x%x during the run (under-voltage, capping or throttling): check the supply and cooling", smp.Throttled)})
 }
 
 // progress prints a bar on a terminal and plain lines otherwise.

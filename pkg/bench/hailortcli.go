@@ -40,20 +40,20 @@ func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o Opt
 	if h.FPS() == 0 {
 		return fmt.Errorf("hailortcli benchmark %s printed no FPS summary (neither HailoRT 4.x's \"FPS (hw_only) =\" nor 5.x's \"<net>: FPS:\"): the run failed or this HailoRT is unknown", o.HEF)
 	}
-	stage.Measure(env, step, report.Measurement{Name: "runtime", Value: "hailortcli"})
+	stage.Measure(env, step, stage.M{Name: "runtime", Value: "hailortcli"})
 	if arch != "" {
-		step.Add(report.Measurement{Name: "npu_arch", Value: string(arch)})
+		stage.Measure(env, step, stage.M{Name: "npu_arch", Value: string(arch)})
 	}
 	if h.FPSHWOnly > 0 {
-		stage.Measure(env, step, report.Measurement{Name: "fps_hw_only", Value: h.FPSHWOnly, Unit: "1/s"})
+		stage.Measure(env, step, stage.M{Name: "fps_hw_only", Value: h.FPSHWOnly, Unit: "1/s"})
 	}
-	stage.Measure(env, step, report.Measurement{Name: "inferences_per_s", Value: h.FPS(), Unit: "inferences/s"})
+	stage.Measure(env, step, stage.M{Name: "inferences_per_s", Value: h.FPS(), Unit: "inferences/s"})
 	if h.LatencyHWS > 0 {
-		stage.Measure(env, step, report.Measurement{Name: "latency_hw", Value: h.LatencyHWS, Unit: "s"})
+		stage.Measure(env, step, stage.M{Name: "latency_hw", Value: h.LatencyHWS, Unit: "s"})
 	}
 	if mean, mx, ok := h.Power(); ok {
-		stage.Measure(env, step, report.Measurement{Name: "npu_power_mean", Value: mean, Unit: "W"})
-		stage.Measure(env, step, report.Measurement{Name: "npu_power_max", Value: mx, Unit: "W"})
+		stage.Measure(env, step, stage.M{Name: "npu_power_mean", Value: mean, Unit: "W"})
+		stage.Measure(env, step, stage.M{Name: "npu_power_max", Value: mx, Unit: "W"})
 	} else if h.Says("power") {
 		step.Logf("hailortcli: power measurement is not supported on this device; NPU power not recorded")
 	}
@@ -74,11 +74,10 @@ func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o Opt
 	}
 	if ok {
 		step.Logf("NPU temperature from hailortcli %s", tempFrom)
-		stage.Measure(env, step, report.Measurement{Name: "npu_temp_max", Value: tmax, Unit: "°C", Code: "BENCH_NPU_TEMP",
-			Message: "the NPU ran hot: check the HAT's heatsink pad and airflow"})
+		stage.Measure(env, step, stage.M{Name: "npu_temp_max", Value: tmax, Unit: "°C", Code: "BENCH_NPU_TEMP",
+			Remedy: "the NPU ran hot: check the HAT's heatsink pad and airflow"})
 	} else {
-		step.Add(report.Measurement{Name: "npu_temp_max", Outcome: report.Skip,
-			Message: "not measured: hailortcli printed no NPU temperature (the device reports no temperature, or this HailoRT prints none)"})
+		stage.Skipped(step, "npu_temp_max", "not measured: hailortcli printed no NPU temperature (the device reports no temperature, or this HailoRT prints none)")
 	}
 	smp := NewSampler(env.Board)
 	smp.Start()
@@ -91,8 +90,8 @@ func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o Opt
 // (driver.check) or from `hailortcli fw-control identify`; "" when unknown
 // (then the output format decides).
 func npuArch(ctx context.Context, env *stage.Env, step *report.Step) hailortcli.Arch {
-	if a := env.Facts["npu.arch"]; a != "" {
-		return hailortcli.Arch(a)
+	if n := env.Findings.NPU; n != nil && n.Arch != "" {
+		return hailortcli.Arch(n.Arch)
 	}
 	out, errOut, err := board.RunOutput(ctx, env.Board, "hailortcli", "fw-control", "identify")
 	logStderr(step, "hailortcli fw-control identify", errOut)

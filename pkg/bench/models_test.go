@@ -96,7 +96,7 @@ func TestExpectFailsOnWrongAnswers(t *testing.T) {
 	}
 	write("output_0.pb", onnx.FloatTensor("", []int64{3}, []float32{2, -3, 6.01}))
 	step, _ = runStage(t, o)
-	mm := value(t, step, "outputs_matched")
+	mm := value(t, step, "outputs_mismatched")
 	if step.Outcome != report.Fail || mm.Value != 1.0 || mm.Code != "BENCH_WRONG_OUTPUT" || !strings.Contains(mm.Message, "output y") {
 		t.Fatalf("wrong answer: %s %+v", step.Outcome, mm)
 	}

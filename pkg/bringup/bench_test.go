@@ -25,7 +25,7 @@ func BenchmarkBringupSimFoundation(b *testing.B) {
 			b.Fatal(err)
 		}
 		env := stage.NewEnv(sb, p)
-		steps, err := Resolve(env, []string{"board.identify", "i2c.scan"})
+		steps, err := Resolve([]string{"board.identify", "i2c.scan"})
 		if err != nil {
 			b.Fatal(err)
 		}

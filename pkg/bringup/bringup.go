@@ -31,21 +31,37 @@ type Step struct {
 	Func stage.Func
 }
 
-// Resolve turns stage names into runnable steps. Names the plan knows but
-// no stage implements yet are left out with a notice on env.Progress.
-func Resolve(env *stage.Env, names []string) ([]Step, error) {
+// UnknownStageError names stages that are not in the table (a typo in
+// --only or a plan for another build); it lists the valid names.
+type UnknownStageError struct {
+	Names []string
+	Valid []string
+}
+
+func (e *UnknownStageError) Error() string {
+	return fmt.Sprintf("unknown stage(s) %s: this build has %s", strings.Join(e.Names, ", "), strings.Join(e.Valid, ", "))
+}
+
+// Resolve turns stage names into runnable steps from the table. A name
+// the table lacks is an error, never a skip: a station must not believe a
+// check ran that this build cannot do.
+func Resolve(names []string) ([]Step, error) {
 	known := Stages()
 	var steps []Step
+	var unknown []string
 	for _, n := range names {
 		f, ok := known[n]
 		if !ok {
-			fmt.Fprintf(env.Progress, "notice: stage %s is in the plan but not implemented in this version; skipped\n", n)
+			unknown = append(unknown, n)
 			continue
 		}
 		steps = append(steps, Step{Name: n, Func: f})
 	}
+	if len(unknown) > 0 {
+		return nil, &UnknownStageError{Names: unknown, Valid: Names()}
+	}
 	if len(steps) == 0 {
-		return nil, errors.New("none of the plan's stages can run: " + strings.Join(names, ", "))
+		return nil, errors.New("no stage to run")
 	}
 	return steps, nil
 }
@@ -90,7 +106,7 @@ func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.R
 		obs.StepEnded(st)
 	}
 	if r.Serial == "" {
-		r.Serial = env.Facts["board.serial"]
+		r.Serial = env.Findings.Board.Serial
 	}
 	r.ID = runID(r)
 	r.Finish(clk.Now())

@@ -3,6 +3,8 @@ package bringup
 import (
 	"context"
 	"errors"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aihat/aihat/pkg/plan"
@@ -96,20 +98,26 @@ func TestCancelAbortsTheCurrentStepAndKeepsEarlierOnes(t *testing.T) {
 	}
 }
 
-func TestResolveSkipsUnimplementedPlanStagesWithANotice(t *testing.T) {
-	e := env(t)
-	steps, err := Resolve(e, []string{"board.identify", "not.yet", "i2c.scan"})
-	if err != nil || len(steps) != 2 {
-		t.Fatalf("steps = %v, err %v", steps, err)
+// A stage the build lacks is an error naming it and the valid names,
+// never a skip: a station must not believe a check ran.
+func TestResolveRefusesAStageTheTableLacks(t *testing.T) {
+	_, err := Resolve([]string{"board.identify", "not.yet", "i2c.scan"})
+	var ue *UnknownStageError
+	if !errors.As(err, &ue) || len(ue.Names) != 1 || ue.Names[0] != "not.yet" {
+		t.Fatalf("err = %v, want an UnknownStageError naming not.yet", err)
 	}
-	if _, err := Resolve(e, []string{"not.yet"}); err == nil {
-		t.Fatal("nothing runnable, no error")
+	if !strings.Contains(err.Error(), "power.rails") {
+		t.Errorf("error %q does not list the valid names", err)
+	}
+	steps, err := Resolve([]string{"board.identify", "i2c.scan"})
+	if err != nil || len(steps) != 2 || steps[1].Name != "i2c.scan" {
+		t.Fatalf("steps = %v, err %v", steps, err)
 	}
 }
 
 func TestHealthySimPassesTheFoundationStages(t *testing.T) {
 	e := env(t)
-	steps, err := Resolve(e, []string{"board.identify", "i2c.scan"})
+	steps, err := Resolve([]string{"board.identify", "i2c.scan"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +125,40 @@ func TestHealthySimPassesTheFoundationStages(t *testing.T) {
 	if r.Outcome != report.Pass {
 		t.Fatalf("outcome %s: %+v", r.Outcome, r.Steps)
 	}
-	if r.Serial == "" || e.Facts["board.model"] == "" || e.Facts["board.kernel"] == "" || e.Facts["board.firmware"] == "" {
-		t.Fatalf("identify facts missing: serial %q facts %v", r.Serial, e.Facts)
+	if r.Serial == "" || e.Findings.Board.Model == "" || e.Findings.Board.Kernel == "" || e.Findings.Board.Firmware == "" {
+		t.Fatalf("identify facts missing: serial %q facts %+v", r.Serial, e.Findings.Board)
+	}
+}
+
+// The default plan and every plan kept in testdata load against the
+// table: each stage exists, each limit key names a measurement.
+func TestEveryShippedPlanMatchesTheTable(t *testing.T) {
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check(Known()); err != nil {
+		t.Fatalf("default plan: %v", err)
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "*", "*.yaml"))
+	if len(files) == 0 {
+		t.Fatal("no testdata plans found")
+	}
+	for _, f := range files {
+		if _, err := plan.Load(f, Known()); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+// A command-only step (model.compare) is no plan stage, but the plan may
+// bound it.
+func TestCommandOnlyStepsAcceptLimitsButAreNoStages(t *testing.T) {
+	k := Known()
+	if !k.AcceptsLimit("model.compare.top1_agreement") || k.AcceptsLimit("model.compare.top2") {
+		t.Fatal("model.compare limit keys not checked")
+	}
+	if _, err := Resolve([]string{"model.compare"}); err == nil {
+		t.Fatal("model.compare resolved as a plan stage")
 	}
 }

@@ -102,7 +102,7 @@ func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := plan.Load(stationPlan)
+	p, err := plan.Load(stationPlan, Known())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func runFixture(t *testing.T, name string, withBench bool) *report.Run {
 		}
 	}
 	env := stage.NewEnv(b, p)
-	steps, err := Resolve(env, names)
+	steps, err := Resolve(names)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestHealthyFixtureReadsEveryStagesFiles(t *testing.T) {
 	}{
 		{"eeprom.verify", "product", "AI HAT+ 2"},
 		{"eeprom.verify", "uuid", "5f3c2a10-8e44-4d6b-9a1f-0c2b7e9d4a31"},
-		{"eeprom.verify", "dt.product", "AI HAT+ 2"},
+		{"overlay.check", "hat.matches_eeprom", true},
 		{"i2c.scan", "bus0.0x50.present", true},
 		{"i2c.scan", "bus1.devices", 0.0},
 		{"i2c.scan", "bus1.0x40.present", false},
@@ -280,7 +280,7 @@ func TestDefaultPlanOnAFixtureMissesTheMonitor(t *testing.T) {
 	}
 	p.Power.Samples, p.Power.Interval = 2, "1ms"
 	env := stage.NewEnv(b, p)
-	steps, err := Resolve(env, []string{"eeprom.verify", "i2c.scan", "power.rails", "power.flags"})
+	steps, err := Resolve([]string{"eeprom.verify", "i2c.scan", "power.rails", "power.flags"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +314,7 @@ func TestEEPROMUnderARootWithoutNVMemNamesTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := stage.NewEnv(b, p)
-	steps, err := Resolve(env, []string{"eeprom.verify"})
+	steps, err := Resolve([]string{"eeprom.verify"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,10 +340,11 @@ func TestEEPROMUnderARootWithoutNVMemNamesTheFile(t *testing.T) {
 }
 
 // healthy-6.6 has its device tree only under sys/firmware/devicetree/base:
-// eeprom.verify still cross-checks the firmware's hat node there.
-func TestEEPROMCrossChecksTheHatNodeUnderSysfs(t *testing.T) {
+// overlay.check still compares the firmware's hat node there with the
+// EEPROM eeprom.verify read.
+func TestHatNodeUnderSysfsIsComparedWithTheEEPROM(t *testing.T) {
 	r := fixtureRun(t, "healthy-6.6", true)
-	if got := measurement(t, r, "eeprom.verify", "dt.product").Value; got != "AI HAT+ 2" {
-		t.Fatalf("dt.product = %v, want the hat node's product from sys/firmware/devicetree/base", got)
+	if got := measurement(t, r, "overlay.check", "hat.matches_eeprom").Value; got != true {
+		t.Fatalf("hat.matches_eeprom = %v, want the hat node under sys/firmware/devicetree/base to match the EEPROM", got)
 	}
 }

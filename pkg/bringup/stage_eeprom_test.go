@@ -24,8 +24,8 @@ func TestEEPROMVerifyRegisteredAndFaultsFailIt(t *testing.T) {
 		if f == "eeprom-wrong-product" {
 			// A wrong product fails only against a plan that names the
 			// product: a station's (the default plan names no identity).
-			e.Plan.HAT.Product = "AI HAT+ 2"
-			e.Plan.HAT.ProductID = plan.U16(0x0010)
+			e.Plan.Limits["eeprom.verify.product"] = plan.LimitSpec{Equals: "AI HAT+ 2"}
+			e.Plan.Limits["eeprom.verify.product_id"] = plan.LimitSpec{Equals: "0x0010"}
 		}
 		r := Run(context.Background(), e, steps, Meta{})
 		if s := r.Steps[0]; s.Outcome != report.Fail {

@@ -51,7 +51,9 @@ func TestEachOverlayAndDriverFaultFailsItsOwnMeasurement(t *testing.T) {
 		{fault: "config-malformed", failing: []string{"overlay.check/config.warnings=CONFIG_MALFORMED"}, remedy: "config.txt:"},
 		{fault: "pciex1-gen2", failing: []string{"driver.check/pcie.link_speed=PCIE_LINK_SLOW", "overlay.check/dtparam.pciex1_gen=CONFIG_CONFLICT"}, remedy: "remove the line"},
 		{fault: "dt-node-missing", failing: []string{"overlay.check/dt.pcie1.present=DT_NODE_MISSING"}, remedy: "rpi-eeprom-update"},
-		{fault: "hat-node-mismatch", failing: []string{"overlay.check/hat.product=HAT_NODE_MISMATCH", "overlay.check/hat.product_id=HAT_NODE_MISMATCH"}, remedy: "reboot", withEEPROM: true},
+		// One failing measurement, in one stage: eeprom.verify judges the
+		// EEPROM, overlay.check compares the tree's hat node with it.
+		{fault: "hat-node-mismatch", failing: []string{"overlay.check/hat.matches_eeprom=HAT_NODE_MISMATCH"}, remedy: "product is \"AI HAT+\", the EEPROM \"AI HAT+ 2\"; product_id is \"0x0004\", the EEPROM \"0x0010\"", withEEPROM: true},
 		{fault: "driver-missing", failing: []string{"driver.check/module.loaded=DRIVER_NOT_LOADED"}, remedy: "modprobe hailo1x_pci", skipped: []string{"driver.check/devnode.present"}},
 		{fault: "devnode-perms", failing: []string{"driver.check/devnode.accessible=DEVNODE_PERMS"}, remedy: "51-hailo-udev.rules"},
 		{fault: "pcie-gen2", failing: []string{"driver.check/pcie.link_speed=PCIE_LINK_SLOW"}, remedy: "reseat"},
@@ -69,9 +71,6 @@ func TestEachOverlayAndDriverFaultFailsItsOwnMeasurement(t *testing.T) {
 			for _, s := range r.Steps {
 				if s.Error != "" {
 					t.Fatalf("%s errored: %s", s.Name, s.Error)
-				}
-				if s.Name == "eeprom.verify" {
-					continue // its own cross-check is eeprom.verify's business
 				}
 				for _, m := range s.Measurements {
 					key := s.Name + "/" + m.Name
@@ -107,27 +106,25 @@ func TestEachOverlayAndDriverFaultFailsItsOwnMeasurement(t *testing.T) {
 	}
 }
 
-// With the EEPROM's identity in the facts (eeprom.verify ran first), the
-// hat node is checked against it, not against the plan.
-func TestHATNodeIsCrossCheckedAgainstTheEEPROMFacts(t *testing.T) {
+// With the EEPROM's identity in the findings (eeprom.verify ran first),
+// the hat node is checked against it as one measurement that names every
+// field that differs; ids compare as numbers whatever their rendering.
+func TestHATNodeIsCrossCheckedAgainstTheEEPROMFindings(t *testing.T) {
 	e := env(t)
-	e.Facts["hat.vendor"] = "Raspberry Pi Ltd"
-	e.Facts["hat.product"] = "AI HAT+ 2"
-	e.Facts["hat.product_id"] = "16" // decimal, as another reader may render it
-	e.Facts["hat.product_ver"] = "0x2"
-	e.Facts["hat.uuid"] = "00000000-0000-0000-0000-000000000000"
+	e.Findings.HAT = &stage.HATIdentity{Vendor: "Raspberry Pi Ltd", Product: "AI HAT+ 2", ProductID: 16, ProductVer: 2,
+		UUID: "00000000-0000-0000-0000-000000000000"}
 	r := Run(context.Background(), e, overlayDriverSteps()[:1], Meta{})
 	var failing []string
 	for _, m := range r.Steps[0].Measurements {
 		if m.Outcome == report.Fail {
 			failing = append(failing, m.Name)
-			if !strings.Contains(m.Message, "EEPROM read in this run") {
-				t.Errorf("%s message %q does not name the EEPROM as the source", m.Name, m.Message)
+			if !strings.Contains(m.Message, "EEPROM read in this run") || !strings.Contains(m.Message, "uuid is") || strings.Contains(m.Message, "product_id is") {
+				t.Errorf("%s message %q does not name the EEPROM as the source and only the uuid as differing", m.Name, m.Message)
 			}
 		}
 	}
-	if strings.Join(failing, " ") != "hat.uuid" {
-		t.Fatalf("failing = %v, want only hat.uuid", failing)
+	if strings.Join(failing, " ") != "hat.matches_eeprom" {
+		t.Fatalf("failing = %v, want only hat.matches_eeprom", failing)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"path"
 	"sort"
 	"strconv"
@@ -35,10 +34,8 @@ const (
 	kernelReleaseKey = "proc/sys/kernel/osrelease"
 )
 
-// Stage is the driver.check stage. It sets env.Facts "kernel.release",
-// "driver.module", "driver.version", "pcie.address", "pcie.link_speed"
-// and "driver.devnode", and, when hailortcli identifies the NPU, "npu.arch"
-// and "npu.firmware".
+// Stage is the driver.check stage. It sets env.Findings.Driver and, when
+// hailortcli identifies the NPU, env.Findings.NPU.
 func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	d := env.Plan.Driver
 	if err := d.Check(); err != nil {
@@ -49,8 +46,8 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	kernel := "unknown"
 	if b, err := fs.ReadFile(fsys, kernelReleaseKey); err == nil {
 		kernel = strings.TrimSpace(string(b))
-		env.Facts["kernel.release"] = kernel
-		step.Add(report.Measurement{Name: "kernel.release", Value: kernel})
+		env.Findings.Driver.KernelRelease = kernel
+		stage.Measure(env, step, stage.M{Name: "kernel.release", Value: kernel})
 	} else {
 		step.Logf("kernel release unknown: %v", err)
 	}
@@ -104,8 +101,8 @@ func checkModule(env *stage.Env, step *report.Step, d plan.DriverPlan, kernel st
 			loaded, how = true, "/sys/module/"+name+" (built in)"
 		}
 	}
-	env.Facts["driver.module"] = name
-	m := report.Measurement{Name: "module.loaded", Value: loaded, Limits: report.Equal(true), Code: CodeNotLoaded}
+	env.Findings.Driver.Module = name
+	m := stage.M{Name: "module.loaded", Value: loaded, Code: CodeNotLoaded}
 	if loaded {
 		step.Logf("module %s loaded (%s)", name, how)
 	} else {
@@ -115,13 +112,13 @@ func checkModule(env *stage.Env, step *report.Step, d plan.DriverPlan, kernel st
 				other = fmt.Sprintf(" %s (the %s driver) is loaded instead: the packages for the two chips cannot co-exist (hailo-all vs hailo-h10-all); remove the other one.", id.Module, id.Chip)
 			}
 		}
-		m.Message = fmt.Sprintf("kernel module %s is not loaded (not in /proc/modules).%s %s", name, other, moduleAdvice(fsys, step, name, kernel))
+		m.Remedy = fmt.Sprintf("kernel module %s is not loaded (not in /proc/modules).%s %s", name, other, moduleAdvice(fsys, step, name, kernel))
 	}
 	stage.Measure(env, step, m)
 	if b, err := fs.ReadFile(fsys, "sys/module/"+name+"/version"); err == nil {
 		v := strings.TrimSpace(string(b))
-		env.Facts["driver.version"] = v
-		step.Add(report.Measurement{Name: "module.version", Value: v})
+		env.Findings.Driver.Version = v
+		stage.Measure(env, step, stage.M{Name: "module.version", Value: v})
 	}
 	return loaded
 }
@@ -286,42 +283,44 @@ func Gen(gts float64) int {
 // genSpeed is the speed of a generation in GT/s.
 var genSpeed = map[int]float64{1: 2.5, 2: 5.0, 3: 8.0, 4: 16.0, 5: 32.0}
 
-// SpeedLimits are the link-speed limits the plan asks for: the expected
-// speed as the minimum, or, when Gen2 is "marginal", one generation lower
-// as the minimum with the expected speed as the marginal band's floor.
-func SpeedLimits(d plan.DriverPlan) *report.Limits {
-	want := d.LinkSpeedGTs
-	if want <= 0 {
-		want = 8.0
+// wantSpeed is the link speed the plan asks for, in GT/s: the floor of
+// the marginal band of driver.check.pcie.link_speed when it has one (a
+// plan that accepts Gen 2 as marginal), else its low bound; 8 GT/s
+// (Gen 3) when the plan does not bound it.
+func wantSpeed(p *plan.Plan) float64 {
+	l := p.Limit(linkSpeedKey)
+	switch {
+	case l != nil && l.MarginalLow != nil:
+		return *l.MarginalLow
+	case l != nil && l.Low != nil:
+		return *l.Low
 	}
-	if d.Gen2 == "marginal" {
-		if lower, ok := genSpeed[Gen(want)-1]; ok {
-			return report.AtLeast(lower).WithMarginal(want, math.NaN())
-		}
-	}
-	return report.AtLeast(want)
+	return 8.0
 }
 
-func skipped(name, why string) report.Measurement {
-	return report.Measurement{Name: name, Outcome: report.Skip, Message: why}
-}
+// linkSpeedKey is the plan limit for the link speed; overlay.check reads
+// it too, to judge a dtparam=pciex1_gen line against it.
+const linkSpeedKey = "driver.check.pcie.link_speed"
+
+// WantSpeed is wantSpeed for other stages (overlay.check).
+func WantSpeed(p *plan.Plan) float64 { return wantSpeed(p) }
 
 func checkPCIe(env *stage.Env, step *report.Step, d plan.DriverPlan, dev *Device) {
 	vendors := make([]string, 0)
 	for _, v := range d.Vendors() {
 		vendors = append(vendors, fmt.Sprintf("0x%04x", v))
 	}
-	m := report.Measurement{Name: "pcie.present", Value: dev != nil, Limits: report.Equal(true), Code: CodeLinkDown}
+	m := stage.M{Name: "pcie.present", Value: dev != nil, Code: CodeLinkDown}
 	if dev == nil {
-		m.Message = fmt.Sprintf("no accelerator (PCI vendor %s) under /%s: the PCIe link did not come up. Power off, reseat the ribbon cable at both ends (contacts the right way round), check dtparam=pciex1 in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and boot again; `lspci` must list it at %s", strings.Join(vendors, "/"), pciDevicesDir, strings.Join(d.PCIAddresses, " or "))
+		m.Remedy = fmt.Sprintf("no accelerator (PCI vendor %s) under /%s: the PCIe link did not come up. Power off, reseat the ribbon cable at both ends (contacts the right way round), check dtparam=pciex1 in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and boot again; `lspci` must list it at %s", strings.Join(vendors, "/"), pciDevicesDir, strings.Join(d.PCIAddresses, " or "))
 		stage.Measure(env, step, m)
 		why := "not measured: no accelerator on the PCIe bus (see pcie.present)"
-		step.Add(skipped("pcie.link_speed", why))
-		step.Add(skipped("pcie.link_width", why))
+		stage.Skipped(step, "pcie.link_speed", why)
+		stage.Skipped(step, "pcie.link_width", why)
 		return
 	}
 	stage.Measure(env, step, m)
-	env.Facts["pcie.address"] = dev.Address
+	env.Findings.Driver.PCIeAddress = dev.Address
 	known := false
 	for _, a := range d.PCIAddresses {
 		known = known || a == dev.Address
@@ -330,60 +329,46 @@ func checkPCIe(env *stage.Env, step *report.Step, d plan.DriverPlan, dev *Device
 	if !known && len(d.PCIAddresses) > 0 {
 		step.Logf("address %s is not one the plan lists (%s): another slot or a switch?", dev.Address, strings.Join(d.PCIAddresses, ", "))
 	}
-	step.Add(report.Measurement{Name: "pcie.address", Value: dev.Address})
+	stage.Measure(env, step, stage.M{Name: "pcie.address", Value: dev.Address})
 	if dev.Driver != "" {
-		step.Add(report.Measurement{Name: "pcie.driver", Value: dev.Driver})
+		stage.Measure(env, step, stage.M{Name: "pcie.driver", Value: dev.Driver})
 	}
-	if d.Chip != "" {
-		chip := dev.Chip
-		if chip == "" {
-			chip = fmt.Sprintf("unknown 0x%04x:0x%04x", dev.Vendor, dev.Device)
-		}
-		cm := report.Measurement{Name: "pcie.chip", Value: chip, Limits: report.Equal(d.Chip), Code: CodeWrongDevice}
-		if chip != d.Chip {
-			mod := ""
-			if e, ok := d.Lookup(dev.Vendor, dev.Device); ok && e.Module != "" {
-				mod = fmt.Sprintf(" (it needs %s, not %s)", e.Module, d.Module)
-			}
-			cm.Message = fmt.Sprintf("the accelerator at %s is a %s%s, the plan is for a %s: the wrong HAT is fitted, or use the plan made for this one (--plan)", dev.Address, chip, mod, d.Chip)
-		}
-		stage.Measure(env, step, cm)
+	chip := dev.Chip
+	if chip == "" {
+		chip = fmt.Sprintf("unknown 0x%04x:0x%04x", dev.Vendor, dev.Device)
 	}
+	mod := ""
+	if e, ok := d.Lookup(dev.Vendor, dev.Device); ok && e.Module != "" && e.Module != d.Module {
+		mod = fmt.Sprintf(" (it needs %s, not %s)", e.Module, d.Module)
+	}
+	stage.Measure(env, step, stage.M{Name: "pcie.chip", Value: chip, Code: CodeWrongDevice,
+		Remedy: fmt.Sprintf("the accelerator at %s is a %s%s, the plan is for a %s: the wrong HAT is fitted, or use the plan made for this one (--plan)", dev.Address, chip, mod, env.Plan.Limit(step.Name+".pcie.chip"))})
 
 	speed, ok := ParseLinkSpeed(dev.LinkSpeed)
-	sm := report.Measurement{Name: "pcie.link_speed", Unit: "GT/s", Limits: SpeedLimits(d), Code: CodeLinkSlow}
+	sm := stage.M{Name: "pcie.link_speed", Unit: "GT/s", Code: CodeLinkSlow}
 	if ok {
 		sm.Value = speed
-		env.Facts["pcie.link_speed"] = dev.LinkSpeed
+		env.Findings.Driver.LinkSpeed = dev.LinkSpeed
 	}
-	want := d.LinkSpeedGTs
-	if want <= 0 {
-		want = 8.0
+	want := wantSpeed(env.Plan)
+	read := dev.LinkSpeed
+	if read == "" {
+		read = "nothing"
 	}
-	if !ok || speed < want {
-		read := dev.LinkSpeed
-		if read == "" {
-			read = "nothing"
-		}
-		sm.Message = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d): power off and reseat the ribbon cable, try another cable; the Pi 5 is not certified for Gen 3, so if it never trains at Gen 3 either accept Gen 2 in the plan (driver.gen2: marginal) or set dtparam=pciex1_gen=2", read, Gen(speed), want, Gen(want))
-		if key, gen := dtLinkLimit(env.Facts); gen > 0 && gen < Gen(want) {
-			sm.Message = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d), and the device tree caps the controller at Gen %d (%s, seen by overlay.check): the firmware did not apply Gen %d; set dtparam=pciex1_gen=%d in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and reboot", read, Gen(speed), want, Gen(want), gen, key, Gen(want), Gen(want))
-		}
+	sm.Remedy = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d): power off and reseat the ribbon cable, try another cable; the Pi 5 is not certified for Gen 3, so if it never trains at Gen 3 either accept Gen 2 in the plan (limits: %s: {low: 5, marginal_low: 8}) or set dtparam=pciex1_gen=2", read, Gen(speed), want, Gen(want), linkSpeedKey)
+	if key, gen := dtLinkLimit(env.Findings.DT.Cells); gen > 0 && gen < Gen(want) {
+		sm.Remedy = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d), and the device tree caps the controller at Gen %d (%s, seen by overlay.check): the firmware did not apply Gen %d; set dtparam=pciex1_gen=%d in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and reboot", read, Gen(speed), want, Gen(want), gen, key, Gen(want), Gen(want))
 	}
+	sm.Marginal = fmt.Sprintf("the link trained at %g GT/s (Gen %d), below the %g GT/s (Gen %d) expected; the plan accepts it as marginal", speed, Gen(speed), want, Gen(want))
 	stage.Measure(env, step, sm)
 	if ms, ok := ParseLinkSpeed(dev.MaxLinkSpeed); ok {
-		step.Add(report.Measurement{Name: "pcie.max_link_speed", Value: ms, Unit: "GT/s"})
+		stage.Measure(env, step, stage.M{Name: "pcie.max_link_speed", Value: ms, Unit: "GT/s"})
 	}
 
-	wm := report.Measurement{Name: "pcie.link_width", Unit: "lanes", Code: CodeLinkNarrow}
+	wm := stage.M{Name: "pcie.link_width", Unit: "lanes", Code: CodeLinkNarrow,
+		Remedy: fmt.Sprintf("current_link_width reads %q, the plan expects %s lanes: reseat the ribbon cable", dev.LinkWidth, env.Plan.Limit(step.Name+".pcie.link_width"))}
 	if w, err := strconv.Atoi(dev.LinkWidth); err == nil {
 		wm.Value = float64(w)
-	}
-	if d.LinkWidth > 0 {
-		wm.Limits = report.AtLeast(float64(d.LinkWidth))
-		if v, _ := wm.Value.(float64); v < float64(d.LinkWidth) {
-			wm.Message = fmt.Sprintf("current_link_width reads %q, the plan expects x%d: reseat the ribbon cable", dev.LinkWidth, d.LinkWidth)
-		}
 	}
 	stage.Measure(env, step, wm)
 }
@@ -394,7 +379,7 @@ func checkNode(env *stage.Env, step *report.Step, d plan.DriverPlan, loaded, enu
 		if !enumerated {
 			why = "not checked: no accelerator on the PCIe bus (see pcie.present)"
 		}
-		step.Add(skipped("devnode.present", why))
+		stage.Skipped(step, "devnode.present", why)
 		return
 	}
 	fsys := env.Board.FS()
@@ -407,29 +392,24 @@ func checkNode(env *stage.Env, step *report.Step, d plan.DriverPlan, loaded, enu
 			node, spec = n, s
 		}
 	}
-	m := report.Measurement{Name: "devnode.present", Value: node.Exists, Limits: report.Equal(true), Code: CodeNodeMissing}
+	stage.Measure(env, step, stage.M{Name: "devnode.present", Value: node.Exists, Code: CodeNodeMissing,
+		Remedy: fmt.Sprintf("none of %s exists although %s is loaded and the device enumerated: the driver did not finish probing; see `dmesg | grep -i hailo` (firmware load timeout err -110, firmware missing under /lib/firmware/hailo/), and check the HailoRT and driver versions match", strings.Join(names, ", "), d.Module)})
 	if !node.Exists {
-		m.Message = fmt.Sprintf("none of %s exists although %s is loaded and the device enumerated: the driver did not finish probing; see `dmesg | grep -i hailo` (firmware load timeout err -110, firmware missing under /lib/firmware/hailo/), and check the HailoRT and driver versions match", strings.Join(names, ", "), d.Module)
-		stage.Measure(env, step, m)
 		return
 	}
-	stage.Measure(env, step, m)
-	env.Facts["driver.devnode"] = "/" + node.Path
+	env.Findings.Driver.DevNode = "/" + node.Path
 	step.Logf("/%s: %s (driver %s, class %s; from %s)", node.Path, node, spec.Driver, spec.Class, node.Source)
-	step.Add(report.Measurement{Name: "devnode.path", Value: "/" + node.Path})
-	if v := env.Facts["driver.version"]; v != "" && spec.Driver != "" && !versionIn(v, spec.Driver) {
+	stage.Measure(env, step, stage.M{Name: "devnode.path", Value: "/" + node.Path})
+	if v := env.Findings.Driver.Version; v != "" && spec.Driver != "" && !versionIn(v, spec.Driver) {
 		step.Logf("note: /%s is the node of driver %s, but the loaded module reports version %s (a stale node or a mixed install?)", node.Path, spec.Driver, v)
 	}
 
-	cm := report.Measurement{Name: "devnode.char_device", Value: node.Char, Limits: report.Equal(true), Code: CodeNodeNotChar}
-	if !node.Char {
-		cm.Message = fmt.Sprintf("/%s is not a character device (%s): something created a plain file there; remove it and reload the driver (sudo modprobe -r %s && sudo modprobe %s)", node.Path, node, d.Module, d.Module)
-	}
-	stage.Measure(env, step, cm)
+	stage.Measure(env, step, stage.M{Name: "devnode.char_device", Value: node.Char, Code: CodeNodeNotChar,
+		Remedy: fmt.Sprintf("/%s is not a character device (%s): something created a plain file there; remove it and reload the driver (sudo modprobe -r %s && sudo modprobe %s)", node.Path, node, d.Module, d.Module)})
 
 	user := InvokingUser(env.Board)
 	ok, _ := CanOpen(node, user)
-	am := report.Measurement{Name: "devnode.accessible", Value: ok, Limits: report.Equal(true), Code: CodeNodePerms}
+	am := stage.M{Name: "devnode.accessible", Value: ok, Code: CodeNodePerms}
 	if !ok {
 		group := ""
 		if node.Owner {
@@ -443,9 +423,9 @@ func checkNode(env *stage.Env, step *report.Step, d plan.DriverPlan, loaded, enu
 		}
 		line, _ := RuleLine(d, spec)
 		m := strings.TrimSpace(line)
-		am.Message = fmt.Sprintf("/%s is %s%s and %s cannot open it read-write: install the udev rule %s (%s; `aihat driver udev-rule | sudo tee %s`), then `sudo udevadm control --reload && sudo udevadm trigger`", node.Path, node, group, user, rule, m, rule)
+		am.Remedy = fmt.Sprintf("/%s is %s%s and %s cannot open it read-write: install the udev rule %s (%s; `aihat driver udev-rule | sudo tee %s`), then `sudo udevadm control --reload && sudo udevadm trigger`", node.Path, node, group, user, rule, m, rule)
 		if d.Group != "" {
-			am.Message += fmt.Sprintf(", and add the user to group %s", d.Group)
+			am.Remedy += fmt.Sprintf(", and add the user to group %s", d.Group)
 		}
 	}
 	stage.Measure(env, step, am)
@@ -480,19 +460,18 @@ func versionIn(v, span string) bool {
 }
 
 // dtLinkLimit returns the max-link-speed generation overlay.check found in
-// the live device tree for a PCIe node ("dt.<node>.max-link-speed").
-func dtLinkLimit(facts map[string]string) (string, int) {
+// the live device tree for a PCIe node (cells "<node>.max-link-speed"),
+// named as overlay.check records it ("dt.<node>.max-link-speed").
+func dtLinkLimit(cells map[string]uint32) (string, int) {
 	keys := make([]string, 0)
-	for k := range facts {
-		if strings.HasPrefix(k, "dt.") && strings.HasSuffix(k, ".max-link-speed") {
+	for k := range cells {
+		if strings.HasSuffix(k, ".max-link-speed") {
 			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if g, err := strconv.Atoi(facts[k]); err == nil {
-			return k, g
-		}
+		return "dt." + k, int(cells[k])
 	}
 	return "", 0
 }

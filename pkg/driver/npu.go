@@ -14,7 +14,7 @@ import (
 // fw-control identify`: architecture, firmware version, board name,
 // serial, part and product numbers, each a measurement without limits
 // (fields the device leaves empty, "<N/A>" or omitted, are not recorded).
-// It sets env.Facts "npu.arch" and "npu.firmware", which bench uses to
+// It sets env.Findings.NPU, which bench uses to
 // choose hailortcli's commands. Without HailoRT, or with a device that
 // does not answer, it logs why and records nothing: the PCIe checks above
 // already decide whether the accelerator is there.
@@ -38,13 +38,10 @@ func npuIdentity(ctx context.Context, env *stage.Env, step *report.Step, dev *De
 		step.Logf("hailortcli identified %s, the PCIe check found %s", id.Device, dev.Address)
 	}
 	for _, f := range id.Fields() {
-		step.Add(report.Measurement{Name: "npu." + f[0], Value: f[1]})
+		stage.Measure(env, step, stage.M{Name: "npu." + f[0], Value: f[1]})
 	}
-	env.Facts["npu.arch"] = string(id.Arch)
-	if id.FirmwareVersion != "" {
-		env.Facts["npu.firmware"] = id.FirmwareVersion
-	}
-	if dv := env.Facts["driver.version"]; dv != "" && id.FirmwareVersion != "" && dv != id.FirmwareVersion {
+	env.Findings.NPU = &stage.NPUIdentity{Arch: string(id.Arch), Firmware: id.FirmwareVersion}
+	if dv := env.Findings.Driver.Version; dv != "" && id.FirmwareVersion != "" && dv != id.FirmwareVersion {
 		step.Logf("NPU firmware %s differs from driver %s: HailoRT wants them equal (a reboot loads the firmware the driver ships)", id.FirmwareVersion, dv)
 	}
 }

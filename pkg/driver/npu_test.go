@@ -26,8 +26,8 @@ func TestNPUIdentityIsRecorded(t *testing.T) {
 			t.Errorf("%s recorded although the device has none", m.Name)
 		}
 	}
-	if env.Facts["npu.arch"] != "HAILO10H" || env.Facts["npu.firmware"] != "5.1.1" {
-		t.Fatalf("facts %v", env.Facts)
+	if n := env.Findings.NPU; n == nil || n.Arch != "HAILO10H" || n.Firmware != "5.1.1" {
+		t.Fatalf("findings %+v", env.Findings.NPU)
 	}
 }
 
@@ -41,7 +41,7 @@ func TestNPUIdentityAbsentWithoutHailoRT(t *testing.T) {
 			t.Errorf("%s recorded without hailortcli", m.Name)
 		}
 	}
-	if env.Facts["npu.arch"] != "" || !strings.Contains(strings.Join(s.Log, "\n"), "NPU identity not read") {
-		t.Fatalf("facts %v log %v", env.Facts, s.Log)
+	if env.Findings.NPU != nil || !strings.Contains(strings.Join(s.Log, "\n"), "NPU identity not read") {
+		t.Fatalf("findings %+v log %v", env.Findings.NPU, s.Log)
 	}
 }

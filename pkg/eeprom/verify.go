@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"strings"
 
 	"github.com/aihat/aihat/pkg/board"
@@ -63,7 +62,8 @@ func (e *BusOpenError) Error() string {
 func (e *BusOpenError) Unwrap() error { return e.Err }
 
 // VerifyStage is eeprom.verify: the image decodes without problems, every
-// CRC holds, and the identity matches the plan; it sets the hat.* facts.
+// CRC holds, and the identity meets the plan's limits; it sets
+// env.Findings.HAT.
 func VerifyStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	h := env.Plan.HAT
 	src, err := ReadBoard(ctx, env.Board, h)
@@ -82,43 +82,35 @@ func VerifyStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 			}
 			return err
 		}
-		m := stage.Measure(env, step, report.Measurement{Name: "present", Value: false, Limits: report.Equal(true)})
-		m.Code = "EEPROM_NAK"
-		m.Message = fmt.Sprintf("no HAT EEPROM read from %s: %v; check the HAT is seated and the ID EEPROM powered", src.Name, err)
+		stage.Measure(env, step, stage.M{Name: "present", Value: false, Code: "EEPROM_NAK",
+			Remedy: fmt.Sprintf("no HAT EEPROM read from %s: %v; check the HAT is seated and the ID EEPROM powered", src.Name, err)})
 		return nil
 	}
 	step.Logf("read %d B from %s", len(src.Data), src.Name)
-	stage.Measure(env, step, report.Measurement{Name: "present", Value: true, Limits: report.Equal(true)})
+	stage.Measure(env, step, stage.M{Name: "present", Value: true})
 	im := Decode(src.Data)
 	Check(env, step, im, src.Name)
 	return nil
 }
 
-// Check adds the measurements for a decoded image against the plan.
+// Check adds the measurements for a decoded image, judged by the plan's
+// limits eeprom.verify.*, and records the identity in env.Findings.HAT.
 func Check(env *stage.Env, step *report.Step, im *Image, source string) {
-	h := env.Plan.HAT
-	fail := func(m *report.Measurement, code, msg string) {
-		if m.Outcome == report.Fail {
-			m.Code = code
-			m.Message = msg
-		}
-	}
-
 	var probs []string
 	for _, p := range im.Problems {
 		probs = append(probs, p.Error())
 	}
-	m := stage.Measure(env, step, report.Measurement{Name: "image.problems", Value: float64(len(im.Problems)), Unit: "count", Limits: report.AtMost(0)})
 	code := "EEPROM_DECODE"
 	if im.Has(ErrBlank) {
 		code = "EEPROM_BLANK"
 	}
-	fail(m, code, fmt.Sprintf("%s: %s; want an image that decodes cleanly: program one with `aihat eeprom write IMAGE --yes`", source, strings.Join(probs, "; ")))
+	stage.Measure(env, step, stage.M{Name: "image.problems", Value: float64(len(im.Problems)), Unit: "count", Code: code,
+		Remedy: fmt.Sprintf("%s: %s; want an image that decodes cleanly: program one with `aihat eeprom write IMAGE --yes`", source, strings.Join(probs, "; "))})
 	if im.Has(ErrBlank) || im.Has(ErrEmpty) {
 		return // nothing else to check
 	}
-	m = stage.Measure(env, step, report.Measurement{Name: "image.bytes", Value: float64(im.EEPLen), Unit: "B"})
-	fail(m, "EEPROM_TOO_LARGE", fmt.Sprintf("%s: the image is %d B, larger than the chip the plan names: it cannot be written whole; use a larger part or a smaller image", source, im.EEPLen))
+	stage.Measure(env, step, stage.M{Name: "image.bytes", Value: float64(im.EEPLen), Unit: "B", Code: "EEPROM_TOO_LARGE",
+		Remedy: fmt.Sprintf("%s: the image is %d B, larger than the chip the plan names: it cannot be written whole; use a larger part or a smaller image", source, im.EEPLen)})
 
 	bad := 0
 	var badAtoms []string
@@ -128,96 +120,58 @@ func Check(env *stage.Env, step *report.Step, im *Image, source string) {
 			badAtoms = append(badAtoms, fmt.Sprintf("atom %d (%v)", i, a.Type))
 		}
 	}
-	m = stage.Measure(env, step, report.Measurement{Name: "image.crc_errors", Value: float64(bad), Unit: "count", Limits: report.AtMost(0)})
-	fail(m, "EEPROM_CRC", fmt.Sprintf("CRC-16 mismatch in %s; want 0 bad atoms: the EEPROM is corrupt, reprogram it", strings.Join(badAtoms, ", ")))
+	stage.Measure(env, step, stage.M{Name: "image.crc_errors", Value: float64(bad), Unit: "count", Code: "EEPROM_CRC",
+		Remedy: fmt.Sprintf("CRC-16 mismatch in %s; want 0 bad atoms: the EEPROM is corrupt, reprogram it", strings.Join(badAtoms, ", "))})
 
-	// format_version 0 in the plan records the version without judging it.
-	fv := report.Measurement{Name: "format_version", Value: float64(im.Version)}
-	if h.FormatVersion != 0 {
-		fv.Limits = report.Equal(float64(h.FormatVersion))
-	}
-	m = stage.Measure(env, step, fv)
-	fail(m, "EEPROM_FORMAT", fmt.Sprintf("format version %d, want %d (1 = original HAT, 2 = HAT+)", im.Version, h.FormatVersion))
+	stage.Measure(env, step, stage.M{Name: "format_version", Value: float64(im.Version), Code: "EEPROM_FORMAT",
+		Remedy: fmt.Sprintf("format version %d, want %s (1 = original HAT, 2 = HAT+)", im.Version, env.Plan.Limit(step.Name+".format_version"))})
 
 	v := im.Vendor
 	if v == nil {
-		m = stage.Measure(env, step, report.Measurement{Name: "vendor", Value: nil})
-		fail(m, "EEPROM_VENDOR", "no vendor atom decoded: the EEPROM carries no identity; program it with `aihat eeprom write IMAGE --yes`")
+		stage.Measure(env, step, stage.M{Name: "vendor", Value: nil, Code: "EEPROM_VENDOR",
+			Remedy: "no vendor atom decoded: the EEPROM carries no identity; program it with `aihat eeprom write IMAGE --yes`"})
 		return
 	}
-	// str records a field; it is judged only when the plan names a value
-	// (identity fields are optional: see plan.HATPlan).
-	str := func(name, code, got, want string) {
-		m := report.Measurement{Name: name, Value: got}
-		if want != "" {
-			m.Limits = report.Equal(want)
-		}
-		fail(stage.Measure(env, step, m), code, fmt.Sprintf("%s %q, want %q: wrong or misprogrammed HAT EEPROM", name, got, want))
+	// Each identity field is recorded; it is judged only when the plan
+	// has a limit for it (identity limits are optional: see the default
+	// plan's defaults/eeprom.yaml).
+	field := func(name, code string, got any) {
+		stage.Measure(env, step, stage.M{Name: name, Value: got, Code: code,
+			Remedy: fmt.Sprintf("%s %q, want %s: wrong or misprogrammed HAT EEPROM", name, got, env.Plan.Limit(step.Name+"."+name))})
 	}
-	str("vendor", "EEPROM_VENDOR", v.Vendor, h.Vendor)
-	str("product", "EEPROM_PRODUCT", v.Product, h.Product)
-	str("product_id", "EEPROM_PRODUCT_ID", hex16(v.ProductID), hexOpt(h.ProductID))
-	str("product_ver", "EEPROM_PRODUCT_VER", hex16(v.ProductVer), hexOpt(h.ProductVer))
+	field("vendor", "EEPROM_VENDOR", v.Vendor)
+	field("product", "EEPROM_PRODUCT", v.Product)
+	field("product_id", "EEPROM_PRODUCT_ID", hex16(v.ProductID))
+	field("product_ver", "EEPROM_PRODUCT_VER", hex16(v.ProductVer))
+	field("uuid", "EEPROM_UUID", v.UUID.String())
+	field("overlay", "EEPROM_OVERLAY", im.Overlay())
 
-	uuid := v.UUID.String()
-	switch {
-	case h.UUID != "":
-		str("uuid", "EEPROM_UUID", uuid, strings.ToLower(h.UUID))
-	case h.UUIDPattern != "":
-		m := stage.Measure(env, step, report.Measurement{Name: "uuid", Value: uuid})
-		re, err := regexp.Compile(h.UUIDPattern)
-		if err != nil {
-			m.Outcome, m.Code, m.Message = report.Error, "EEPROM_UUID", fmt.Sprintf("plan hat.uuid_pattern %q: %v", h.UUIDPattern, err)
-		} else if !re.MatchString(uuid) {
-			m.Outcome, m.Code, m.Message = report.Fail, "EEPROM_UUID", fmt.Sprintf("uuid %s does not match the pattern %q", uuid, h.UUIDPattern)
-		}
-	default:
-		stage.Measure(env, step, report.Measurement{Name: "uuid", Value: uuid})
-	}
-	str("overlay", "EEPROM_OVERLAY", im.Overlay(), h.Overlay)
-
-	env.Facts["hat.vendor"] = v.Vendor
-	env.Facts["hat.product"] = v.Product
-	env.Facts["hat.product_id"] = hex16(v.ProductID)
-	env.Facts["hat.product_ver"] = hex16(v.ProductVer)
-	env.Facts["hat.uuid"] = uuid
-	env.Facts["hat.overlay"] = im.Overlay()
-
-	crossCheckDT(env, step, v, im)
+	env.Findings.HAT = &stage.HATIdentity{Vendor: v.Vendor, Product: v.Product, ProductID: v.ProductID, ProductVer: v.ProductVer,
+		UUID: v.UUID.String(), Overlay: im.Overlay()}
 }
 
-// checkDTOnly checks the plan's identity against proc/device-tree/hat when
-// the EEPROM itself cannot be read; false when that node is absent.
+// checkDTOnly checks the identity the firmware read at boot
+// (proc/device-tree/hat) against the plan's identity limits when the
+// EEPROM itself cannot be read; false when that node is absent. It does
+// not set env.Findings.HAT: overlay.check then holds the node to the
+// plan, not to itself.
 func checkDTOnly(env *stage.Env, step *report.Step) bool {
 	tree, props, ok := hatNode(env)
 	if !ok {
 		return false
 	}
-	h := env.Plan.HAT
-	want := map[string]string{"vendor": h.Vendor, "product": h.Product, "product_id": hexOpt(h.ProductID), "product_ver": hexOpt(h.ProductVer), "uuid": strings.ToLower(h.UUID)}
 	for _, k := range devicetree.HATFields {
-		if want[k] == "" {
-			// Not named by the plan: record what the firmware read.
-			if v, ok := props[k]; ok {
-				env.Facts["hat."+k] = v
-				stage.Measure(env, step, report.Measurement{Name: "dt." + k, Value: v})
-			}
-			continue
-		}
 		var got any
 		if v, ok := props[k]; ok {
 			got = v
-			env.Facts["hat."+k] = v
+		} else if env.Plan.Limit(step.Name+"."+k) == nil {
+			continue // nothing to read, nothing to judge
 		}
-		m := stage.Measure(env, step, report.Measurement{Name: "dt." + k, Value: got, Limits: report.Equal(want[k])})
-		if m.Outcome == report.Fail {
-			m.Code = "EEPROM_DT_MISMATCH"
-			if got == nil {
-				m.Message = fmt.Sprintf("/%s is missing, want %q: the firmware read an incomplete HAT EEPROM", tree.Path("hat/"+k), want[k])
-			} else {
-				m.Message = fmt.Sprintf("/%s is %q, want %q: the firmware read another identity from the HAT EEPROM", tree.Path("hat/"+k), got, want[k])
-			}
+		remedy := fmt.Sprintf("/%s is %q, want %s: the firmware read another identity from the HAT EEPROM", tree.Path("hat/"+k), got, env.Plan.Limit(step.Name+"."+k))
+		if got == nil {
+			remedy = fmt.Sprintf("/%s is missing, want %s: the firmware read an incomplete HAT EEPROM", tree.Path("hat/"+k), env.Plan.Limit(step.Name+"."+k))
 		}
+		stage.Measure(env, step, stage.M{Name: "dt." + k, Key: step.Name + "." + k, Value: got, Code: "EEPROM_DT_MISMATCH", Remedy: remedy})
 	}
 	return true
 }
@@ -242,32 +196,4 @@ func hatNode(env *stage.Env) (*devicetree.Tree, map[string]string, bool) {
 	}
 	props, ok := tree.HAT()
 	return tree, props, ok
-}
-
-// crossCheckDT compares the firmware's view (proc/device-tree/hat/*), when
-// present, with what the EEPROM holds.
-func crossCheckDT(env *stage.Env, step *report.Step, v *Vendor, im *Image) {
-	tree, props, ok := hatNode(env)
-	if !ok {
-		step.Logf("proc/device-tree/hat absent: the firmware did not apply a HAT at boot (no cross-check)")
-		return
-	}
-	want := map[string]string{
-		"vendor":      v.Vendor,
-		"product":     v.Product,
-		"product_id":  hex16(v.ProductID),
-		"product_ver": hex16(v.ProductVer),
-		"uuid":        v.UUID.String(),
-	}
-	for _, k := range devicetree.HATFields {
-		got, ok := props[k]
-		if !ok {
-			continue
-		}
-		m := stage.Measure(env, step, report.Measurement{Name: "dt." + k, Value: got, Limits: report.Equal(want[k])})
-		if m.Outcome == report.Fail {
-			m.Code = "EEPROM_DT_MISMATCH"
-			m.Message = fmt.Sprintf("/%s is %q but the EEPROM holds %q: the EEPROM changed since boot; reboot so the firmware reads it again", tree.Path("hat/"+k), got, want[k])
-		}
-	}
 }

@@ -76,18 +76,16 @@ func scanBus(env *stage.Env, step *report.Step, pb plan.I2CBus) error {
 	for _, d := range pb.Expect {
 		expected[d.Addr] = true
 		r, ok := seen[d.Addr]
-		m := report.Measurement{
-			Name:   fmt.Sprintf("bus%d.0x%02x.present", pb.Bus, d.Addr),
-			Value:  ok,
-			Limits: report.Equal(true),
-			Code:   "I2C_DEVICE_MISSING",
+		m := stage.M{
+			Name:  fmt.Sprintf("bus%d.0x%02x.present", pb.Bus, d.Addr),
+			Value: ok,
+			Code:  "I2C_DEVICE_MISSING",
+			// An optional device is recorded, not judged: the plan's
+			// i2c.buses entry says so.
+			Record: d.Optional,
+			Remedy: missingRemedy(d.Name, d.Addr, pb.Bus),
 		}
-		if d.Optional {
-			m.Limits = nil
-		}
-		if !ok {
-			m.Message = missingRemedy(d.Name, d.Addr, pb.Bus)
-		} else if r.State == Busy {
+		if ok && r.State == Busy {
 			step.Logf("i2c-%d 0x%02x (%s) is claimed by a kernel driver (UU)", pb.Bus, d.Addr, d.Name)
 		}
 		stage.Measure(env, step, m)
@@ -96,18 +94,15 @@ func scanBus(env *stage.Env, step *report.Step, pb plan.I2CBus) error {
 		if expected[r.Addr] {
 			continue
 		}
-		m := report.Measurement{
-			Name:  fmt.Sprintf("bus%d.0x%02x.unexpected", pb.Bus, r.Addr),
-			Value: true,
-			Code:  "I2C_UNEXPECTED_DEVICE",
-		}
-		if !pb.AllowUnexpected {
-			m.Limits = report.Equal(false)
-			m.Message = fmt.Sprintf("a device the plan does not list answered at 0x%02x on /dev/i2c-%d (%s probe): add it to the plan's i2c.buses or find what is on the bus", r.Addr, pb.Bus, r.Probe)
-		}
-		step.Add(m)
+		stage.Measure(env, step, stage.M{
+			Name:   fmt.Sprintf("bus%d.0x%02x.unexpected", pb.Bus, r.Addr),
+			Value:  true,
+			Code:   "I2C_UNEXPECTED_DEVICE",
+			Record: pb.AllowUnexpected,
+			Remedy: fmt.Sprintf("a device the plan does not list answered at 0x%02x on /dev/i2c-%d (%s probe): add it to the plan's i2c.buses or find what is on the bus", r.Addr, pb.Bus, r.Probe),
+		})
 	}
-	stage.Measure(env, step, report.Measurement{
+	stage.Measure(env, step, stage.M{
 		Name: fmt.Sprintf("bus%d.devices", pb.Bus), Value: float64(len(found)), Unit: "count",
 	})
 	return nil

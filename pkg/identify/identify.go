@@ -14,43 +14,41 @@ import (
 	"github.com/aihat/aihat/pkg/stage"
 )
 
-// Stage is the board.identify stage. It sets env.Facts "board.model",
-// "board.serial", "board.kernel" and "board.firmware".
+// Stage is the board.identify stage. It sets env.Findings.Board. The
+// model is held to the plan's limit board.identify.model (a pattern).
 func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	fsys := env.Board.FS()
+	id := &env.Findings.Board
 	model, err := readDTString(fsys, "model")
 	if err != nil {
 		return fmt.Errorf("read the board model: %w (is this a Raspberry Pi? is --root a Pi root filesystem?)", err)
 	}
-	env.Facts["board.model"] = model
-	m := step.Add(report.Measurement{Name: "model", Value: model, Code: "BOARD_MODEL"})
-	if want := env.Plan.Board.Model; want != "" && !strings.HasPrefix(model, want) {
-		m.Outcome = report.Fail
-		m.Message = fmt.Sprintf("board is %q, the plan is for %q: use the plan made for this board (--plan)", model, want)
-	}
+	id.Model = model
+	stage.Measure(env, step, stage.M{Name: "model", Value: model, Code: "BOARD_MODEL",
+		Remedy: fmt.Sprintf("board is %q, the plan is for another (%s): use the plan made for this board (--plan)", model, env.Plan.Limit(step.Name+".model"))})
 
 	serial, err := readDTString(fsys, "serial-number")
 	if err != nil {
 		serial = cpuinfoField(fsys, "Serial")
 	}
 	if serial != "" {
-		env.Facts["board.serial"] = serial
-		step.Add(report.Measurement{Name: "serial", Value: serial})
+		id.Serial = serial
+		stage.Measure(env, step, stage.M{Name: "serial", Value: serial})
 	} else {
 		step.Logf("no serial number in the device tree or /proc/cpuinfo")
 	}
 
 	if k, err := fs.ReadFile(fsys, "proc/sys/kernel/osrelease"); err == nil {
-		env.Facts["board.kernel"] = strings.TrimSpace(string(k))
-		step.Add(report.Measurement{Name: "kernel", Value: env.Facts["board.kernel"]})
+		id.Kernel = strings.TrimSpace(string(k))
+		stage.Measure(env, step, stage.M{Name: "kernel", Value: id.Kernel})
 	} else {
 		step.Logf("kernel release unknown: %v", err)
 	}
 
 	if out, err := env.Board.Run(ctx, "vcgencmd", "version"); err == nil {
 		fw := firmwareVersion(out)
-		env.Facts["board.firmware"] = fw
-		step.Add(report.Measurement{Name: "firmware", Value: fw})
+		id.Firmware = fw
+		stage.Measure(env, step, stage.M{Name: "firmware", Value: fw})
 	} else {
 		step.Logf("firmware version unknown: %v", err)
 	}

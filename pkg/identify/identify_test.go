@@ -29,11 +29,11 @@ func TestIdentifyOnSim(t *testing.T) {
 	if s.Outcome != report.Pass {
 		t.Fatalf("%s %+v", s.Outcome, s.Measurements)
 	}
-	if env.Facts["board.model"] != "Raspberry Pi 5 Model B Rev 1.0" || len(env.Facts["board.serial"]) != 16 {
-		t.Fatalf("facts %v", env.Facts)
+	if env.Findings.Board.Model != "Raspberry Pi 5 Model B Rev 1.0" || len(env.Findings.Board.Serial) != 16 {
+		t.Fatalf("facts %+v", env.Findings.Board)
 	}
-	if env.Facts["board.firmware"] != "2025/05/08 15:13:17 69471177" {
-		t.Fatalf("firmware = %q", env.Facts["board.firmware"])
+	if env.Findings.Board.Firmware != "2025/05/08 15:13:17 69471177" {
+		t.Fatalf("firmware = %q", env.Findings.Board.Firmware)
 	}
 }
 
@@ -71,7 +71,7 @@ func TestIdentifyReadsSerialFromCpuinfoAndFirmwareFromCannedOutput(t *testing.T)
 	})
 	b, _ := fixture.New(root)
 	s, env := runStage(t, b)
-	if s.Outcome != report.Pass || env.Facts["board.serial"] != "9b1d4c2e7a3f0011" || env.Facts["board.kernel"] != "6.6.51+rpt-rpi-2712" || env.Facts["board.firmware"] != "2024/11/12 16:10:44 4b019946" {
-		t.Fatalf("%s facts %v", s.Outcome, env.Facts)
+	if s.Outcome != report.Pass || env.Findings.Board.Serial != "9b1d4c2e7a3f0011" || env.Findings.Board.Kernel != "6.6.51+rpt-rpi-2712" || env.Findings.Board.Firmware != "2024/11/12 16:10:44 4b019946" {
+		t.Fatalf("%s facts %+v", s.Outcome, env.Findings.Board)
 	}
 }

@@ -15,9 +15,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/aihat/aihat/pkg/driver"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -73,7 +73,7 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	bootDir := path.Dir(cfgPath)
 	step.Logf("read %s from /%s: %d overlay line(s) and %d dtparam(s) apply to a Pi 5, %d line(s) in other boards' sections skipped",
 		strings.Join(cfg.Files, ", "), bootDir, len(cfg.Overlays), len(cfg.Params), cfg.Skipped)
-	env.Facts["overlay.config"] = "/" + cfgPath
+	env.Findings.DT.ConfigPath = "/" + cfgPath
 
 	checkWarnings(env, step, cfg, bootDir)
 	for _, n := range cfg.Notes {
@@ -158,12 +158,12 @@ func paramLine(p bootcfg.Param) string {
 	return p.Name + "=" + p.Value
 }
 
-// checkLinkGen judges a dtparam=pciex1_gen line below the link the plan
-// expects (Gen 3 for the AI HAT+ family, which the firmware sets up by
-// itself): it caps the link, so it conflicts with the plan unless the plan
-// accepts Gen 2 (driver.gen2: marginal), which makes it marginal. The live
-// tree's max-link-speed (read by checkNodes) says whether the cap took
-// effect; a line the tree overrides is only logged.
+// checkLinkGen judges a dtparam=pciex1_gen line against the plan's limit
+// overlay.check.dtparam.pciex1_gen (Gen 3 for the AI HAT+ family, which
+// the firmware sets up by itself; a plan that accepts Gen 2 makes 2
+// marginal): a lower value caps the link. The live tree's max-link-speed
+// (read by checkNodes) says whether the cap took effect; a line the tree
+// overrides is only logged.
 func checkLinkGen(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPath string) {
 	// A PCIe parameter after a dtoverlay= line still reaches the base tree
 	// (the overlay has no such parameter), so its overlay context is not
@@ -172,40 +172,33 @@ func checkLinkGen(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPat
 	if !ok {
 		return
 	}
-	env.Facts["overlay.pciex1_gen"] = p.Value
+	env.Findings.DT.PCIeX1Gen = p.Value
 	step.Logf("dtparam=pciex1_gen=%s at %s", p.Value, at(cfgPath, p.Pos))
-	m := report.Measurement{Name: "dtparam.pciex1_gen", Value: p.Value}
-	gen, err := strconv.Atoi(p.Value)
-	wantGen := driverGen(env.Plan.Driver.LinkSpeedGTs)
+	want := driver.WantSpeed(env.Plan)
+	wantGen := driverGen(want)
 	treeGen := 0
-	for k, v := range env.Facts {
-		if strings.HasPrefix(k, "dt.") && strings.HasSuffix(k, ".max-link-speed") {
-			treeGen, _ = strconv.Atoi(v)
+	for k, v := range env.Findings.DT.Cells {
+		if strings.HasSuffix(k, ".max-link-speed") {
+			treeGen = int(v)
 		}
 	}
-	switch {
-	case err != nil || gen < 1 || gen > 3:
-		stored := step.Add(m)
-		stored.Outcome, stored.Code = report.Fail, CodeConfigConflict
-		stored.Message = fmt.Sprintf("%s sets dtparam=pciex1_gen=%s: the Pi 5's external port takes 1, 2 or 3; fix the line and reboot", at(cfgPath, p.Pos), p.Value)
-		return
-	case wantGen == 0 || gen >= wantGen:
-		step.Add(m) // recorded, not judged
-		return
-	case treeGen >= wantGen:
+	gen, err := strconv.Atoi(p.Value)
+	m := stage.M{Name: "dtparam.pciex1_gen", Value: p.Value, Code: CodeConfigConflict}
+	if err == nil && gen >= 1 && gen < wantGen && treeGen >= wantGen {
 		step.Logf("%s sets dtparam=pciex1_gen=%d, but the live tree allows Gen %d: the line has no effect", at(cfgPath, p.Pos), gen, treeGen)
-		step.Add(m)
+		m.Value, m.Record = float64(gen), true // recorded, not judged: it did not take
+		stage.Measure(env, step, m)
 		return
 	}
-	stored := step.Add(m)
-	why := fmt.Sprintf("%s sets dtparam=pciex1_gen=%d, which caps the external PCIe link at Gen %d; the plan expects Gen %d (%g GT/s), which the firmware sets up for the AI HAT+ family by itself", at(cfgPath, p.Pos), gen, gen, wantGen, env.Plan.Driver.LinkSpeedGTs)
-	if env.Plan.Driver.Gen2 == "marginal" {
-		stored.Marginal = true
-		stored.Message = why + ": accepted as marginal (driver.gen2: marginal)"
-		return
+	if err != nil || gen < 1 || gen > 3 {
+		m.Remedy = fmt.Sprintf("%s sets dtparam=pciex1_gen=%s: the Pi 5's external port takes 1, 2 or 3; fix the line and reboot", at(cfgPath, p.Pos), p.Value)
+	} else {
+		m.Value = float64(gen)
+		why := fmt.Sprintf("%s sets dtparam=pciex1_gen=%d, which caps the external PCIe link at Gen %d; the plan expects Gen %d (%g GT/s), which the firmware sets up for the AI HAT+ family by itself", at(cfgPath, p.Pos), gen, gen, wantGen, want)
+		m.Remedy = why + ": remove the line (or set dtparam=pciex1_gen=" + strconv.Itoa(wantGen) + ") and reboot"
+		m.Marginal = why + ": accepted as marginal (the plan's limit overlay.check.dtparam.pciex1_gen)"
 	}
-	stored.Outcome, stored.Code = report.Fail, CodeConfigConflict
-	stored.Message = why + ": remove the line (or set dtparam=pciex1_gen=" + strconv.Itoa(wantGen) + ") and reboot"
+	stage.Measure(env, step, m)
 }
 
 // driverGen is the PCIe generation of a link speed in GT/s (0 unknown).
@@ -222,7 +215,7 @@ func driverGen(gts float64) int {
 }
 
 func checkWarnings(env *stage.Env, step *report.Step, cfg *bootcfg.Config, bootDir string) {
-	m := report.Measurement{Name: "config.warnings", Value: float64(len(cfg.Warnings)), Unit: "count", Limits: report.AtMost(0), Code: CodeConfigMalformed}
+	m := stage.M{Name: "config.warnings", Value: float64(len(cfg.Warnings)), Unit: "count", Code: CodeConfigMalformed}
 	if n := len(cfg.Warnings); n > 0 {
 		var lines []string
 		for _, w := range cfg.Warnings {
@@ -235,7 +228,7 @@ func checkWarnings(env *stage.Env, step *report.Step, cfg *bootcfg.Config, bootD
 		if n > 3 {
 			more = fmt.Sprintf(" (and %d more, see the step log)", n-3)
 		}
-		m.Message = fmt.Sprintf("%d line(s) the firmware cannot read: %s%s: fix or remove them (the firmware skips them silently)", n, strings.Join(lines, "; "), more)
+		m.Remedy = fmt.Sprintf("%d line(s) the firmware cannot read: %s%s: fix or remove them (the firmware skips them silently)", n, strings.Join(lines, "; "), more)
 	}
 	stage.Measure(env, step, m)
 }
@@ -246,13 +239,13 @@ func checkOverlays(env *stage.Env, step *report.Step, fsys fs.FS, cfg *bootcfg.C
 	// applied by the firmware from its EEPROM, with no config.txt line.
 	for _, name := range env.Plan.Overlay.Overlays {
 		o, ok := cfg.Overlay(name)
-		m := report.Measurement{Name: "overlay." + name + ".configured", Value: ok, Limits: report.Equal(true), Code: CodeOverlayMissing}
+		m := stage.M{Name: "overlay." + name + ".configured", Value: ok, Code: CodeOverlayMissing}
 		if ok {
 			step.Logf("dtoverlay=%s at %s", name, o.Pos)
 		} else if na, ok := cfg.NotApplied(name); ok {
-			m.Message = fmt.Sprintf("dtoverlay=%s at %s is under [%s], which does not apply to a Pi 5: move it under [all] (or [pi5]) and reboot", name, at(cfgPath, na.Pos), na.Section)
+			m.Remedy = fmt.Sprintf("dtoverlay=%s at %s is under [%s], which does not apply to a Pi 5: move it under [all] (or [pi5]) and reboot", name, at(cfgPath, na.Pos), na.Section)
 		} else {
-			m.Message = fmt.Sprintf("no dtoverlay=%s line applies to a Pi 5 in /%s, and the plan requires one: add it under [all] (lines under [pi4], [cm4], [cm5] or [none] do not count on a Pi 5) and reboot", name, cfgPath)
+			m.Remedy = fmt.Sprintf("no dtoverlay=%s line applies to a Pi 5 in /%s, and the plan requires one: add it under [all] (lines under [pi4], [cm4], [cm5] or [none] do not count on a Pi 5) and reboot", name, cfgPath)
 		}
 		stage.Measure(env, step, m)
 		checkDTBO(env, step, fsys, dir, name)
@@ -270,7 +263,7 @@ func checkOverlays(env *stage.Env, step *report.Step, fsys fs.FS, cfg *bootcfg.C
 // checkDTBO finds name's blob: <name>.dtbo, or the Pi 5 variant
 // <name>-pi5.dtbo the firmware's overlay map substitutes (vc4-kms-v3d).
 func checkDTBO(env *stage.Env, step *report.Step, fsys fs.FS, dir, name string) {
-	m := report.Measurement{Name: "overlay." + name + ".dtbo", Limits: report.Equal(true), Code: CodeDTBOMissing}
+	m := stage.M{Name: "overlay." + name + ".dtbo", Code: CodeDTBOMissing}
 	want := path.Join(dir, name+".dtbo")
 	var found string
 	var data []byte
@@ -283,10 +276,10 @@ func checkDTBO(env *stage.Env, step *report.Step, fsys fs.FS, dir, name string) 
 	switch {
 	case found == "":
 		m.Value = false
-		m.Message = fmt.Sprintf("/%s is not installed, so the firmware skips dtoverlay=%s: install the package that ships it (stock overlays: sudo apt install --reinstall raspi-firmware; an overlay added upstream may need sudo apt full-upgrade) or remove the line, and reboot", want, name)
+		m.Remedy = fmt.Sprintf("/%s is not installed, so the firmware skips dtoverlay=%s: install the package that ships it (stock overlays: sudo apt install --reinstall raspi-firmware; an overlay added upstream may need sudo apt full-upgrade) or remove the line, and reboot", want, name)
 	case len(data) < 4 || binary.BigEndian.Uint32(data) != dtboMagic:
 		m.Value = false
-		m.Message = fmt.Sprintf("/%s is not a device-tree blob (%d B, no 0xd00dfeed magic): the file is corrupt; reinstall it and reboot", found, len(data))
+		m.Remedy = fmt.Sprintf("/%s is not a device-tree blob (%d B, no 0xd00dfeed magic): the file is corrupt; reinstall it and reboot", found, len(data))
 	default:
 		m.Value = true
 		step.Logf("overlay %s: /%s (%d B)", name, found, len(data))
@@ -301,7 +294,7 @@ func checkParams(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPath
 		}
 		p, ok := cfg.Param(spec.Names...)
 		good := ok && (spec.Value == "" && p.On() || spec.Value != "" && p.Value == spec.Value)
-		m := report.Measurement{Name: "dtparam." + spec.Name(), Value: good, Limits: report.Equal(true), Code: CodeDTParamMissing}
+		m := stage.M{Name: "dtparam." + spec.Name(), Value: good, Code: CodeDTParamMissing}
 		want := "dtparam=" + spec.Name()
 		if spec.Value != "" {
 			want += "=" + spec.Value
@@ -319,12 +312,12 @@ func checkParams(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPath
 				if na.Value != "" {
 					line += "=" + na.Value
 				}
-				m.Message = fmt.Sprintf("%s at %s is under [%s], which does not apply to a Pi 5%s: move it under [all] and reboot", line, at(cfgPath, na.Pos), na.Section, why)
+				m.Remedy = fmt.Sprintf("%s at %s is under [%s], which does not apply to a Pi 5%s: move it under [all] and reboot", line, at(cfgPath, na.Pos), na.Section, why)
 			} else {
-				m.Message = fmt.Sprintf("no %s line applies to a Pi 5 in /%s%s: add it under [all] and reboot", want, cfgPath, why)
+				m.Remedy = fmt.Sprintf("no %s line applies to a Pi 5 in /%s%s: add it under [all] and reboot", want, cfgPath, why)
 			}
 		default:
-			m.Message = fmt.Sprintf("%s sets %s=%s, the plan needs %s%s: change the line and reboot", at(cfgPath, p.Pos), p.Name, p.Value, want, why)
+			m.Remedy = fmt.Sprintf("%s sets %s=%s, the plan needs %s%s: change the line and reboot", at(cfgPath, p.Pos), p.Name, p.Value, want, why)
 		}
 		stage.Measure(env, step, m)
 	}
@@ -339,7 +332,7 @@ func checkNodes(env *stage.Env, step *report.Step, tree *devicetree.Tree, nodes 
 				break
 			}
 		}
-		m := report.Measurement{Name: "dt." + n.Name + ".present", Value: at != "", Limits: report.Equal(true), Code: CodeDTNodeMissing}
+		m := stage.M{Name: "dt." + n.Name + ".present", Value: at != "", Code: CodeDTNodeMissing}
 		if at == "" {
 			paths := make([]string, len(n.Paths))
 			for i, p := range n.Paths {
@@ -349,28 +342,28 @@ func checkNodes(env *stage.Env, step *report.Step, tree *devicetree.Tree, nodes 
 			if n.Why != "" {
 				why = " (" + n.Why + ")"
 			}
-			m.Message = fmt.Sprintf("the live device tree has no %s node%s at %s: the firmware did not apply it; check the dtparam and dtoverlay lines in config.txt, update the bootloader and firmware (sudo rpi-eeprom-update -a, sudo apt full-upgrade) and reboot", n.Name, why, strings.Join(paths, " or "))
+			m.Remedy = fmt.Sprintf("the live device tree has no %s node%s at %s: the firmware did not apply it; check the dtparam and dtoverlay lines in config.txt, update the bootloader and firmware (sudo rpi-eeprom-update -a, sudo apt full-upgrade) and reboot", n.Name, why, strings.Join(paths, " or "))
 			stage.Measure(env, step, m)
 			continue
 		}
 		stage.Measure(env, step, m)
 		step.Logf("dt node %s at /%s", n.Name, tree.Path(at))
-		if n.Compatible != "" {
+		key := step.Name + ".dt." + n.Name
+		if want := env.Plan.Limit(key + ".compatible"); want != nil {
 			list, err := tree.StringList(at + "/compatible")
 			if err != nil && !devicetree.IsNotExist(err) {
 				step.Logf("%v", err)
 			}
+			// A node lists several compatibles; the one the plan names
+			// stands for the node when it is among them.
 			got := strings.Join(list, " ")
 			for _, c := range list {
-				if c == n.Compatible {
+				if c == fmt.Sprint(want.Equals) {
 					got = c
 				}
 			}
-			cm := report.Measurement{Name: "dt." + n.Name + ".compatible", Value: got, Limits: report.Equal(n.Compatible), Code: CodeDTNodeCompatible}
-			if got != n.Compatible {
-				cm.Message = fmt.Sprintf("/%s/compatible is %q, the plan expects %q: this is not the node the plan means (another board or device tree?)", tree.Path(at), got, n.Compatible)
-			}
-			stage.Measure(env, step, cm)
+			stage.Measure(env, step, stage.M{Name: "dt." + n.Name + ".compatible", Value: got, Code: CodeDTNodeCompatible,
+				Remedy: fmt.Sprintf("/%s/compatible is %q, the plan expects %s: this is not the node the plan means (another board or device tree?)", tree.Path(at), got, want)})
 		}
 		for _, prop := range n.Cells {
 			c, err := tree.Cells(at + "/" + prop)
@@ -378,22 +371,20 @@ func checkNodes(env *stage.Env, step *report.Step, tree *devicetree.Tree, nodes 
 				step.Logf("dt node %s: no %s (%v)", n.Name, prop, err)
 				continue
 			}
-			env.Facts["dt."+n.Name+"."+prop] = strconv.FormatUint(uint64(c[0]), 10)
-			step.Add(report.Measurement{Name: "dt." + n.Name + "." + prop, Value: float64(c[0])})
-		}
-		if n.Status != "" {
-			st, err := tree.String(at + "/status")
-			if devicetree.IsNotExist(err) {
-				st = "okay" // a node without status is enabled
-			} else if err != nil {
-				step.Logf("%v", err)
+			if env.Findings.DT.Cells == nil {
+				env.Findings.DT.Cells = map[string]uint32{}
 			}
-			sm := report.Measurement{Name: "dt." + n.Name + ".status", Value: st, Limits: report.Equal(n.Status), Code: CodeDTNodeStatus}
-			if st != n.Status {
-				sm.Message = fmt.Sprintf("/%s/status is %q, want %q: %s", tree.Path(at), st, n.Status, disabledRemedy(cfg, cfgPath))
-			}
-			stage.Measure(env, step, sm)
+			env.Findings.DT.Cells[n.Name+"."+prop] = c[0]
+			stage.Measure(env, step, stage.M{Name: "dt." + n.Name + "." + prop, Value: float64(c[0])})
 		}
+		st, err := tree.String(at + "/status")
+		if devicetree.IsNotExist(err) {
+			st = "okay" // a node without status is enabled
+		} else if err != nil {
+			step.Logf("%v", err)
+		}
+		stage.Measure(env, step, stage.M{Name: "dt." + n.Name + ".status", Value: st, Code: CodeDTNodeStatus,
+			Remedy: fmt.Sprintf("/%s/status is %q, want %s: %s", tree.Path(at), st, env.Plan.Limit(key+".status"), disabledRemedy(cfg, cfgPath))})
 	}
 }
 
@@ -410,90 +401,66 @@ func disabledRemedy(cfg *bootcfg.Config, cfgPath string) string {
 	return "the firmware did not enable the node: update the bootloader and firmware (sudo rpi-eeprom-update -a, sudo apt full-upgrade), check the HAT EEPROM is read (hat node present), and for a board the firmware does not know add dtparam=pciex1 under [all]; reboot"
 }
 
-// hatField is one property of the hat node and how to compare it.
-type hatField struct {
-	name    string
-	fact    string
-	planned string
-	isID    bool
-}
+// hatFields are the hat node's identity properties, in record order.
+var hatFields = []string{"vendor", "product", "product_id", "product_ver", "uuid"}
 
+// checkHAT checks the firmware's hat node: present, and agreeing with the
+// EEPROM read in this run (env.Findings.HAT, from eeprom.verify) as one
+// measurement, hat.matches_eeprom, naming every field that differs. This
+// is the one place the node is compared with the EEPROM. Without an
+// EEPROM read in the run, each field is recorded and judged by the
+// identity limits the plan names for the EEPROM (eeprom.verify.<field>),
+// since the firmware copied the node from it.
 func checkHAT(env *stage.Env, step *report.Step, tree *devicetree.Tree, cfg *bootcfg.Config) {
 	present := tree.HasNode("hat")
-	m := report.Measurement{Name: "hat.present", Value: present, Limits: report.Equal(true), Code: CodeHATNodeMissing}
-	if !present {
-		m.Message = fmt.Sprintf("no /%s: the firmware found no HAT EEPROM at boot; check the HAT is seated on the 40-pin header, that its EEPROM is programmed (aihat eeprom verify), and reboot", tree.Path("hat"))
-		if v, ok := cfg.Get("force_eeprom_read"); ok && v == "0" {
-			m.Message = fmt.Sprintf("no /%s: config.txt sets force_eeprom_read=0, which stops the firmware reading the HAT EEPROM; remove that line and reboot", tree.Path("hat"))
-		}
-		stage.Measure(env, step, m)
-		return
+	m := stage.M{Name: "hat.present", Value: present, Code: CodeHATNodeMissing,
+		Remedy: fmt.Sprintf("no /%s: the firmware found no HAT EEPROM at boot; check the HAT is seated on the 40-pin header, that its EEPROM is programmed (aihat eeprom verify), and reboot", tree.Path("hat"))}
+	if v, ok := cfg.Get("force_eeprom_read"); ok && v == "0" {
+		m.Remedy = fmt.Sprintf("no /%s: config.txt sets force_eeprom_read=0, which stops the firmware reading the HAT EEPROM; remove that line and reboot", tree.Path("hat"))
 	}
 	stage.Measure(env, step, m)
-
-	h := env.Plan.HAT
-	source := "the HAT EEPROM read in this run (eeprom.verify)"
-	fromFacts := env.Facts["hat.vendor"] != "" || env.Facts["hat.product"] != ""
-	if !fromFacts {
-		source = "the plan (hat:)"
-	}
-	fields := []hatField{
-		{name: "vendor", fact: env.Facts["hat.vendor"], planned: h.Vendor},
-		{name: "product", fact: env.Facts["hat.product"], planned: h.Product},
-		{name: "product_id", fact: env.Facts["hat.product_id"], planned: hexOpt(h.ProductID), isID: true},
-		{name: "product_ver", fact: env.Facts["hat.product_ver"], planned: hexOpt(h.ProductVer), isID: true},
-		{name: "uuid", fact: env.Facts["hat.uuid"], planned: h.UUID},
-	}
-	if !fromFacts && !h.HasIdentity() {
-		step.Logf("hat node recorded: no EEPROM read in this run and the plan names no HAT identity to check it against")
-	} else {
-		step.Logf("hat node cross-checked against %s", source)
+	if !present {
+		return
 	}
 	props, _ := tree.HAT()
-	for _, f := range fields {
-		got, ok := props[f.name]
+	got := func(f string) (string, bool) {
+		v, ok := props[f]
+		switch f {
+		case "product_id", "product_ver":
+			v = devicetree.NormID(v)
+		case "uuid":
+			v = strings.ToLower(v)
+		}
+		return v, ok
+	}
+	if id := env.Findings.HAT; id != nil {
+		want := map[string]string{"vendor": id.Vendor, "product": id.Product,
+			"product_id": fmt.Sprintf("0x%04x", id.ProductID), "product_ver": fmt.Sprintf("0x%04x", id.ProductVer), "uuid": strings.ToLower(id.UUID)}
+		var diff []string
+		for _, f := range hatFields {
+			v, ok := got(f)
+			if !ok {
+				step.Logf("/%s is absent", tree.Path("hat/"+f))
+			}
+			step.Logf("/%s = %q, the EEPROM read in this run: %q", tree.Path("hat/"+f), v, want[f])
+			if v != want[f] {
+				diff = append(diff, fmt.Sprintf("%s is %q, the EEPROM %q", f, v, want[f]))
+			}
+		}
+		stage.Measure(env, step, stage.M{Name: "hat.matches_eeprom", Value: len(diff) == 0, Code: CodeHATNodeMismatch,
+			Remedy: fmt.Sprintf("/%s disagrees with the HAT EEPROM read in this run (eeprom.verify): %s; the firmware copies the EEPROM into the device tree at boot, so this boot saw another EEPROM content or another HAT; if the EEPROM was just programmed, reboot, otherwise check which HAT is fitted", tree.Path("hat"), strings.Join(diff, "; "))})
+		return
+	}
+	step.Logf("no EEPROM read in this run: hat node fields judged by the plan's eeprom.verify identity limits, where it names them")
+	for _, f := range hatFields {
+		v, ok := got(f)
 		if !ok {
-			step.Logf("/%s is absent", tree.Path("hat/"+f.name))
-			if !fromFacts && f.planned == "" && (f.name != "uuid" || h.UUIDPattern == "") {
-				continue // nothing to read, nothing to judge
-			}
+			step.Logf("/%s is absent", tree.Path("hat/"+f))
+			continue
 		}
-		want := f.planned
-		if fromFacts {
-			want = f.fact
-		}
-		if f.isID {
-			want = devicetree.NormID(want)
-		}
-		if f.name == "uuid" {
-			want = strings.ToLower(want)
-		}
-		hm := report.Measurement{Name: "hat." + f.name, Value: got, Code: CodeHATNodeMismatch}
-		switch {
-		case want != "":
-			hm.Limits = report.Equal(want)
-			if got != want {
-				hm.Message = fmt.Sprintf("/%s is %q, %s says %q: the firmware copies the EEPROM into the device tree at boot, so this boot saw another EEPROM content or another HAT; if the EEPROM was just programmed, reboot, otherwise check which HAT is fitted", tree.Path("hat/"+f.name), got, source, want)
-			}
-		case f.name == "uuid" && h.UUIDPattern != "":
-			re, err := regexp.Compile(h.UUIDPattern)
-			if err == nil && !re.MatchString(got) {
-				stored := step.Add(hm)
-				stored.Outcome = report.Fail
-				stored.Message = fmt.Sprintf("/%s is %q, which does not match the plan's uuid_pattern %s", tree.Path("hat/uuid"), got, h.UUIDPattern)
-				continue
-			}
-		}
-		stage.Measure(env, step, hm)
+		stage.Measure(env, step, stage.M{Name: "hat." + f, Key: "eeprom.verify." + f, Value: v, Code: CodeHATNodeMismatch,
+			Remedy: fmt.Sprintf("/%s is %q, the plan's HAT identity says %s: the firmware copies the EEPROM into the device tree at boot, so this boot saw another EEPROM content or another HAT; if the EEPROM was just programmed, reboot, otherwise check which HAT is fitted", tree.Path("hat/"+f), v, env.Plan.Limit("eeprom.verify."+f))})
 	}
-}
-
-// hexOpt renders an optional plan id as 0x%04x, "" when the plan names none.
-func hexOpt(v *uint16) string {
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprintf("0x%04x", *v)
 }
 
 // at names a config line by its path on the board: /boot/firmware/config.txt:52.

@@ -129,7 +129,7 @@ func TestStockConfigIsReportedNotRequired(t *testing.T) {
 func TestOlderLayoutIsRead(t *testing.T) {
 	b, _ := fixture.New(rootfs("healthy-6.6"))
 	s := mustRun(t, b)
-	if m := find(s, "dtparam.pciex1_gen"); m == nil || m.Value != "3" || m.Outcome != report.Pass {
+	if m := find(s, "dtparam.pciex1_gen"); m == nil || m.Value != 3.0 || m.Outcome != report.Pass {
 		t.Fatalf("pciex1_gen = %+v", m)
 	}
 	log := strings.Join(s.Log, "\n")
@@ -232,7 +232,11 @@ func TestPCIeGenLine(t *testing.T) {
 			b.State().DT["axi/pcie@1000110000/max-link-speed"] = []byte(tc.treeGen)
 			p := defaultPlan(t)
 			if tc.gen2 != "" {
-				p.Driver.Gen2 = tc.gen2
+				// The gen2-marginal plan's limits (testdata/rootfs/gen2-marginal.yaml).
+				lo, mlo, hi := 2.0, 3.0, 3.0
+				p.Limits["overlay.check.dtparam.pciex1_gen"] = plan.LimitSpec{Low: &lo, MarginalLow: &mlo, High: &hi}
+				glo, gmlo := 5.0, 8.0
+				p.Limits["driver.check.pcie.link_speed"] = plan.LimitSpec{Low: &glo, MarginalLow: &gmlo, Unit: "GT/s"}
 			}
 			s, err := run(t, b, p)
 			if err != nil {
@@ -268,12 +272,12 @@ func TestPlanListedOverlaysAndParamsAreRequired(t *testing.T) {
 func TestHATNodeAgainstAStationPlan(t *testing.T) {
 	b, _ := sim.New(sim.Options{})
 	p := defaultPlan(t)
-	p.HAT.Product = "AI HAT+ 2"
-	p.HAT.ProductID = plan.U16(0x0010)
+	p.Limits["eeprom.verify.product"] = plan.LimitSpec{Equals: "AI HAT+ 2"}
+	p.Limits["eeprom.verify.product_id"] = plan.LimitSpec{Equals: "0x0010"}
 	if s, _ := run(t, b, p); s.Outcome != report.Pass {
 		t.Fatalf("matching plan: %v", failing(s))
 	}
-	p.HAT.ProductID = plan.U16(0x0011)
+	p.Limits["eeprom.verify.product_id"] = plan.LimitSpec{Equals: "0x0011"}
 	s, _ := run(t, b, p)
 	if got := failing(s); len(got) != 1 || got[0] != "hat.product_id=HAT_NODE_MISMATCH" {
 		t.Fatalf("failing %v", got)
@@ -283,12 +287,11 @@ func TestHATNodeAgainstAStationPlan(t *testing.T) {
 func TestUUIDPatternWhenThePlanHasNoUUID(t *testing.T) {
 	b, _ := sim.New(sim.Options{})
 	p := defaultPlan(t)
-	p.HAT.UUID = ""
-	p.HAT.UUIDPattern = `^[0-9a-f]{8}-`
+	p.Limits["eeprom.verify.uuid"] = plan.LimitSpec{Pattern: `^[0-9a-f]{8}-`}
 	if s, _ := run(t, b, p); s.Outcome != report.Pass {
 		t.Fatalf("matching pattern: %v", failing(s))
 	}
-	p.HAT.UUIDPattern = `^ffff`
+	p.Limits["eeprom.verify.uuid"] = plan.LimitSpec{Pattern: `^ffff`}
 	s, _ := run(t, b, p)
 	if got := failing(s); len(got) != 1 || got[0] != "hat.uuid=HAT_NODE_MISMATCH" {
 		t.Fatalf("failing %v", got)

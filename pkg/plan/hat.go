@@ -2,12 +2,11 @@ package plan
 
 import "fmt"
 
-// HATPlan is the identity the HAT+ ID EEPROM must carry, and how to reach
-// the chip. Every identity field is optional: an empty string or an absent
-// id is read and recorded but not judged, so a plan names only what it
-// knows (a station that programs its own HATs names all of it; the default
-// plan names none, because no primary source shows the AI HAT+ 2's
-// EEPROM contents, and a real board must never fail on a guess).
+// HATPlan is how to reach the HAT+ ID EEPROM. The identity it must carry
+// is judged by limits (eeprom.verify.vendor, .product, .product_id,
+// .product_ver, .uuid, .overlay, .format_version); the identity fields
+// here moved there and are kept only to name the new key when an old plan
+// sets them.
 type HATPlan struct {
 	Vendor      string  `yaml:"vendor,omitempty"`
 	Product     string  `yaml:"product,omitempty"`
@@ -39,9 +38,24 @@ type HATPlan struct {
 // U16 is a helper for plans built in code: a pointer to v.
 func U16(v uint16) *uint16 { return &v }
 
-// HasIdentity says whether the plan names any identity field to judge.
-func (h HATPlan) HasIdentity() bool {
-	return h.Vendor != "" || h.Product != "" || h.ProductID != nil || h.ProductVer != nil || h.UUID != "" || h.UUIDPattern != "" || h.Overlay != ""
+// moved lists the old identity fields a plan sets, with their new limit
+// keys.
+func (h HATPlan) moved() [][2]string {
+	var out [][2]string
+	add := func(set bool, old, key string) {
+		if set {
+			out = append(out, [2]string{"hat." + old, key})
+		}
+	}
+	add(h.Vendor != "", "vendor", "eeprom.verify.vendor: {equals: ...}")
+	add(h.Product != "", "product", "eeprom.verify.product: {equals: ...}")
+	add(h.ProductID != nil, "product_id", `eeprom.verify.product_id: {equals: "0x...."}`)
+	add(h.ProductVer != nil, "product_ver", `eeprom.verify.product_ver: {equals: "0x...."}`)
+	add(h.UUID != "", "uuid", "eeprom.verify.uuid: {equals: ...}")
+	add(h.UUIDPattern != "", "uuid_pattern", "eeprom.verify.uuid: {pattern: ...}")
+	add(h.Overlay != "", "overlay", "eeprom.verify.overlay: {equals: ...}")
+	add(h.FormatVersion != 0, "format_version", "eeprom.verify.format_version: {equals: 2}")
+	return out
 }
 
 // WPActiveHigh says whether the WP line protects the chip when high.

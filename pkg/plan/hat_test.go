@@ -7,7 +7,7 @@ func TestHATDefaultsAndWPActive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.HAT.HasIdentity() || p.HAT.FormatVersion != 2 || p.HAT.NVMem == "" || p.HAT.WPGPIO != nil {
+	if len(p.HAT.moved()) != 0 || p.HAT.NVMem == "" || p.HAT.WPGPIO != nil {
 		t.Fatalf("hat = %+v: eeprom.yaml must add to default.yaml's hat section, not replace it; the default names no unverified identity", p.HAT)
 	}
 	for in, want := range map[string]bool{"": true, "high": true, "low": false} {

@@ -40,10 +40,13 @@ func (d DTParamSpec) Name() string {
 // (node names change between kernels: axi/pcie@1000110000 on 6.12,
 // axi/pcie@110000 on older trees); the first that exists is checked.
 type DTNodeSpec struct {
-	Name       string   `yaml:"name"`
-	Paths      []string `yaml:"paths"`
-	Compatible string   `yaml:"compatible,omitempty"`
-	Status     string   `yaml:"status,omitempty"`
+	Name  string   `yaml:"name"`
+	Paths []string `yaml:"paths"`
+	// Compatible and Status moved to limits
+	// (overlay.check.dt.<name>.compatible / .status: {equals: ...}); kept
+	// only to name the new keys when an old plan sets them.
+	Compatible string `yaml:"compatible,omitempty"`
+	Status     string `yaml:"status,omitempty"`
 	// Cells are properties of the node recorded as numbers (big-endian
 	// cells, e.g. max-link-speed, num-lanes), not judged.
 	Cells []string `yaml:"cells,omitempty"`

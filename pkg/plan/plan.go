@@ -10,8 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,11 +28,22 @@ var defaultYAML []byte
 const planMax = 1 << 20
 
 // defaultsFS holds each stage's share of the default plan (its section and
-// its limits), merged over default.yaml in file-name order. One file per
-// stage keeps a stage's defaults next to nothing else's.
+// its limits). One file per stage keeps a stage's defaults next to nothing
+// else's.
 //
 //go:embed defaults/*.yaml
 var defaultsFS embed.FS
+
+// defaultFiles are merged over default.yaml in this order. An explicit
+// list, not a glob: the order is visible here, and a file dropped into
+// defaults/ without a line here fails TestEveryDefaultsFileIsListed.
+var defaultFiles = []string{
+	"defaults/00-base.yaml",
+	"defaults/bench.yaml",
+	"defaults/eeprom.yaml",
+	"defaults/overlay.yaml",
+	"defaults/power.yaml",
+}
 
 // Plan is the effective test plan.
 type Plan struct {
@@ -47,10 +59,11 @@ type Plan struct {
 	Bench   BenchPlan            `yaml:"bench"`
 }
 
-// BoardPlan says what board the plan is for.
+// BoardPlan says what board the plan is for. The model moved to the limit
+// board.identify.model ({pattern: "^Raspberry Pi 5"}); Model is kept only
+// to name the new key when an old plan sets it.
 type BoardPlan struct {
-	// Model is matched as a prefix of /proc/device-tree/model.
-	Model string `yaml:"model"`
+	Model string `yaml:"model,omitempty"`
 }
 
 // LimitSpec is a limit as written in the plan: bounds in the SI unit named
@@ -61,18 +74,20 @@ type LimitSpec struct {
 	MarginalLow  *float64 `yaml:"marginal_low,omitempty"`
 	MarginalHigh *float64 `yaml:"marginal_high,omitempty"`
 	Equals       any      `yaml:"equals,omitempty"`
-	Unit         string   `yaml:"unit,omitempty"`
+	// Pattern is a regular expression a string value must match.
+	Pattern string `yaml:"pattern,omitempty"`
+	Unit    string `yaml:"unit,omitempty"`
 }
 
 // Limits converts the spec to the report's limits.
 func (s LimitSpec) Limits() *report.Limits {
-	return &report.Limits{Low: s.Low, High: s.High, MarginalLow: s.MarginalLow, MarginalHigh: s.MarginalHigh, Equals: s.Equals}
+	return &report.Limits{Low: s.Low, High: s.High, MarginalLow: s.MarginalLow, MarginalHigh: s.MarginalHigh, Equals: s.Equals, Pattern: s.Pattern}
 }
 
 // Limit returns the limits planned for key ("<step>.<measurement>"), or nil
 // when the plan does not bound that measurement.
 func (p *Plan) Limit(key string) *report.Limits {
-	s, ok := p.Limits[key]
+	s, ok := p.spec(key)
 	if !ok {
 		return nil
 	}
@@ -80,7 +95,47 @@ func (p *Plan) Limit(key string) *report.Limits {
 }
 
 // Unit returns the unit planned for key, or "".
-func (p *Plan) Unit(key string) string { return p.Limits[key].Unit }
+func (p *Plan) Unit(key string) string {
+	s, _ := p.spec(key)
+	return s.Unit
+}
+
+// spec finds the limit for key: the key itself, else a key with "*"
+// segments that matches it ("overlay.check.dt.*.present" bounds every
+// node's presence). Of several patterns the first in sorted order wins, so
+// the choice never depends on map order.
+func (p *Plan) spec(key string) (LimitSpec, bool) {
+	if s, ok := p.Limits[key]; ok {
+		return s, true
+	}
+	var pats []string
+	for k := range p.Limits {
+		if strings.Contains(k, "*") && MatchKey(k, key) {
+			pats = append(pats, k)
+		}
+	}
+	if len(pats) == 0 {
+		return LimitSpec{}, false
+	}
+	sort.Strings(pats)
+	return p.Limits[pats[0]], true
+}
+
+// MatchKey matches dotted names segment by segment; "*" in pattern
+// matches any one segment (and a "*" in key, so a plan may key a limit by
+// a stage's measurement pattern itself).
+func MatchKey(pattern, key string) bool {
+	ps, ks := strings.Split(pattern, "."), strings.Split(key, ".")
+	if len(ps) != len(ks) {
+		return false
+	}
+	for i := range ps {
+		if ps[i] != "*" && ps[i] != ks[i] {
+			return false
+		}
+	}
+	return true
+}
 
 // Default returns the embedded plan for a Raspberry Pi 5 + AI HAT+ 2.
 func Default() (*Plan, error) {
@@ -88,12 +143,7 @@ func Default() (*Plan, error) {
 	if err := decodeInto(p, defaultYAML, "default plan"); err != nil {
 		return nil, err
 	}
-	files, err := fs.Glob(defaultsFS, "defaults/*.yaml")
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(files)
-	for _, name := range files {
+	for _, name := range defaultFiles {
 		b, err := defaultsFS.ReadFile(name)
 		if err != nil {
 			return nil, err
@@ -105,25 +155,71 @@ func Default() (*Plan, error) {
 	return p, nil
 }
 
-// Load returns the default plan with the YAML file at path merged over it:
-// scalars and lists in the file replace the default's, maps (limits) are
-// merged key by key.
-func Load(path string) (*Plan, error) {
+// Known is what this build can run (the zero Known checks nothing): the stages of the stage table in
+// order and the limit keys their measurements accept. The plan package
+// cannot import the table (the stage packages import the plan), so the
+// table is handed in.
+type Known struct {
+	// Stages are the stage names, in table order.
+	Stages []string
+	// AcceptsLimit says whether a limit key names a measurement some
+	// stage produces.
+	AcceptsLimit func(key string) bool
+	// LimitKeys are the valid key patterns, listed in the error.
+	LimitKeys []string
+}
+
+// Load returns the default plan with the YAML file at path merged over it
+// (scalars and lists in the file replace the default's, maps such as
+// limits merge key by key), checked against what the build knows: every
+// stage the plan names must exist, every limit key must name a
+// measurement.
+func Load(path string, k Known) (*Plan, error) {
 	p, err := Default()
 	if err != nil {
 		return nil, err
 	}
-	if path == "" {
-		return p, nil
+	file, root := "default plan", &yaml.Node{}
+	if path != "" {
+		b, err := safefile.ReadFile(path, planMax)
+		if err != nil {
+			return nil, fmt.Errorf("read plan: %w", err)
+		}
+		if err := decodeInto(p, b, path); err != nil {
+			return nil, err
+		}
+		file = path
+		_ = yaml.Unmarshal(b, root) // decodeInto parsed it already
 	}
-	b, err := safefile.ReadFile(path, planMax)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	if err := decodeInto(p, b, path); err != nil {
+	if err := p.check(k, file, root); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Check checks an already loaded plan against what the build knows.
+func (p *Plan) Check(k Known) error { return p.check(k, "plan", &yaml.Node{}) }
+
+func (p *Plan) check(k Known, file string, root *yaml.Node) error {
+	for i, s := range p.Stages {
+		if k.Stages != nil && !slices.Contains(k.Stages, s) {
+			return &Error{File: file, Line: lineOfIndex(root, "stages", i), Msg: fmt.Sprintf("stages: unknown stage %q: this build has %s", s, strings.Join(k.Stages, ", "))}
+		}
+	}
+	if k.AcceptsLimit == nil {
+		return nil
+	}
+	keys := make([]string, 0, len(p.Limits))
+	for key := range p.Limits {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		if !k.AcceptsLimit(key) {
+			return &Error{File: file, Line: lineOf(root, "limits", key), Msg: fmt.Sprintf("limits: unknown key %q: no stage measures it; valid keys (* is any one name segment): %s", key, strings.Join(k.LimitKeys, ", "))}
+		}
+	}
+	return nil
 }
 
 // Error is a plan problem with the file and line it was found at.
@@ -207,6 +303,14 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 		if s.Equals != nil && (s.Low != nil || s.High != nil) {
 			return at("equals cannot be combined with low/high")
 		}
+		if s.Pattern != "" {
+			if s.Equals != nil || s.Low != nil || s.High != nil {
+				return at("pattern cannot be combined with equals or low/high")
+			}
+			if _, err := regexp.Compile(s.Pattern); err != nil {
+				return at(fmt.Sprintf("pattern: %v", err))
+			}
+		}
 		seq := []*float64{s.Low, s.MarginalLow, s.MarginalHigh, s.High}
 		names := []string{"low", "marginal_low", "marginal_high", "high"}
 		for i, v := range seq {
@@ -237,10 +341,47 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 	if len(p.Stages) == 0 {
 		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
 	}
-	for i, s := range p.Stages {
-		if !knownStage(s) {
-			return &Error{File: file, Line: lineOfIndex(root, "stages", i), Msg: fmt.Sprintf("stages: unknown stage %q (known: %s)", s, strings.Join(StageNames, ", "))}
+	return p.checkMoved(file, root)
+}
+
+// checkMoved refuses the settings that became limits (issue 12: limits
+// come only from limits:), naming the key to use instead, so an old plan
+// fails on its line rather than being silently ignored.
+func (p *Plan) checkMoved(file string, root *yaml.Node) error {
+	moved := p.HAT.moved()
+	if p.Board.Model != "" {
+		moved = append(moved, [2]string{"board.model", `board.identify.model: {pattern: "^` + p.Board.Model + `"}`})
+	}
+	if d := p.Driver; d.LinkSpeedGTs != 0 || d.Gen2 != "" {
+		name := "driver.link_speed_gts"
+		if d.Gen2 != "" {
+			name = "driver.gen2"
 		}
+		moved = append(moved, [2]string{name, "driver.check.pcie.link_speed: {low: 8, unit: GT/s} (Gen 2 accepted as marginal: {low: 5, marginal_low: 8, unit: GT/s}) and overlay.check.dtparam.pciex1_gen: {low: 3, high: 3} ({low: 2, marginal_low: 3, high: 3})"})
+	}
+	if p.Driver.LinkWidth != 0 {
+		moved = append(moved, [2]string{"driver.link_width", "driver.check.pcie.link_width: {low: 1, unit: lanes}"})
+	}
+	for _, n := range p.Overlay.Nodes {
+		if n.Compatible != "" || n.Status != "" {
+			moved = append(moved, [2]string{"overlay.nodes " + n.Name + " compatible/status", "overlay.check.dt." + n.Name + ".compatible: {equals: ...} and overlay.check.dt." + n.Name + ".status: {equals: okay}"})
+		}
+	}
+	if p.Bench.CPUFallback != "" {
+		moved = append(moved, [2]string{"bench.cpu_fallback", "bench.cpu_fallback: {marginal_high: 0} (marginal), {equals: false} (fail) or {} (pass)"})
+	}
+	if len(p.Power.FailFlags) > 0 {
+		moved = append(moved, [2]string{"power.fail_flags", "power.flags.<flag>: {equals: false}, one per flag"})
+	}
+	for _, r := range p.Power.Rails {
+		if r.MinV != nil || r.MaxV != nil || r.MaxA != nil || r.MarginalV != 0 {
+			moved = append(moved, [2]string{"power.rails " + r.Name + " min_v/max_v/max_a/marginal_v",
+				"power.rails." + r.Name + ".v_min: {low: .., marginal_low: ..}, .v_mean: {low: .., high: ..}, .v_max: {high: .., marginal_high: ..}, .a_max: {high: ..}"})
+		}
+	}
+	if len(moved) > 0 {
+		path := strings.Split(strings.Fields(moved[0][0])[0], ".")
+		return &Error{File: file, Line: lineOf(root, path...), Msg: fmt.Sprintf("%s moved to limits: set limits: %s", moved[0][0], moved[0][1])}
 	}
 	return nil
 }
@@ -257,26 +398,9 @@ type choice struct {
 func (p *Plan) choices() []choice {
 	return []choice{
 		{[]string{"hat", "wp_active"}, p.HAT.WPActive, []string{"high", "low"}},
-		{[]string{"driver", "gen2"}, p.Driver.Gen2, []string{"fail", "marginal"}},
 		{[]string{"bench", "runtime"}, p.Bench.Runtime, []string{"ort", "hailortcli"}},
-		{[]string{"bench", "cpu_fallback"}, p.Bench.CPUFallback, []string{"marginal", "fail", "pass"}},
 		{[]string{"bench", "quant"}, p.Bench.Quant, []string{"fp32", "int8", "int4"}},
 	}
-}
-
-// StageNames lists the stages a plan may name, in the default order.
-var StageNames = []string{
-	"board.identify", "eeprom.verify", "i2c.scan", "overlay.check", "driver.check",
-	"power.rails", "power.flags", "power.budget", "bench",
-}
-
-func knownStage(s string) bool {
-	for _, n := range StageNames {
-		if n == s {
-			return true
-		}
-	}
-	return false
 }
 
 // lineOf finds the line of the value at a key path in a YAML document, or

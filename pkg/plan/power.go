@@ -27,25 +27,25 @@ type PowerPlan struct {
 	// family), which always do. The RP1 ADC (rp1_adc) and other chips are
 	// ignored unless named here.
 	HwmonChips []string `yaml:"hwmon_chips,omitempty"`
-	// FailFlags are the power.flags measurements that fail the step when
-	// set (under_voltage_now, under_voltage_occurred, arm_freq_capped_now,
-	// throttled_now, soft_temp_limit_now, ..._occurred, rpi_volt_alarm).
+	// FailFlags moved to limits: power.flags.<flag>: {equals: false}.
+	// Kept only to name the new key when an old plan sets it.
 	FailFlags []string `yaml:"fail_flags,omitempty"`
 	// Budget is the power budget power.budget computes.
 	Budget PowerBudget `yaml:"budget,omitempty"`
 }
 
-// PowerRail bounds one rail. Voltages in V, currents in A.
+// PowerRail names a rail power.rails reports in full (min/mean/max) and
+// judges by the limits power.rails.<name>.v_min, .v_mean, .v_max, .a_max.
 type PowerRail struct {
-	Name string   `yaml:"name"`
-	MinV *float64 `yaml:"min_v,omitempty"`
-	MaxV *float64 `yaml:"max_v,omitempty"`
-	MaxA *float64 `yaml:"max_a,omitempty"`
-	// MarginalV is the band inside [MinV, MaxV], in V, in which a reading
-	// passes but is marked marginal.
-	MarginalV float64 `yaml:"marginal_v,omitempty"`
+	Name string `yaml:"name"`
 	// Why is shown with a failure.
 	Why string `yaml:"why,omitempty"`
+	// MinV, MaxV, MaxA and MarginalV moved to limits; kept only to name
+	// the new keys when an old plan sets them.
+	MinV      *float64 `yaml:"min_v,omitempty"`
+	MaxV      *float64 `yaml:"max_v,omitempty"`
+	MaxA      *float64 `yaml:"max_a,omitempty"`
+	MarginalV float64  `yaml:"marginal_v,omitempty"`
 }
 
 // PowerMonitor is a shunt monitor (INA219, INA226, INA260) on an I2C bus.

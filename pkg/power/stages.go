@@ -57,8 +57,46 @@ type monitor struct {
 // and the plan's shunt monitors over a window on the board's clock, and
 // evaluates min/mean/max per rail against the plan.
 func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	return railsRun(ctx, env, step, RailsOptions{})
+}
+
+// RailsOptions override the plan's power section for one run of
+// power.rails (the `aihat power rails` flags); zero values keep the plan's.
+type RailsOptions struct {
+	Samples  int
+	Interval time.Duration
+	Load     string
+}
+
+// Check says what is wrong with options given on a command line.
+func (o RailsOptions) Check() error {
+	if o.Samples < 0 || o.Samples > MaxSamples {
+		return fmt.Errorf("--samples %d: want a count from 1 to %d", o.Samples, MaxSamples)
+	}
+	if o.Interval < 0 {
+		return fmt.Errorf("--interval %s: want a positive duration", o.Interval)
+	}
+	if o.Load != "" {
+		if _, err := ParseLoad(o.Load); err != nil {
+			return fmt.Errorf("--load: %v", err)
+		}
+	}
+	return nil
+}
+
+// Rails is power.rails with options over the plan's settings.
+func Rails(o RailsOptions) stage.Func {
+	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
+		return railsRun(ctx, env, step, o)
+	}
+}
+
+func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOptions) error {
 	pp := env.Plan.Power
 	samples := pp.Samples
+	if o.Samples > 0 {
+		samples = o.Samples
+	}
 	if samples <= 0 {
 		samples = DefaultSamples
 	}
@@ -69,7 +107,13 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	if err != nil {
 		return err
 	}
+	if o.Interval > 0 {
+		interval = o.Interval
+	}
 	loadName := pp.Load
+	if o.Load != "" {
+		loadName = o.Load
+	}
 	if loadName == "" {
 		loadName = DefaultLoad
 	}
@@ -88,10 +132,13 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		if err == nil {
 			dev, err = ina2xx.Open(bus, ina2xx.Config{Type: mc.Type, Addr: mc.Addr, ShuntOhm: mc.ShuntOhm, MaxA: mc.MaxA})
 		}
-		m := stage.Measure(env, step, report.Measurement{Name: name, Value: err == nil, Limits: report.Equal(true), Code: "INA_MISSING"})
+		var remedy string
 		if err != nil {
-			m.Message = fmt.Sprintf("%s monitor (%s, bus %d, 0x%02x) does not answer: %v; check that it is fitted, its address straps and dtparam=i2c_arm=on", mc.Rail, mc.Type, mc.Bus, mc.Addr, err)
-			step.Logf("%s", m.Message)
+			remedy = fmt.Sprintf("%s monitor (%s, bus %d, 0x%02x) does not answer: %v; check that it is fitted, its address straps and dtparam=i2c_arm=on", mc.Rail, mc.Type, mc.Bus, mc.Addr, err)
+		}
+		stage.Measure(env, step, stage.M{Name: name, Value: err == nil, Code: "INA_MISSING", Remedy: remedy})
+		if err != nil {
+			step.Logf("%s", remedy)
 			continue
 		}
 		step.Logf("%s: %s, shunt %g Ω, range %g A", mc.Rail, dev, mc.ShuntOhm, mc.MaxA)
@@ -220,10 +267,8 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	}
 
 	for _, m := range mons {
-		mm := stage.Measure(env, step, report.Measurement{Name: m.cfg.Rail + ".read_errors", Value: float64(m.errors), Unit: "count", Limits: report.AtMost(0), Code: "INA_READ"})
-		if m.errors > 0 {
-			mm.Message = fmt.Sprintf("%s: %d of %d reads failed (last: %v): check the bus wiring and pull-ups", m.dev, m.errors, taken, m.lastEr)
-		}
+		stage.Measure(env, step, stage.M{Name: m.cfg.Rail + ".read_errors", Value: float64(m.errors), Unit: "count", Code: "INA_READ",
+			Remedy: fmt.Sprintf("%s: %d of %d reads failed (last: %v): check the bus wiring and pull-ups", m.dev, m.errors, taken, m.lastEr)})
 	}
 
 	for _, name := range order {
@@ -234,25 +279,26 @@ func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 		if _, ok := rails[r.Name]; ok || !pmicOK || isMonitorRail(pp, r.Name) {
 			continue // seen; or PMIC unavailable (logged); or its monitor_present fails
 		}
-		m := stage.Measure(env, step, report.Measurement{Name: r.Name + ".present", Value: false, Limits: report.Equal(true), Code: "RAIL_MISSING"})
-		m.Message = fmt.Sprintf("rail %s is in the plan but pmic_read_adc does not report it: check the plan's rail names", r.Name)
+		stage.Measure(env, step, stage.M{Name: r.Name + ".present", Value: false, Code: "RAIL_MISSING",
+			Remedy: fmt.Sprintf("rail %s is in the plan but pmic_read_adc does not report it: check the plan's rail names", r.Name)})
 	}
 	if total.N() > 0 {
 		st := total.Stats()
-		stage.Measure(env, step, report.Measurement{Name: "pmic.total_w.mean", Value: round(st.Mean, 4), Unit: "W"})
-		stage.Measure(env, step, report.Measurement{Name: "pmic.total_w.max", Value: round(st.Max, 4), Unit: "W"})
-		env.Facts["power.pmic.w_mean"] = fmtF(st.Mean)
-		env.Facts["power.pmic.w_max"] = fmtF(st.Max)
+		stage.Measure(env, step, stage.M{Name: "pmic.total_w.mean", Value: round(st.Mean, 4), Unit: "W"})
+		stage.Measure(env, step, stage.M{Name: "pmic.total_w.max", Value: round(st.Max, 4), Unit: "W"})
+		env.Findings.Power.PMIC = &stage.PowerFigures{MeanW: st.Mean, MaxW: st.Max}
 	} else if pmicOK {
 		why := "not measured: no PMIC rail had both a voltage and a current, so the total power is unknown (not 0 W)"
 		step.Logf("pmic.total_w %s", why)
-		step.Add(report.Measurement{Name: "pmic.total_w.mean", Outcome: report.Skip, Message: why})
+		stage.Skipped(step, "pmic.total_w.mean", why)
 	}
 	for _, m := range mons {
 		if s := rails[m.cfg.Rail]; s != nil && s.w.N() > 0 {
 			st := s.w.Stats()
-			env.Facts["power."+m.cfg.Rail+".w_mean"] = fmtF(st.Mean)
-			env.Facts["power."+m.cfg.Rail+".w_max"] = fmtF(st.Max)
+			if env.Findings.Power.Rails == nil {
+				env.Findings.Power.Rails = map[string]stage.PowerFigures{}
+			}
+			env.Findings.Power.Rails[m.cfg.Rail] = stage.PowerFigures{MeanW: st.Mean, MaxW: st.Max}
 		}
 	}
 	return interrupted
@@ -267,18 +313,19 @@ func isMonitorRail(pp plan.PowerPlan, name string) bool {
 	return false
 }
 
-// measureRail reports one rail: full statistics and limits when the plan
-// bounds it, means only otherwise.
+// measureRail reports one rail: full statistics, judged by the plan's
+// limits power.rails.<rail>.*, for a rail the plan lists; means only
+// otherwise.
 func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *plan.PowerRail) {
 	if pr == nil {
 		if s.v.N() > 0 {
-			stage.Measure(env, step, report.Measurement{Name: name + ".v_mean", Value: round(s.v.Stats().Mean, 5), Unit: "V"})
+			stage.Measure(env, step, stage.M{Name: name + ".v_mean", Value: round(s.v.Stats().Mean, 5), Unit: "V"})
 		}
 		if s.a.N() > 0 {
-			stage.Measure(env, step, report.Measurement{Name: name + ".a_mean", Value: round(s.a.Stats().Mean, 5), Unit: "A"})
+			stage.Measure(env, step, stage.M{Name: name + ".a_mean", Value: round(s.a.Stats().Mean, 5), Unit: "A"})
 		}
 		if s.v.N() == 0 && s.a.N() == 0 && s.w.N() > 0 {
-			stage.Measure(env, step, report.Measurement{Name: name + ".w_mean", Value: round(s.w.Stats().Mean, 5), Unit: "W"})
+			stage.Measure(env, step, stage.M{Name: name + ".w_mean", Value: round(s.w.Stats().Mean, 5), Unit: "W"})
 		}
 		return
 	}
@@ -288,60 +335,32 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 	}
 	if s.v.N() > 0 {
 		st := s.v.Stats()
-		band := pr.MarginalV
-		var lmin, lmax, lmean *report.Limits
-		if pr.MinV != nil {
-			lmin = report.AtLeast(*pr.MinV)
-			if band > 0 {
-				lmin = lmin.WithMarginal(*pr.MinV+band, math.NaN())
-			}
+		what := "the rail sits low under this load"
+		if l := env.Plan.Limit(step.Name + "." + name + ".v_min"); l != nil && l.Low != nil && st.Mean >= *l.Low {
+			what = "a low minimum with a normal mean is a short sag during load bursts that an averaging meter would hide"
 		}
-		if pr.MaxV != nil {
-			lmax = report.AtMost(*pr.MaxV)
-			if band > 0 {
-				lmax = lmax.WithMarginal(math.NaN(), *pr.MaxV-band)
-			}
-		}
-		if pr.MinV != nil && pr.MaxV != nil {
-			lmean = report.Between(*pr.MinV, *pr.MaxV)
-		}
-		m := stage.Measure(env, step, report.Measurement{Name: name + ".v_min", Value: round(st.Min, 5), Unit: "V", Limits: lmin, Code: "RAIL_UNDERVOLT"})
-		if m.Outcome == report.Fail {
-			what := "the rail sits low under this load"
-			if pr.MinV != nil && st.Mean >= *pr.MinV {
-				what = "a low minimum with a normal mean is a short sag during load bursts that an averaging meter would hide"
-			}
-			m.Message = fmt.Sprintf("%s fell to %.3f V over %d samples (mean %.3f V)%s: %s; use the official 27 W supply or a 12/20 V input with a DC/DC, and a short, thick cable", name, st.Min, st.N, st.Mean, why, what)
-		}
-		m = stage.Measure(env, step, report.Measurement{Name: name + ".v_mean", Value: round(st.Mean, 5), Unit: "V", Limits: lmean, Code: "RAIL_OUT_OF_RANGE"})
-		if m.Outcome == report.Fail {
-			m.Message = fmt.Sprintf("%s averages %.3f V%s: the rail is off its nominal value, not just sagging; check the supply and the regulator", name, st.Mean, why)
-		}
-		m = stage.Measure(env, step, report.Measurement{Name: name + ".v_max", Value: round(st.Max, 5), Unit: "V", Limits: lmax, Code: "RAIL_OVERVOLT"})
-		if m.Outcome == report.Fail {
-			m.Message = fmt.Sprintf("%s reached %.3f V%s: above its maximum; check the regulator and the monitor's calibration (shunt value in the plan)", name, st.Max, why)
-		}
+		stage.Measure(env, step, stage.M{Name: name + ".v_min", Value: round(st.Min, 5), Unit: "V", Code: "RAIL_UNDERVOLT",
+			Remedy: fmt.Sprintf("%s fell to %.3f V over %d samples (mean %.3f V)%s: %s; use the official 27 W supply or a 12/20 V input with a DC/DC, and a short, thick cable", name, st.Min, st.N, st.Mean, why, what)})
+		stage.Measure(env, step, stage.M{Name: name + ".v_mean", Value: round(st.Mean, 5), Unit: "V", Code: "RAIL_OUT_OF_RANGE",
+			Remedy: fmt.Sprintf("%s averages %.3f V%s: the rail is off its nominal value, not just sagging; check the supply and the regulator", name, st.Mean, why)})
+		stage.Measure(env, step, stage.M{Name: name + ".v_max", Value: round(st.Max, 5), Unit: "V", Code: "RAIL_OVERVOLT",
+			Remedy: fmt.Sprintf("%s reached %.3f V%s: above its maximum; check the regulator and the monitor's calibration (shunt value in the plan)", name, st.Max, why)})
 	}
 	if s.a.N() > 0 {
 		st := s.a.Stats()
-		var l *report.Limits
-		if pr.MaxA != nil {
-			l = report.AtMost(*pr.MaxA)
-		}
-		m := stage.Measure(env, step, report.Measurement{Name: name + ".a_max", Value: round(st.Max, 5), Unit: "A", Limits: l, Code: "RAIL_OVERCURRENT"})
-		if m.Outcome == report.Fail {
-			m.Message = fmt.Sprintf("%s drew %.3f A peak (mean %.3f A)%s: more than the rail is rated for", name, st.Max, st.Mean, why)
-		}
+		stage.Measure(env, step, stage.M{Name: name + ".a_max", Value: round(st.Max, 5), Unit: "A", Code: "RAIL_OVERCURRENT",
+			Remedy: fmt.Sprintf("%s drew %.3f A peak (mean %.3f A)%s: more than the rail is rated for", name, st.Max, st.Mean, why)})
 	}
 	if s.w.N() > 0 {
 		st := s.w.Stats()
-		stage.Measure(env, step, report.Measurement{Name: name + ".w_mean", Value: round(st.Mean, 4), Unit: "W"})
-		stage.Measure(env, step, report.Measurement{Name: name + ".w_max", Value: round(st.Max, 4), Unit: "W"})
+		stage.Measure(env, step, stage.M{Name: name + ".w_mean", Value: round(st.Mean, 4), Unit: "W"})
+		stage.Measure(env, step, stage.M{Name: name + ".w_max", Value: round(st.Max, 4), Unit: "W"})
 	}
 }
 
 // FlagsStage is power.flags: get_throttled decoded into named flags and
-// rpi_volt's under-voltage alarm; the plan's fail_flags fail when set.
+// rpi_volt's under-voltage alarm; a flag fails when the plan's limit
+// power.flags.<flag> ({equals: false}) says so.
 func FlagsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	out, err := env.Board.Run(ctx, "vcgencmd", "get_throttled")
 	if err != nil {
@@ -351,39 +370,30 @@ func FlagsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	if err != nil {
 		return err
 	}
-	fail := map[string]bool{}
-	for _, f := range env.Plan.Power.FailFlags {
-		fail[f] = true
-	}
-	stage.Measure(env, step, report.Measurement{Name: "throttled_raw", Value: fmt.Sprintf("0x%x", t.Raw)})
+	stage.Measure(env, step, stage.M{Name: "throttled_raw", Value: fmt.Sprintf("0x%x", t.Raw)})
 	for _, b := range ThrottleBits {
-		flagMeasure(env, step, b.Name, t.Flag(b.Bit), fail[b.Name], b.What)
+		flagMeasure(env, step, b.Name, t.Flag(b.Bit), b.What)
 	}
 	hw, err := ReadHwmon(env.Board.FS(), env.Plan.Power.HwmonChips...)
 	if err != nil {
 		return err
 	}
 	if hw.RPiVoltFound {
-		flagMeasure(env, step, "rpi_volt_alarm", hw.RPiVoltAlarm, fail["rpi_volt_alarm"], "rpi_volt in0_lcrit_alarm: the input fell below the under-voltage threshold since boot")
+		flagMeasure(env, step, "rpi_volt_alarm", hw.RPiVoltAlarm, "rpi_volt in0_lcrit_alarm: the input fell below the under-voltage threshold since boot")
 	} else {
 		step.Logf("no rpi_volt hwmon device: under-voltage alarm not read")
 	}
 	return nil
 }
 
-func flagMeasure(env *stage.Env, step *report.Step, name string, set, fails bool, what string) {
-	m := report.Measurement{Name: name, Value: set, Code: strings.ToUpper(name)}
-	if fails {
-		m.Limits = report.Equal(false)
+// flagMeasure records one flag; the plan's limit power.flags.<name>
+// ({equals: false}) decides whether a set flag fails.
+func flagMeasure(env *stage.Env, step *report.Step, name string, set bool, what string) {
+	remedy := "check the supply (official 27 W USB-C, or a 12/20 V input with DC/DC), the cable, and what else draws from the 5 V rail"
+	if strings.Contains(name, "temp") || strings.Contains(name, "capped") || strings.HasPrefix(name, "throttled") {
+		remedy = "check cooling (active cooler fitted and spinning) and the supply"
 	}
-	mm := stage.Measure(env, step, m)
-	if mm.Outcome == report.Fail {
-		remedy := "check the supply (official 27 W USB-C, or a 12/20 V input with DC/DC), the cable, and what else draws from the 5 V rail"
-		if strings.Contains(name, "temp") || strings.Contains(name, "capped") || strings.HasPrefix(name, "throttled") {
-			remedy = "check cooling (active cooler fitted and spinning) and the supply"
-		}
-		mm.Message = what + ": " + remedy
-	}
+	stage.Measure(env, step, stage.M{Name: name, Value: set, Code: strings.ToUpper(name), Remedy: what + ": " + remedy})
 }
 
 // BudgetStage is power.budget with the plan's figures.
@@ -408,24 +418,22 @@ func budgetStep(env *stage.Env, step *report.Step, measured map[string][2]float6
 	for _, c := range b.Components {
 		step.Logf("%-10s idle %5.2f W  steady %5.2f W  peak %5.2f W  (%s)", c.Name, c.IdleW, c.SteadyW, c.PeakW, c.Source)
 	}
-	stage.Measure(env, step, report.Measurement{Name: "idle_w", Value: round(b.IdleW, 4), Unit: "W"})
-	stage.Measure(env, step, report.Measurement{Name: "steady_w", Value: round(b.SteadyW, 4), Unit: "W"})
-	stage.Measure(env, step, report.Measurement{Name: "worst_case_w", Value: round(b.WorstW, 4), Unit: "W"})
-	stage.Measure(env, step, report.Measurement{Name: "margin", Value: round(b.Margin*100, 4), Unit: "%"})
-	stage.Measure(env, step, report.Measurement{Name: "budget_w", Value: round(b.BudgetW, 4), Unit: "W"})
-	stage.Measure(env, step, report.Measurement{Name: "bus_current_a", Value: round(b.BusA, 4), Unit: "A"})
+	stage.Measure(env, step, stage.M{Name: "idle_w", Value: round(b.IdleW, 4), Unit: "W"})
+	stage.Measure(env, step, stage.M{Name: "steady_w", Value: round(b.SteadyW, 4), Unit: "W"})
+	stage.Measure(env, step, stage.M{Name: "worst_case_w", Value: round(b.WorstW, 4), Unit: "W"})
+	stage.Measure(env, step, stage.M{Name: "margin", Value: round(b.Margin*100, 4), Unit: "%"})
+	stage.Measure(env, step, stage.M{Name: "budget_w", Value: round(b.BudgetW, 4), Unit: "W"})
+	stage.Measure(env, step, stage.M{Name: "bus_current_a", Value: round(b.BusA, 4), Unit: "A"})
 	step.Logf("worst case %.4g W + %.4g %% = %.4g W, %.4g A at %.4g V", b.WorstW, b.Margin*100, b.BudgetW, b.BusA, b.BusV)
 	s := b.Supply
 	if b.SupplyW == 0 {
 		step.Logf("the plan declares no supply (power.budget.supply volts and max_a): budget not checked")
 		return nil
 	}
-	stage.Measure(env, step, report.Measurement{Name: "supply_w", Value: round(b.SupplyW, 4), Unit: "W"})
-	stage.Measure(env, step, report.Measurement{Name: "supply_current_a", Value: round(b.SupplyInputA, 4), Unit: "A"})
-	m := stage.Measure(env, step, report.Measurement{Name: "headroom_w", Value: round(b.HeadroomW, 4), Unit: "W", Limits: report.AtLeast(0), Code: "POWER_BUDGET"})
-	if m.Outcome == report.Fail {
-		m.Message = fmt.Sprintf("the budget (%.4g W with %.4g %% margin, %.4g A from a %.4g V supply) exceeds %s (%.4g W): use a bigger supply, e.g. a 12 V or 20 V input with a DC/DC converter, or lower the HAT's peak load", b.BudgetW, b.Margin*100, b.SupplyInputA, s.Volts, supplyName(s), b.SupplyW)
-	}
+	stage.Measure(env, step, stage.M{Name: "supply_w", Value: round(b.SupplyW, 4), Unit: "W"})
+	stage.Measure(env, step, stage.M{Name: "supply_current_a", Value: round(b.SupplyInputA, 4), Unit: "A"})
+	stage.Measure(env, step, stage.M{Name: "headroom_w", Value: round(b.HeadroomW, 4), Unit: "W", Code: "POWER_BUDGET",
+		Remedy: fmt.Sprintf("the budget (%.4g W with %.4g %% margin, %.4g A from a %.4g V supply) exceeds %s (%.4g W): use a bigger supply, e.g. a 12 V or 20 V input with a DC/DC converter, or lower the HAT's peak load", b.BudgetW, b.Margin*100, b.SupplyInputA, s.Volts, supplyName(s), b.SupplyW)})
 	return nil
 }
 

@@ -140,8 +140,8 @@ func TestRailsStageLoadWindowAndRestore(t *testing.T) {
 	if w := find(t, is, "HAT_5V.w_mean").Value.(float64); w > 2.5 {
 		t.Fatalf("HAT_5V.w_mean %g W at idle", w)
 	}
-	if idle.Facts["power.HAT_5V.w_mean"] == "" || idle.Facts["power.pmic.w_max"] == "" {
-		t.Fatalf("facts %v", idle.Facts)
+	if pw := idle.Findings.Power; pw.Rails["HAT_5V"].MeanW <= 0 || pw.PMIC == nil || pw.PMIC.MaxW <= 0 {
+		t.Fatalf("findings %+v", pw)
 	}
 	bad := simEnv(t)
 	bad.Plan.Power.Load = "gpu"

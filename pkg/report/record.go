@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"time"
 )
@@ -55,12 +56,15 @@ const (
 // lies inside them: a value outside [MarginalLow, MarginalHigh] but inside
 // [Low, High] passes, marked marginal. Equals, when set, requires equality
 // (numbers, strings or booleans) and is checked instead of the bounds.
+// Pattern, when set, is a regular expression a string value must match
+// (a board model by its prefix, a UUID by its form).
 type Limits struct {
 	Low          *float64 `json:"low,omitempty"`
 	High         *float64 `json:"high,omitempty"`
 	MarginalLow  *float64 `json:"marginal_low,omitempty"`
 	MarginalHigh *float64 `json:"marginal_high,omitempty"`
 	Equals       any      `json:"equals,omitempty"`
+	Pattern      string   `json:"pattern,omitempty"`
 }
 
 func ptr(v float64) *float64 { return &v }
@@ -98,6 +102,9 @@ func (l *Limits) String() string {
 	}
 	if l.Equals != nil {
 		return fmt.Sprintf("== %v", l.Equals)
+	}
+	if l.Pattern != "" {
+		return "=~ " + l.Pattern
 	}
 	switch {
 	case l.Low != nil && l.High != nil:
@@ -150,6 +157,14 @@ func (m *Measurement) Evaluate() {
 		return
 	}
 	num, isNum := toFloat(m.Value)
+	if b, ok := m.Value.(bool); ok {
+		// A flag meets bounds as 0 (false) or 1 (true), so a plan can
+		// make a set flag a marginal pass: {marginal_high: 0}.
+		num, isNum = 0, true
+		if b {
+			num = 1
+		}
+	}
 	if isNum && math.IsNaN(num) {
 		fail("reading is not a number")
 		return
@@ -161,6 +176,19 @@ func (m *Measurement) Evaluate() {
 	if l.Equals != nil {
 		if !equalValues(m.Value, l.Equals) {
 			fail(fmt.Sprintf("got %v, want %v", m.Value, l.Equals))
+		}
+		return
+	}
+	if l.Pattern != "" {
+		re, err := regexp.Compile(l.Pattern)
+		if err != nil {
+			// The plan checks patterns when it loads; a limit built in
+			// code with a bad one cannot judge anything.
+			m.Outcome, m.Message = Error, fmt.Sprintf("limit pattern %q: %v", l.Pattern, err)
+			return
+		}
+		if !re.MatchString(fmt.Sprint(m.Value)) {
+			fail(fmt.Sprintf("got %v, which does not match %s", m.Value, l.Pattern))
 		}
 		return
 	}
@@ -252,11 +280,13 @@ func NewStep(name string, started time.Time) *Step {
 }
 
 // Add evaluates m against its limits, appends it to the step and returns
-// the stored copy.
-func (s *Step) Add(m Measurement) *Measurement {
+// a copy of what was stored: a verdict is made once, here, and nothing can
+// edit the stored row afterwards (a pointer into the slice would also
+// dangle after the next append grows it).
+func (s *Step) Add(m Measurement) Measurement {
 	m.Evaluate()
 	s.Measurements = append(s.Measurements, m)
-	return &s.Measurements[len(s.Measurements)-1]
+	return m
 }
 
 // Logf appends a line to the step's log.

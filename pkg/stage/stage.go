@@ -1,5 +1,6 @@
-// Package stage defines what every bring-up stage receives and returns, so
-// that commands and the bringup sequence can run any stage the same way.
+// Package stage defines what every bring-up stage receives and returns,
+// and the one path by which a stage records a measurement, so that
+// commands and the bringup sequence can run any stage the same way.
 package stage
 
 import (
@@ -16,16 +17,16 @@ import (
 type Env struct {
 	Board board.Board
 	Plan  *plan.Plan
-	// Facts are findings shared between the stages of one run, e.g.
-	// "hat.vendor" set by eeprom.verify and cross-checked by overlay.check.
-	Facts map[string]string
+	// Findings are what earlier stages of the run found, typed, for the
+	// stages after them.
+	Findings Findings
 	// Progress receives human progress lines (stderr); never nil.
 	Progress io.Writer
 }
 
-// NewEnv returns an Env with empty facts and progress discarded.
+// NewEnv returns an Env with no findings and progress discarded.
 func NewEnv(b board.Board, p *plan.Plan) *Env {
-	return &Env{Board: b, Plan: p, Facts: map[string]string{}, Progress: io.Discard}
+	return &Env{Board: b, Plan: p, Progress: io.Discard}
 }
 
 // Func runs one stage into step. Limit violations are failing measurements
@@ -33,19 +34,71 @@ func NewEnv(b board.Board, p *plan.Plan) *Env {
 // all (an infrastructure problem) and makes the step ERROR.
 type Func func(ctx context.Context, env *Env, step *report.Step) error
 
-// Measure adds a measurement named name to step, with the plan's limits and
-// unit for "<step>.<name>" when the plan has them and the given ones
-// otherwise. A step that runs one stage on one of several subjects, named
+// M is a reading as a stage gives it: the value and its unit and, for when
+// it fails, the stable failure code and the message with the remedy. It
+// has no limits and no outcome: those come from the plan, in Measure.
+type M struct {
+	Name  string
+	Value any
+	Unit  string
+	// Key is the plan limit key that bounds it when that is not
+	// "<step>.<name>": overlay.check holds the hat node's fields to the
+	// EEPROM identity the plan names (eeprom.verify.product).
+	Key string
+	// Code and Remedy are recorded only when the measurement fails (Code
+	// also on a marginal pass).
+	Code   string
+	Remedy string
+	// Marginal is the message for a marginal pass (why it is marginal).
+	Marginal string
+	// Record says the plan's own section asks for this reading to be
+	// recorded and not judged (an optional I2C device, a bus that allows
+	// devices it does not list): no limit is applied.
+	Record bool
+}
+
+// Measure is the one path from a reading to a verdict: it bounds m with
+// the plan's limits (and unit) for "<step>.<name>" and evaluates it once.
+// A step that runs one stage on one of several subjects, named
 // "<family>.<subject>" (bench.synth-50m-int4), falls back to the family's
 // limits, "<family>.<name>", so a plan bounds every model's bench at once.
-func Measure(env *Env, step *report.Step, m report.Measurement) *report.Measurement {
-	if key := limitKey(env, step, m.Name); key != "" {
-		m.Limits = env.Plan.Limit(key)
+// A plan key may use "*" for a segment (power.rails.*.v_min). Without a
+// planned limit the measurement is informational. The returned copy is
+// for reading: the stored row cannot be edited after its verdict.
+func Measure(env *Env, step *report.Step, m M) report.Measurement {
+	r := report.Measurement{Name: m.Name, Value: m.Value, Unit: m.Unit}
+	key := limitKey(env, step, m.Name)
+	if m.Key != "" && env.Plan.Limit(m.Key) != nil {
+		key = m.Key
+	}
+	if key != "" && !m.Record {
+		r.Limits = env.Plan.Limit(key)
 		if u := env.Plan.Unit(key); u != "" {
-			m.Unit = u
+			r.Unit = u
 		}
 	}
-	return step.Add(m)
+	r.Evaluate()
+	switch {
+	case r.Outcome == report.Fail:
+		r.Code = m.Code
+		if m.Remedy != "" {
+			r.Message = m.Remedy
+		}
+	case r.Marginal:
+		// A marginal pass carries its code too, so a station can count
+		// them; the message says why it is marginal.
+		r.Code = m.Code
+		if m.Marginal != "" {
+			r.Message = m.Marginal
+		}
+	}
+	return step.Add(r)
+}
+
+// Skipped records a measurement the stage did not take because what it
+// needs is missing (and another measurement already says so).
+func Skipped(step *report.Step, name, why string) report.Measurement {
+	return step.Add(report.Measurement{Name: name, Outcome: report.Skip, Message: why})
 }
 
 // limitKey is the plan key that bounds measurement name in step, or "".

@@ -1,7 +1,0 @@
-package bringup
-
-import "github.com/aihat/aihat/pkg/eeprom"
-
-func init() {
-	register("eeprom.verify", eeprom.VerifyStage)
-}

@@ -1,0 +1,83 @@
+package bringup
+
+import (
+	"slices"
+
+	"github.com/aihat/aihat/pkg/bench"
+	"github.com/aihat/aihat/pkg/driver"
+	"github.com/aihat/aihat/pkg/eeprom"
+	"github.com/aihat/aihat/pkg/i2c"
+	"github.com/aihat/aihat/pkg/identify"
+	"github.com/aihat/aihat/pkg/overlay"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/power"
+	"github.com/aihat/aihat/pkg/stage"
+)
+
+// Table is the one table of stages, in the default plan's order. Plan
+// validation, bringup, `aihat stages` and the per-stage commands all read
+// it; adding a stage is its package plus one line here. It lives in this
+// package, not in pkg/stage, because the stage packages import pkg/stage.
+func Table() []stage.Stage {
+	return []stage.Stage{
+		identify.Spec(),
+		eeprom.VerifySpec(),
+		i2c.ScanSpec(),
+		overlay.Spec(),
+		driver.Spec(),
+		power.RailsSpec(),
+		power.FlagsSpec(),
+		power.BudgetSpec(),
+		bench.Spec(),
+	}
+}
+
+// Lookup returns the stage named name from the table.
+func Lookup(name string) (stage.Stage, bool) {
+	i := slices.IndexFunc(Table(), func(s stage.Stage) bool { return s.Name == name })
+	if i < 0 {
+		return stage.Stage{}, false
+	}
+	return Table()[i], true
+}
+
+// Names are the table's stage names in order.
+func Names() []string {
+	var out []string
+	for _, s := range Table() {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// Stages returns the stages' run functions by name.
+func Stages() map[string]stage.Func {
+	m := map[string]stage.Func{}
+	for _, s := range Table() {
+		m[s.Name] = s.Run
+	}
+	return m
+}
+
+// commandSteps are steps only a command runs (they need its arguments),
+// never named in a plan's stages; a plan may still bound them.
+func commandSteps() []stage.Stage {
+	return []stage.Stage{bench.CompareSpec()}
+}
+
+// Known is what a plan is checked against: the table's stage names and
+// the limit keys their measurements (and the command-only steps') accept.
+func Known() plan.Known {
+	t := append(Table(), commandSteps()...)
+	var keys []string
+	for _, s := range t {
+		keys = append(keys, s.LimitKeys()...)
+	}
+	return plan.Known{
+		Stages:    Names(),
+		LimitKeys: keys,
+		AcceptsLimit: func(key string) bool {
+			return slices.ContainsFunc(t, func(s stage.Stage) bool { return s.AcceptsLimit(key) })
+		},
+	}
+}
