@@ -279,6 +279,7 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 		}
 		jobs = &journal.Observer{J: j, Next: next}
 		meta.Observer = jobs
+		env.Journal = j // long stages journal their samples as they go
 	}
 	r := bringup.Run(ctx, env, steps, meta)
 	if jobs != nil {

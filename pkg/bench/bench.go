@@ -20,7 +20,6 @@ import (
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/plan"
-	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/synth"
@@ -523,8 +522,7 @@ func boardMeasurements(env *stage.Env, step *report.Step, smp *Sampler) {
 	if len(smp.Errors) > 0 {
 		why = fmt.Sprintf("no sample was read (%s)", smp.Errors[len(smp.Errors)-1])
 	}
-	if len(smp.TempsC) > 0 {
-		t := power.Summarize(smp.TempsC)
+	if t := smp.Temp.Envelope.Stats(); t.N > 0 {
 		stage.Measure(env, step, stage.M{Name: "temp_mean", Value: t.Mean, Unit: "°C"})
 		stage.Measure(env, step, stage.M{Name: "temp_max", Value: t.Max, Unit: "°C", Code: "BENCH_TEMP",
 			Remedy: "the SoC ran hot under inference: check the active cooler and airflow"})
@@ -532,15 +530,15 @@ func boardMeasurements(env *stage.Env, step *report.Step, smp *Sampler) {
 		stage.NotMeasured(env, step, "temp_mean", "°C", "SoC temperature: "+why)
 		stage.NotMeasured(env, step, "temp_max", "°C", "SoC temperature: "+why)
 	}
-	if len(smp.PowersW) > 0 {
-		w := power.Summarize(smp.PowersW)
+	if w := smp.Power.Envelope.Stats(); w.N > 0 {
 		stage.Measure(env, step, stage.M{Name: "power_mean", Value: w.Mean, Unit: "W"})
 		stage.Measure(env, step, stage.M{Name: "power_max", Value: w.Max, Unit: "W", Code: "BENCH_POWER"})
 	} else {
 		stage.NotMeasured(env, step, "power_mean", "W", "PMIC power: "+why)
 		stage.NotMeasured(env, step, "power_max", "W", "PMIC power: "+why)
 	}
-	stage.Measure(env, step, stage.M{Name: "samples", Value: float64(len(smp.TempsC)), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "samples", Value: float64(smp.Temp.Envelope.Stats().N), Unit: "count"})
+	smp.record(step)
 	stage.Measure(env, step, stage.M{Name: "throttled", Value: smp.Throttled != 0, Code: "BENCH_THROTTLED",
 		Remedy: fmt.Sprintf("get_throttled showed 0x%x during the run (under-voltage, capping or throttling): check the supply and cooling", smp.Throttled)})
 }

@@ -24,6 +24,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -69,6 +70,7 @@ type Writer struct {
 	SyncEvery time.Duration
 	lastSync  time.Time
 	err       error
+	line      []byte // reused between appends
 }
 
 // Create opens path for appending (creating it), so a resumed run goes on
@@ -92,7 +94,13 @@ func Create(path string, c Clocks) (*Writer, error) {
 // sticks and is returned by every later call and by Close: a journal that
 // cannot be written must not pretend.
 func (j *Writer) Append(kind string, data any) error {
-	raw, err := json.Marshal(data)
+	var raw []byte
+	var err error
+	if m, ok := data.(json.Marshaler); ok {
+		raw, err = m.MarshalJSON() // our own encoders: no second pass to validate
+	} else {
+		raw, err = json.Marshal(data)
+	}
 	if err != nil {
 		return fmt.Errorf("journal %s record: %w", kind, err)
 	}
@@ -101,11 +109,23 @@ func (j *Writer) Append(kind string, data any) error {
 	if j.err != nil {
 		return j.err
 	}
-	rec := Record{Kind: kind, Wall: j.clocks.Wall(), Mono: j.clocks.Mono(), Boot: j.clocks.BootID, Data: raw}
-	line, err := json.Marshal(rec)
-	if err != nil {
-		return err
+	// The line is Record's JSON, assembled by hand: marshalling Record
+	// would validate and re-compact data, a third of a 1 Hz sampler's cost.
+	line := j.line[:0]
+	line = append(line, `{"k":`...)
+	line = strconv.AppendQuote(line, kind)
+	line = append(line, `,"w":"`...)
+	line = j.clocks.Wall().AppendFormat(line, time.RFC3339Nano)
+	line = append(line, `","m":`...)
+	line = strconv.AppendInt(line, int64(j.clocks.Mono()), 10)
+	if j.clocks.BootID != "" {
+		line = append(line, `,"b":`...)
+		line = strconv.AppendQuote(line, j.clocks.BootID)
 	}
+	line = append(line, `,"d":`...)
+	line = append(line, raw...)
+	line = append(line, '}')
+	j.line = line
 	var crc [8]byte
 	hex.Encode(crc[:], be32(crc32.Checksum(line, castagnoli)))
 	j.w.Write(crc[:])

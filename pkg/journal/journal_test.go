@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/telemetry"
 )
 
 func testClocks() Clocks {
@@ -35,7 +37,10 @@ func writeRun(t *testing.T, path string, finish bool) {
 	st.Finish(st.Started.Add(time.Second), nil)
 	j.Append(KindStep, st)
 	j.Append(KindBegin, Begin{Name: "power.rails"})
-	j.Append(KindSweep, map[string]float64{"soc_temp_c": 45.5})
+	t0 := time.Date(2026, 11, 30, 12, 0, 5, 0, time.UTC)
+	for i := 0; i < 3; i++ {
+		j.Append(KindSweep, telemetry.Sweep{T: t0.Add(time.Duration(i) * time.Second), Values: map[string]float64{"pmic.EXT5V.v": 5.1 - 0.1*float64(i)}})
+	}
 	if finish {
 		j.Append(KindEnd, End{Outcome: report.Pass, Ended: time.Date(2026, 11, 30, 12, 1, 0, 0, time.UTC)})
 	}
@@ -48,7 +53,7 @@ func TestJournalRoundTripAndEveryLineCarriesItsClocks(t *testing.T) {
 	path := filepath.Join(t.TempDir(), FileName)
 	writeRun(t, path, true)
 	recs, st, err := ReadFile(path)
-	if err != nil || st.Bad != 0 || st.Torn || len(recs) != 6 {
+	if err != nil || st.Bad != 0 || st.Torn || len(recs) != 8 {
 		t.Fatalf("read %d records, stats %+v, err %v", len(recs), st, err)
 	}
 	for _, r := range recs {
@@ -89,6 +94,11 @@ func TestRebuildOfAKilledRunIsAbortedWithWhatWasMeasured(t *testing.T) {
 		!strings.Contains(run.Steps[1].Error, "cut off") {
 		t.Fatalf("steps %+v %+v", run.Steps[0], run.Steps[1])
 	}
+	// What the cut-off step sampled is kept as its series.
+	ser := run.Steps[1].Series
+	if len(ser) != 1 || ser[0].Name != "pmic.EXT5V.v" || len(ser[0].Buckets) != 3 || math.Abs(ser[0].Buckets[2].Min-4.9) > 1e-9 {
+		t.Fatalf("series of the aborted step: %+v", ser)
+	}
 }
 
 func TestCorruptLinesAreSkippedAndCounted(t *testing.T) {
@@ -103,7 +113,7 @@ func TestCorruptLinesAreSkippedAndCounted(t *testing.T) {
 	lines[2] = string(third)
 	buf.WriteString(strings.Join(lines, ""))
 	recs, st, err := Read(&buf)
-	if err != nil || st.Bad != 1 || len(recs) != 5 || !strings.Contains(st.LastBad, "CRC") {
+	if err != nil || st.Bad != 1 || len(recs) != 7 || !strings.Contains(st.LastBad, "CRC") {
 		t.Fatalf("records %d stats %+v err %v", len(recs), st, err)
 	}
 }

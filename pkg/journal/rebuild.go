@@ -3,9 +3,11 @@ package journal
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/telemetry"
 )
 
 // Begin is a KindBegin record's data.
@@ -26,6 +28,10 @@ type End struct {
 func Rebuild(recs []Record) (*report.Run, error) {
 	var r *report.Run
 	var open *report.Step
+	// Sweeps of the step in progress: when the run is cut off they become
+	// its series, so what it sampled is in the record.
+	var sweeps map[string]*telemetry.Series
+	var sweepOrder []string
 	var end *End
 	var last time.Time
 	for i, rec := range recs {
@@ -56,6 +62,29 @@ func Rebuild(recs []Record) (*report.Run, error) {
 				return nil, fmt.Errorf("journal record %d (begin): %w", i+1, err)
 			}
 			open = report.NewStep(b.Name, rec.Wall)
+			sweeps, sweepOrder = map[string]*telemetry.Series{}, nil
+		case KindSweep:
+			if open == nil {
+				continue
+			}
+			var sw telemetry.Sweep
+			if err := json.Unmarshal(rec.Data, &sw); err != nil {
+				return nil, fmt.Errorf("journal record %d (sweep): %w", i+1, err)
+			}
+			names := make([]string, 0, len(sw.Values))
+			for n := range sw.Values {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				s := sweeps[n]
+				if s == nil {
+					s = &telemetry.Series{Name: n}
+					sweeps[n] = s
+					sweepOrder = append(sweepOrder, n)
+				}
+				s.Envelope.Add(sw.T, sw.Values[n])
+			}
 		case KindStep:
 			var s report.Step
 			if err := json.Unmarshal(rec.Data, &s); err != nil {
@@ -95,6 +124,12 @@ func Rebuild(recs []Record) (*report.Run, error) {
 	// Cut off: say so, keep what was measured.
 	why := fmt.Sprintf("the run was cut off: its journal ends at %s with no end record (killed, crashed or power lost)", last.UTC().Format(time.RFC3339))
 	if open != nil {
+		for _, n := range sweepOrder {
+			open.Series = append(open.Series, telemetry.ToReport(sweeps[n], telemetry.RecordBuckets))
+		}
+		if len(sweepOrder) > 0 {
+			why += fmt.Sprintf("; its %d samples up to then are kept as series", sweeps[sweepOrder[0]].Envelope.Stats().N)
+		}
 		open.Abort(last, why)
 		r.Steps = append(r.Steps, open)
 	}

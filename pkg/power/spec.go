@@ -1,6 +1,9 @@
 package power
 
-import "github.com/aihat/aihat/pkg/stage"
+import (
+	"github.com/aihat/aihat/pkg/pipower"
+	"github.com/aihat/aihat/pkg/stage"
+)
 
 // RailsSpec is power.rails as a stage value for the stage table.
 // Measurements are named <rail>.<what> (EXT5V.v_min, HAT_5V.a_max).
@@ -18,7 +21,7 @@ func RailsSpec() stage.Stage {
 // FlagsSpec is power.flags as a stage value for the stage table.
 func FlagsSpec() stage.Stage {
 	m := []string{"throttled_raw", "rpi_volt_alarm"}
-	for _, b := range ThrottleBits {
+	for _, b := range pipower.ThrottleBits {
 		m = append(m, b.Name)
 	}
 	return stage.Stage{

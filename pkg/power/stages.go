@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/pipower"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/power/ina2xx"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/telemetry"
 )
 
 // Defaults when the plan leaves them out.
@@ -40,10 +42,10 @@ func ParseLoad(s string) (board.Load, error) {
 	return board.Load{}, fmt.Errorf("load %q: want idle, cpu, npu or both", s)
 }
 
-// series holds one rail's running statistics: min/mean/max per quantity,
-// in constant memory however many samples a window takes.
+// series holds one rail's statistics per quantity (N is 0 for a quantity
+// the rail does not report).
 type series struct {
-	v, a, w Running
+	v, a, w pipower.Stats
 }
 
 type monitor struct {
@@ -149,111 +151,53 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 	defer env.Board.SetLoad(board.Load{})
 	step.Logf("load %s (CPU %.0f %%, NPU %.0f %%), %d samples every %s", loadName, load.CPU*100, load.NPU*100, samples, interval)
 
-	clk := env.Board.Clock()
-	rails := map[string]*series{}
-	var order []string
-	get := func(name string) *series {
-		s, ok := rails[name]
-		if !ok {
-			s = &series{}
-			rails[name] = s
-			order = append(order, name)
-		}
-		return s
-	}
-	var total Running
-	pmicOK, hwmonSeen := true, false
+	// The sources: the PMIC ADC (when it answers at all), the hwmon power
+	// monitors and the plan's shunt monitors, sampled by the telemetry
+	// sampler on the board's clock (through the mailbox on a real Pi: no
+	// process per sample), every sweep journaled when the run keeps one.
+	var srcs []telemetry.Source
 	badSeen := map[string]bool{} // bad pmic_read_adc lines already logged
-	// Find the hwmon channels once; each sample reads only their values.
-	hw, err := FindHwmon(env.Board.FS(), pp.HwmonChips...)
+	pmic := &telemetry.PMIC{Board: env.Board, Bad: func(line string) {
+		if !badSeen[line] {
+			badSeen[line] = true
+			step.Logf("%s: line skipped, the other rails are kept", line)
+		}
+	}}
+	pmicOK := true
+	if _, _, err := pmic.Sample(ctx, env.Board.Clock().Now()); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		pmicOK = false
+		step.Logf("PMIC ADC not read (%v): only monitors and hwmon are sampled", err)
+	} else {
+		srcs = append(srcs, pmic)
+	}
+	hw, err := telemetry.NewHwmonPower(env.Board.FS(), pp.HwmonChips...)
 	if err != nil {
 		return err
 	}
 	for _, ig := range hw.Ignored {
 		step.Logf("hwmon %s: not a power monitor, its inputs are not rails (name it in power.hwmon_chips to count it)", ig)
 	}
-	start := clk.Now()
-	// Ctrl-C ends the window at once (the sleep honours it) and the
-	// samples taken so far are still evaluated, marked partial.
-	var interrupted error
-	taken := 0
-	for i := 0; i < samples; i++ {
-		if i > 0 {
-			if err := clk.Sleep(ctx, interval); err != nil {
-				interrupted = err
-				break
-			}
-		}
-		if err := ctx.Err(); err != nil {
-			interrupted = err
-			break
-		}
-		taken++
-		if pmicOK {
-			out, err := env.Board.Run(ctx, "vcgencmd", "pmic_read_adc")
-			var p *PMIC
-			if err == nil {
-				p, err = ParsePMIC(string(out))
-			}
-			if err != nil {
-				if i == 0 {
-					pmicOK = false
-					step.Logf("PMIC ADC not read (%v): only monitors and hwmon are sampled", err)
-				} else {
-					return fmt.Errorf("vcgencmd pmic_read_adc, sample %d: %v", i+1, err)
-				}
-			} else {
-				for _, b := range p.Bad {
-					if !badSeen[b.Text] {
-						badSeen[b.Text] = true
-						step.Logf("%s: line skipped, the other rails are kept", b)
-					}
-				}
-				for _, r := range p.Rails {
-					s := get(r.Name)
-					if r.HasV {
-						s.v.Add(r.Volts)
-					}
-					if r.HasA {
-						s.a.Add(r.Amps)
-					}
-					if r.HasV && r.HasA {
-						s.w.Add(r.Watts())
-					}
-				}
-				if w, ok := p.TotalWatts(); ok {
-					total.Add(w)
-				}
-			}
-		}
-		if err := hw.Read(env.Board.FS()); err != nil {
-			return err
-		}
-		for _, c := range hw.Channels {
-			s := get(c.Device + "." + c.Label)
-			switch c.Unit {
-			case "V":
-				s.v.Add(c.Value)
-			case "A":
-				s.a.Add(c.Value)
-			case "W":
-				s.w.Add(c.Value)
-			}
-			hwmonSeen = true
-		}
-		for _, m := range mons {
-			r, err := m.dev.Read()
-			if err != nil {
-				m.errors++
-				m.lastEr = err
-				continue
-			}
-			s := get(m.cfg.Rail)
-			s.v.Add(r.Volts)
-			s.a.Add(r.Amps)
-			s.w.Add(r.Volts * r.Amps)
-		}
+	hwmonSeen := hw.Len() > 0
+	if hwmonSeen {
+		srcs = append(srcs, hw)
 	}
+	for _, m := range mons {
+		srcs = append(srcs, &telemetry.INA{Rail: m.cfg.Rail, Dev: m.dev})
+	}
+	clk := env.Board.Clock()
+	smp := &telemetry.Sampler{Clock: clk, Interval: interval, Sources: srcs, Sink: telemetry.JournalSink(env.Journal)}
+	defer smp.Close()
+	start := clk.Now()
+	// Ctrl-C ends the window at once (the sampler's sleep honours it) and
+	// the samples taken so far are still evaluated, marked partial.
+	res, interrupted := smp.Run(ctx, samples)
+	if interrupted != nil && ctx.Err() == nil {
+		return interrupted // the journal could not be written
+	}
+	taken := res.Sweeps
 	step.Logf("window %s of virtual/board time", clk.Since(start).Round(time.Millisecond))
 	if interrupted != nil {
 		if taken == 0 {
@@ -261,6 +205,54 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 		}
 		step.Logf("interrupted after %d of %d samples: the statistics below are partial", taken, samples)
 	}
+	if n := res.Errors[pmic.Name()]; pmicOK && n > 0 {
+		return fmt.Errorf("vcgencmd pmic_read_adc failed on %d of %d samples (last: %s)", n, taken, res.LastErr[pmic.Name()])
+	}
+	if n := res.Errors[hw.Name()]; n > 0 {
+		return fmt.Errorf("hwmon power monitors: %d of %d samples failed (last: %s)", n, taken, res.LastErr[hw.Name()])
+	}
+	for _, m := range mons {
+		src := (&telemetry.INA{Rail: m.cfg.Rail}).Name()
+		m.errors = res.Errors[src]
+		if m.errors > 0 {
+			m.lastEr = fmt.Errorf("%s", res.LastErr[src])
+		}
+	}
+
+	// Each power series back to its rail, in the order they appeared.
+	rails := map[string]*series{}
+	var order []string
+	var total pipower.Stats
+	for _, name := range res.Order {
+		st := envStats(res.Series[name])
+		if name == "pmic.total_w" {
+			total = st
+			continue
+		}
+		rail, q, ok := telemetry.Rail(name)
+		if !ok {
+			continue
+		}
+		s := rails[rail]
+		if s == nil {
+			s = &series{}
+			rails[rail] = s
+			order = append(order, rail)
+		}
+		switch q {
+		case "v":
+			s.v = st
+		case "a":
+			s.a = st
+		case "w":
+			s.w = st
+		}
+	}
+	step.Series = append(step.Series, recordSeries(res, "pmic.total_w", "pmic.EXT5V.v")...)
+	for _, m := range mons {
+		step.Series = append(step.Series, recordSeries(res, "ina."+m.cfg.Rail+".v", "ina."+m.cfg.Rail+".w")...)
+	}
+	step.Events = append(step.Events, recordEvents(res)...)
 
 	if !pmicOK && len(mons) == 0 && !hwmonSeen {
 		return fmt.Errorf("no power source to sample: vcgencmd pmic_read_adc failed, the plan lists no working monitor and hwmon has no in/curr/power inputs")
@@ -282,8 +274,8 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 		stage.Measure(env, step, stage.M{Name: r.Name + ".present", Value: false, Code: "RAIL_MISSING",
 			Remedy: fmt.Sprintf("rail %s is in the plan but pmic_read_adc does not report it: check the plan's rail names", r.Name)})
 	}
-	if total.N() > 0 {
-		st := total.Stats()
+	if total.N > 0 {
+		st := total
 		stage.Measure(env, step, stage.M{Name: "pmic.total_w.mean", Value: round(st.Mean, 4), Unit: "W"})
 		stage.Measure(env, step, stage.M{Name: "pmic.total_w.max", Value: round(st.Max, 4), Unit: "W"})
 		env.Findings.Power.PMIC = &stage.PowerFigures{MeanW: st.Mean, MaxW: st.Max}
@@ -293,8 +285,8 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 		stage.Skipped(step, "pmic.total_w.mean", why)
 	}
 	for _, m := range mons {
-		if s := rails[m.cfg.Rail]; s != nil && s.w.N() > 0 {
-			st := s.w.Stats()
+		if s := rails[m.cfg.Rail]; s != nil && s.w.N > 0 {
+			st := s.w
 			if env.Findings.Power.Rails == nil {
 				env.Findings.Power.Rails = map[string]stage.PowerFigures{}
 			}
@@ -318,14 +310,14 @@ func isMonitorRail(pp plan.PowerPlan, name string) bool {
 // otherwise.
 func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *plan.PowerRail) {
 	if pr == nil {
-		if s.v.N() > 0 {
-			stage.Measure(env, step, stage.M{Name: name + ".v_mean", Value: round(s.v.Stats().Mean, 5), Unit: "V"})
+		if s.v.N > 0 {
+			stage.Measure(env, step, stage.M{Name: name + ".v_mean", Value: round(s.v.Mean, 5), Unit: "V"})
 		}
-		if s.a.N() > 0 {
-			stage.Measure(env, step, stage.M{Name: name + ".a_mean", Value: round(s.a.Stats().Mean, 5), Unit: "A"})
+		if s.a.N > 0 {
+			stage.Measure(env, step, stage.M{Name: name + ".a_mean", Value: round(s.a.Mean, 5), Unit: "A"})
 		}
-		if s.v.N() == 0 && s.a.N() == 0 && s.w.N() > 0 {
-			stage.Measure(env, step, stage.M{Name: name + ".w_mean", Value: round(s.w.Stats().Mean, 5), Unit: "W"})
+		if s.v.N == 0 && s.a.N == 0 && s.w.N > 0 {
+			stage.Measure(env, step, stage.M{Name: name + ".w_mean", Value: round(s.w.Mean, 5), Unit: "W"})
 		}
 		return
 	}
@@ -333,8 +325,8 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 	if pr.Why != "" {
 		why = " (" + pr.Why + ")"
 	}
-	if s.v.N() > 0 {
-		st := s.v.Stats()
+	if s.v.N > 0 {
+		st := s.v
 		what := "the rail sits low under this load"
 		if l := env.Plan.Limit(step.Name + "." + name + ".v_min"); l != nil && l.Low != nil && st.Mean >= *l.Low {
 			what = "a low minimum with a normal mean is a short sag during load bursts that an averaging meter would hide"
@@ -346,13 +338,13 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 		stage.Measure(env, step, stage.M{Name: name + ".v_max", Value: round(st.Max, 5), Unit: "V", Code: "RAIL_OVERVOLT",
 			Remedy: fmt.Sprintf("%s reached %.3f V%s: above its maximum; check the regulator and the monitor's calibration (shunt value in the plan)", name, st.Max, why)})
 	}
-	if s.a.N() > 0 {
-		st := s.a.Stats()
+	if s.a.N > 0 {
+		st := s.a
 		stage.Measure(env, step, stage.M{Name: name + ".a_max", Value: round(st.Max, 5), Unit: "A", Code: "RAIL_OVERCURRENT",
 			Remedy: fmt.Sprintf("%s drew %.3f A peak (mean %.3f A)%s: more than the rail is rated for", name, st.Max, st.Mean, why)})
 	}
-	if s.w.N() > 0 {
-		st := s.w.Stats()
+	if s.w.N > 0 {
+		st := s.w
 		stage.Measure(env, step, stage.M{Name: name + ".w_mean", Value: round(st.Mean, 4), Unit: "W"})
 		stage.Measure(env, step, stage.M{Name: name + ".w_max", Value: round(st.Max, 4), Unit: "W"})
 	}
@@ -366,15 +358,15 @@ func FlagsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	if err != nil {
 		return fmt.Errorf("vcgencmd get_throttled: %v (needs the Raspberry Pi firmware tools)", err)
 	}
-	t, err := ParseThrottled(string(out))
+	t, err := pipower.ParseThrottled(string(out))
 	if err != nil {
 		return err
 	}
 	stage.Measure(env, step, stage.M{Name: "throttled_raw", Value: fmt.Sprintf("0x%x", t.Raw)})
-	for _, b := range ThrottleBits {
+	for _, b := range pipower.ThrottleBits {
 		flagMeasure(env, step, b.Name, t.Flag(b.Bit), b.What)
 	}
-	hw, err := ReadHwmon(env.Board.FS(), env.Plan.Power.HwmonChips...)
+	hw, err := pipower.ReadHwmon(env.Board.FS(), env.Plan.Power.HwmonChips...)
 	if err != nil {
 		return err
 	}
@@ -480,3 +472,29 @@ func round(v float64, places int) float64 {
 }
 
 func fmtF(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
+// envStats is a sampled series' whole-window statistics.
+func envStats(s *telemetry.Series) pipower.Stats {
+	b := s.Envelope.Stats()
+	return pipower.Stats{N: b.N, Min: b.Min, Mean: b.Mean, Max: b.Max}
+}
+
+// recordSeries are the named series for the record (at most
+// telemetry.RecordBuckets buckets each); names the run lacks are skipped.
+func recordSeries(res *telemetry.Result, names ...string) []report.Series {
+	var out []report.Series
+	for _, n := range names {
+		if s := res.Series[n]; s != nil {
+			out = append(out, telemetry.ToReport(s, telemetry.RecordBuckets))
+		}
+	}
+	return out
+}
+
+func recordEvents(res *telemetry.Result) []report.Event {
+	var out []report.Event
+	for _, e := range res.Events {
+		out = append(out, report.Event{Time: e.T, Kind: e.Kind, Detail: e.Detail})
+	}
+	return out
+}

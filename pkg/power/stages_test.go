@@ -3,14 +3,13 @@ package power
 import (
 	"context"
 	"errors"
-	"math"
-	"math/rand"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/pipower"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
@@ -89,7 +88,7 @@ func TestBurstSagCaughtByMinNotByMean(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := ParsePMIC(string(out))
+		p, err := pipower.ParsePMIC(string(out))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,10 +96,10 @@ func TestBurstSagCaughtByMinNotByMean(t *testing.T) {
 		ext = append(ext, v)
 	}
 	b.SetLoad(board.Load{})
-	if Summarize(ext).Min >= 4.75 {
-		t.Fatalf("min %g V: the fault did not sag", Summarize(ext).Min)
+	if pipower.Summarize(ext).Min >= 4.75 {
+		t.Fatalf("min %g V: the fault did not sag", pipower.Summarize(ext).Min)
 	}
-	for i, m := range WindowMeans(ext, 50) { // 1 s windows
+	for i, m := range pipower.WindowMeans(ext, 50) { // 1 s windows
 		if m < 4.75 {
 			t.Fatalf("1 s mean %d = %g V: a mean would catch it too; the test is not about bursts", i, m)
 		}
@@ -162,14 +161,14 @@ func TestReadHwmon(t *testing.T) {
 		"sys/class/hwmon/hwmon4/curr1_input":     {Data: []byte("2500\n")},
 		"sys/class/hwmon/hwmon4/power1_input":    {Data: []byte("12530000\n")},
 	}
-	h, err := ReadHwmon(fsys)
+	h, err := pipower.ReadHwmon(fsys)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !h.RPiVoltFound || !h.RPiVoltAlarm {
 		t.Fatalf("rpi_volt %+v", h)
 	}
-	want := []HwmonChannel{
+	want := []pipower.HwmonChannel{
 		{Device: "ina226", File: "curr1_input", Label: "curr1", Unit: "A", Value: 2.5},
 		{Device: "ina226", File: "in1_input", Label: "VBUS", Unit: "V", Value: 5.012},
 		{Device: "ina226", File: "power1_input", Label: "power1", Unit: "W", Value: 12.53},
@@ -189,30 +188,11 @@ func TestReadHwmon(t *testing.T) {
 		t.Fatalf("Read: %v, in1 = %v V, want 4.87", err, h.Channels[1].Value)
 	}
 	fsys["sys/class/hwmon/hwmon4/in1_input"] = &fstest.MapFile{Data: []byte("five\n")}
-	if _, err := ReadHwmon(fsys); err == nil {
+	if _, err := pipower.ReadHwmon(fsys); err == nil {
 		t.Fatal("bad value: no error")
 	}
-	if h, err := ReadHwmon(fstest.MapFS{}); err != nil || len(h.Channels) != 0 || h.RPiVoltFound {
+	if h, err := pipower.ReadHwmon(fstest.MapFS{}); err != nil || len(h.Channels) != 0 || h.RPiVoltFound {
 		t.Fatalf("no hwmon: %+v %v", h, err)
-	}
-}
-
-func TestRunningStatsMatchSummarize(t *testing.T) {
-	rng := rand.New(rand.NewSource(1))
-	xs := make([]float64, 10_000)
-	var r Running
-	for i := range xs {
-		xs[i] = 5 + rng.NormFloat64()*0.1
-		r.Add(xs[i])
-	}
-	want, got := Summarize(xs), r.Stats()
-	// The incremental mean and the summed mean differ only by float64
-	// rounding: 1e-12 relative is far above it and far below a reading.
-	if got.N != want.N || got.Min != want.Min || got.Max != want.Max || math.Abs(got.Mean-want.Mean) > 1e-12*want.Mean {
-		t.Fatalf("running %+v, summarized %+v", got, want)
-	}
-	if (&Running{}).Stats() != (Stats{}) {
-		t.Fatal("empty Running is not zero Stats")
 	}
 }
 
@@ -251,3 +231,59 @@ func TestRailsInterruptedKeepsPartialStatistics(t *testing.T) {
 		t.Fatalf("log does not mark the statistics partial: %v", step.Log)
 	}
 }
+
+// runCounter counts processes a stage starts on the board.
+type runCounter struct {
+	*sim.Board
+	runs int
+}
+
+func (r *runCounter) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	r.runs++
+	return r.Board.Run(ctx, name, args...)
+}
+
+// power.rails samples through the telemetry sampler: no process per
+// sample (vcgencmd goes through the board's Gencmd, the mailbox on a Pi),
+// the sweeps go to the run's journal, and the record carries the series.
+func TestRailsSamplesWithoutAProcessAndJournalsEverySweep(t *testing.T) {
+	sb, err := sim.New(sim.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &runCounter{Board: sb}
+	p, _ := plan.Default()
+	env := stage.NewEnv(b, p)
+	var sweeps int
+	env.Journal = journalFunc(func(kind string, _ any) error {
+		if kind == "sweep" {
+			sweeps++
+		}
+		return nil
+	})
+	step := report.NewStep("power.rails", b.Clock().Now())
+	step.Finish(b.Clock().Now(), RailsStage(context.Background(), env, step))
+	if step.Outcome == report.Error {
+		t.Fatalf("step %s: %s", step.Outcome, step.Error)
+	}
+	if b.runs != 0 {
+		t.Fatalf("%d processes started while sampling, want 0", b.runs)
+	}
+	if sweeps != DefaultSamples {
+		t.Fatalf("%d sweeps journaled, want %d", sweeps, DefaultSamples)
+	}
+	names := map[string]bool{}
+	for _, s := range step.Series {
+		names[s.Name] = true
+		if len(s.Buckets) == 0 || len(s.Buckets) > 120 {
+			t.Errorf("series %s has %d buckets", s.Name, len(s.Buckets))
+		}
+	}
+	if !names["pmic.total_w"] || !names["pmic.EXT5V.v"] {
+		t.Fatalf("series %v", names)
+	}
+}
+
+type journalFunc func(kind string, data any) error
+
+func (f journalFunc) Append(kind string, data any) error { return f(kind, data) }

@@ -22,6 +22,15 @@ type Env struct {
 	Findings Findings
 	// Progress receives human progress lines (stderr); never nil.
 	Progress io.Writer
+	// Journal, when the run keeps one (--report-dir), takes a stage's
+	// full-resolution samples as it goes (telemetry sweeps); nil otherwise.
+	Journal Journal
+}
+
+// Journal is where a long stage appends what it samples, so a run that is
+// killed keeps it (pkg/journal's Writer).
+type Journal interface {
+	Append(kind string, data any) error
 }
 
 // NewEnv returns an Env with no findings and progress discarded.

@@ -2,8 +2,12 @@ package telemetry
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"math"
+	"reflect"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/aihat/aihat/pkg/clock"
@@ -51,6 +55,7 @@ type Series struct {
 // Result is what a sampling run saw.
 type Result struct {
 	Series  map[string]*Series
+	Order   []string // series names in the order they first appeared
 	Events  []Event
 	Sweeps  int
 	Errors  map[string]int    // failed samples per source
@@ -129,6 +134,7 @@ func (s *Sampler) Run(ctx context.Context, n int) (*Result, error) {
 				if ser == nil {
 					ser = &Series{Name: r.Series, Unit: r.Unit, Envelope: Envelope{Max: s.Buckets}}
 					res.Series[r.Series] = ser
+					res.Order = append(res.Order, r.Series)
 				}
 				ser.Envelope.Add(now, r.Value)
 				sw.Values[r.Series] = r.Value
@@ -157,4 +163,55 @@ func (s *Sampler) Close() {
 	for _, src := range s.Sources {
 		src.Close()
 	}
+}
+
+// JournalSink sends each sweep to a journal as a "sweep" record; nil when
+// there is no journal (a run without --report-dir).
+func JournalSink(j interface {
+	Append(kind string, data any) error
+}) func(Sweep) error {
+	if j == nil || reflect.ValueOf(j).IsNil() {
+		return nil
+	}
+	return func(sw Sweep) error { return j.Append("sweep", sw) }
+}
+
+// MarshalJSON writes a sweep for the journal, values in name order,
+// without reflection: at 1 Hz for days it is most of a sweep's cost.
+func (sw Sweep) MarshalJSON() ([]byte, error) {
+	names := make([]string, 0, len(sw.Values))
+	for n := range sw.Values {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	b := make([]byte, 0, 64+32*len(names))
+	b = append(b, `{"t":"`...)
+	b = sw.T.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","v":{`...)
+	for i, n := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, n)
+		b = append(b, ':')
+		v := sw.Values[n]
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("sweep value %s is %v: not a number JSON can hold", n, v)
+		}
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	}
+	b = append(b, '}')
+	if len(sw.Failed) > 0 || len(sw.Events) > 0 {
+		type rest struct {
+			Failed []string `json:"failed,omitempty"`
+			Events []Event  `json:"events,omitempty"`
+		}
+		r, err := json.Marshal(rest{sw.Failed, sw.Events})
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, ',')
+		b = append(b, r[1:len(r)-1]...)
+	}
+	return append(b, '}'), nil
 }

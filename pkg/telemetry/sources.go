@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
-	"github.com/aihat/aihat/pkg/power"
+	"github.com/aihat/aihat/pkg/pipower"
+	"github.com/aihat/aihat/pkg/power/ina2xx"
 )
 
 // DefaultSources are the board-wide sources every long run watches: SoC
@@ -101,14 +102,14 @@ func (s *Throttle) Sample(ctx context.Context, now time.Time) ([]Reading, []Even
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := power.ParseThrottled(out)
+	t, err := pipower.ParseThrottled(out)
 	if err != nil {
 		return nil, nil, err
 	}
 	var evs []Event
 	if s.last != nil && *s.last != t.Raw {
-		prev := power.Throttled{Raw: *s.last}
-		for _, b := range power.ThrottleBits {
+		prev := pipower.Throttled{Raw: *s.last}
+		for _, b := range pipower.ThrottleBits {
 			if was, is := prev.Flag(b.Bit), t.Flag(b.Bit); was != is {
 				what := "set"
 				if !is {
@@ -121,7 +122,7 @@ func (s *Throttle) Sample(ctx context.Context, now time.Time) ([]Reading, []Even
 	raw := t.Raw
 	s.last = &raw
 	rs := []Reading{{"throttled", "", float64(t.Raw)}}
-	for _, b := range power.ThrottleBits {
+	for _, b := range pipower.ThrottleBits {
 		if b.Bit < 16 { // the "now" flags as 0/1 series; "occurred" bits are in the raw value
 			rs = append(rs, Reading{"throttle." + b.Name, "", boolF(t.Flag(b.Bit))})
 		}
@@ -133,7 +134,10 @@ func (s *Throttle) Sample(ctx context.Context, now time.Time) ([]Reading, []Even
 // power when it is known (rails with both).
 type PMIC struct {
 	Board board.Board
-	names map[string][2]string // rail → its series names, built once
+	names map[string][3]string // rail → its series names, built once
+	// Bad receives the lines pmic_read_adc printed that did not parse
+	// (the other rails are kept); nil ignores them.
+	Bad func(line string)
 }
 
 func (s *PMIC) Name() string { return "pmic" }
@@ -143,18 +147,18 @@ func (s *PMIC) Sample(ctx context.Context, _ time.Time) ([]Reading, []Event, err
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := power.ParsePMIC(out)
+	p, err := pipower.ParsePMIC(out)
 	if err != nil {
 		return nil, nil, err
 	}
 	if s.names == nil {
-		s.names = map[string][2]string{}
+		s.names = map[string][3]string{}
 	}
 	rs := make([]Reading, 0, 2*len(p.Rails)+1)
 	for _, r := range p.Rails {
 		n, ok := s.names[r.Name]
 		if !ok {
-			n = [2]string{"pmic." + r.Name + ".v", "pmic." + r.Name + ".a"}
+			n = [3]string{"pmic." + r.Name + ".v", "pmic." + r.Name + ".a", "pmic." + r.Name + ".w"}
 			s.names[r.Name] = n
 		}
 		if r.HasV {
@@ -162,6 +166,14 @@ func (s *PMIC) Sample(ctx context.Context, _ time.Time) ([]Reading, []Event, err
 		}
 		if r.HasA {
 			rs = append(rs, Reading{n[1], "A", r.Amps})
+		}
+		if r.HasV && r.HasA {
+			rs = append(rs, Reading{n[2], "W", r.Watts()})
+		}
+	}
+	if s.Bad != nil {
+		for _, b := range p.Bad {
+			s.Bad(b.String())
 		}
 	}
 	if w, ok := p.TotalWatts(); ok {
@@ -172,7 +184,14 @@ func (s *PMIC) Sample(ctx context.Context, _ time.Time) ([]Reading, []Event, err
 
 // HwmonPower is the hwmon power monitors (INA2xx under the kernel's
 // drivers): voltage, current and power inputs, files kept open.
-type HwmonPower struct{ chans []hwChan }
+type HwmonPower struct {
+	chans []hwChan
+	// Ignored are hwmon chips with inputs that are not power monitors.
+	Ignored []string
+}
+
+// Len is how many inputs it reads.
+func (s *HwmonPower) Len() int { return len(s.chans) }
 
 type hwChan struct {
 	series, unit string
@@ -180,13 +199,13 @@ type hwChan struct {
 	a            attr
 }
 
-// NewHwmonPower finds the power-monitor hwmon chips (as power.rails does).
+// NewHwmonPower finds the power-monitor hwmon chips (as pipower.rails does).
 func NewHwmonPower(fsys fs.FS, chips ...string) (*HwmonPower, error) {
-	hw, err := power.FindHwmon(fsys, chips...)
+	hw, err := pipower.FindHwmon(fsys, chips...)
 	if err != nil {
 		return nil, err
 	}
-	s := &HwmonPower{}
+	s := &HwmonPower{Ignored: hw.Ignored}
 	for _, c := range hw.Channels {
 		scale := map[string]float64{"V": 1e3, "A": 1e3, "W": 1e6}[c.Unit] // mV, mA, µW
 		s.chans = append(s.chans, hwChan{series: "hwmon." + c.Device + "." + c.Label + "." + strings.ToLower(c.Unit), unit: c.Unit, scale: scale, a: attr{fsys: fsys, path: path.Join(c.Dir, c.File)}})
@@ -364,4 +383,41 @@ func boolF(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// INA is a shunt monitor read over I2C (INA219/226/260): the rail's bus
+// voltage, current and their product, as series <rail>.v/.a/.w.
+type INA struct {
+	Rail string
+	Dev  ina2xx.Monitor
+}
+
+func (s *INA) Name() string { return "ina." + s.Rail }
+func (s *INA) Close()       {}
+func (s *INA) Sample(context.Context, time.Time) ([]Reading, []Event, error) {
+	r, err := s.Dev.Read()
+	if err != nil {
+		return nil, nil, err
+	}
+	return []Reading{{"ina." + s.Rail + ".v", "V", r.Volts}, {"ina." + s.Rail + ".a", "A", r.Amps}, {"ina." + s.Rail + ".w", "W", r.Volts * r.Amps}}, nil, nil
+}
+
+// Rail splits a power series name into its rail and quantity: the rail is
+// what pipower.rails reports ("EXT5V", "rpi_volt.in0", a monitor's rail),
+// the quantity v, a or w. ok is false for other series.
+func Rail(series string) (rail, q string, ok bool) {
+	i := strings.LastIndexByte(series, '.')
+	if i < 0 {
+		return "", "", false
+	}
+	q = series[i+1:]
+	if q != "v" && q != "a" && q != "w" {
+		return "", "", false
+	}
+	for _, p := range []string{"pmic.", "hwmon.", "ina."} {
+		if strings.HasPrefix(series, p) {
+			return series[len(p):i], q, true
+		}
+	}
+	return "", "", false
 }

@@ -2,9 +2,11 @@ package telemetry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +204,24 @@ func BenchmarkSweep(b *testing.B) {
 	b.ResetTimer()
 	if _, err := s.Run(context.Background(), b.N); err != nil {
 		b.Fatal(err)
+	}
+}
+
+func TestSweepJSONRoundTrips(t *testing.T) {
+	sw := Sweep{T: time.Date(2026, 11, 30, 12, 0, 0, 5, time.UTC), Values: map[string]float64{"pmic.EXT5V.v": 5.0812, "soc_temp": 45, "b": 1e-9},
+		Failed: []string{"fan"}, Events: []Event{{T: time.Unix(1, 0).UTC(), Kind: "throttle", Detail: "x"}}}
+	b, err := sw.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Sweep
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if !back.T.Equal(sw.T) || !reflect.DeepEqual(back.Values, sw.Values) || !reflect.DeepEqual(back.Failed, sw.Failed) || len(back.Events) != 1 {
+		t.Fatalf("round trip %s → %+v", b, back)
+	}
+	if _, err := (Sweep{Values: map[string]float64{"x": math.NaN()}}).MarshalJSON(); err == nil {
+		t.Fatal("NaN written into the journal")
 	}
 }

@@ -2,7 +2,7 @@
 // ADC rails (vcgencmd pmic_read_adc), hwmon channels, shunt monitors on
 // I2C, the firmware's throttle and under-voltage flags, and a power budget
 // against the declared supply.
-package power
+package pipower
 
 import (
 	"fmt"
@@ -234,30 +234,6 @@ type Stats struct {
 	N              int
 	Min, Mean, Max float64
 }
-
-// Running accumulates Stats one value at a time in constant memory, so a
-// sampling window's memory does not grow with its sample count. The mean
-// is updated incrementally (mean += (x-mean)/n), which stays accurate over
-// millions of samples where a plain sum would lose digits.
-type Running struct{ s Stats }
-
-// Add takes one value.
-func (r *Running) Add(x float64) {
-	r.s.N++
-	if r.s.N == 1 {
-		r.s.Min, r.s.Max, r.s.Mean = x, x, x
-		return
-	}
-	r.s.Min = math.Min(r.s.Min, x)
-	r.s.Max = math.Max(r.s.Max, x)
-	r.s.Mean += (x - r.s.Mean) / float64(r.s.N)
-}
-
-// N is how many values were added.
-func (r *Running) N() int { return r.s.N }
-
-// Stats returns what was accumulated (zero Stats for none).
-func (r *Running) Stats() Stats { return r.s }
 
 // Summarize returns the statistics of xs (zero Stats for none).
 func Summarize(xs []float64) Stats {
