@@ -15,7 +15,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build run test test-arm64 test-avx2 bench ort fuzz lint clean killtest hwtest conformance
+.PHONY: all build run test test-arm64 test-avx2 bench ort fuzz lint clean killtest killtest-journal hwtest conformance
 
 all: build
 
@@ -81,6 +81,11 @@ fuzz:
 KILLS ?= 200
 killtest: ort
 	bash scripts/killtest.sh $(KILLS)
+
+# SIGKILL a long sim power.rails window at 20 random points; report render
+# must rebuild a valid record from the journal each time (issue 14).
+killtest-journal:
+	bash scripts/killtest-journal.sh 20
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
