@@ -10,10 +10,12 @@ ORT_VERSION=1.24.1
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
 
-case "$(uname -m)" in
+# An optional argument picks another architecture (x64 or arm64), for
+# cross-built packages: scripts/fetch-ort.sh arm64.
+case "${1:-$(uname -m)}" in
   x86_64|amd64) arch=x64 ;;
   aarch64|arm64) arch=arm64 ;;
-  *) echo "fetch-ort: no ONNX Runtime build for $(uname -m) in onnxruntime-node; install libonnxruntime.so 1.24.1 yourself and set ONNXRUNTIME_LIB" >&2; exit 1 ;;
+  *) echo "fetch-ort: no ONNX Runtime build for ${1:-$(uname -m)} in onnxruntime-node; install libonnxruntime.so 1.24.1 yourself and set ONNXRUNTIME_LIB" >&2; exit 1 ;;
 esac
 
 dest="$repo/.cache/onnxruntime/linux-$arch"
