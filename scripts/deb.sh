@@ -38,7 +38,7 @@ for arch in "${archs[@]}"; do
     "$stage/usr/share/doc/aihat/examples"
   echo "deb: building aihat $version for linux/$arch" >&2
   CGO_ENABLED=1 GOOS=linux GOARCH="$arch" CC="$cc" \
-    "$GO" build -trimpath -buildvcs=false \
+    "$GO" build -trimpath -buildvcs=false -buildmode=pie \
       -ldflags "-s -w -X main.version=$version -X main.commit=$commit" \
       -o "$stage/usr/bin/aihat" ./cmd/aihat
   install -m 0644 ".cache/onnxruntime/linux-$ortarch/libonnxruntime.so.1" "$stage/usr/lib/aihat/"
@@ -58,7 +58,10 @@ for arch in "${archs[@]}"; do
     echo "It includes ONNX Runtime (MIT License, Copyright (c) Microsoft Corporation)"
     echo "in /usr/lib/aihat/libonnxruntime.so.1."
     echo; cat LICENSE; } > "$stage/usr/share/doc/aihat/copyright"
-  { echo "aihat $version ($(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%d))"; echo; cat packaging/changelog; } |
+  # A Debian-format entry for this version whose text is packaging/changelog.
+  { echo "aihat ($version) unstable; urgency=medium"; echo
+    sed -e '/^$/d' -e 's/^/  /' packaging/changelog; echo
+    echo " -- aihat authors <aihat@users.noreply.github.com>  $(date -u -R -d "@$SOURCE_DATE_EPOCH")"; } |
     gzip -9n > "$stage/usr/share/doc/aihat/changelog.gz"
   # Directories 0755, files as installed above, whatever the umask.
   find "$stage" -type d -exec chmod 0755 {} +

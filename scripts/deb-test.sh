@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# scripts/deb-test.sh: prove the arm64 package on an emulated Debian arm64
+# root. Builds dist/aihat_<version>_arm64.deb (scripts/deb.sh), makes a
+# Debian bookworm arm64 root with mmdebstrap under qemu-user-static (cached
+# as .cache/deb-test/bookworm-arm64.tar, so only the first run pays for it),
+# unpacks a fresh copy, installs the package with dpkg -i and runs
+#   aihat version
+#   aihat bringup --target sim --report-dir /tmp/r
+#   aihat bench --target sim --synth 50M --quant int4
+# inside it, then checks that the man page, the completions, the unit files
+# and the udev rule landed where Debian looks for them, and runs lintian.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo="$PWD"
+suite="${DEB_TEST_SUITE:-bookworm}"
+mirror="${DEB_TEST_MIRROR:-http://deb.debian.org/debian}"
+cache="$repo/.cache/deb-test"
+tarball="$cache/$suite-arm64.tar"
+t0=$(date +%s)
+say() { echo "deb-test: $*" >&2; }
+
+need=()
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
+command -v lintian >/dev/null || need+=(lintian)
+command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# chroot runs arm64 binaries through the kernel's binfmt_misc handler for
+# aarch64 ELF files (qemu-user-static's, with F: the interpreter is opened
+# now, so it works inside the chroot). Containers often lack both.
+bm=/proc/sys/fs/binfmt_misc
+if [ ! -e "$bm/register" ]; then
+  mount -t binfmt_misc binfmt_misc "$bm" ||
+    { say "cannot mount binfmt_misc on $bm (needs root and a kernel with binfmt_misc): arm64 binaries cannot run in a chroot"; exit 1; }
+fi
+if [ ! -e "$bm/qemu-aarch64" ]; then
+  conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+  [ -r "$conf" ] || { say "$conf missing: apt-get install qemu-user-static"; exit 1; }
+  grep -v '^#' "$conf" > "$bm/register"
+  say "registered qemu-aarch64 in binfmt_misc from $conf"
+fi
+
+bash scripts/deb.sh arm64
+deb="$(ls -t dist/aihat_*_arm64.deb | head -1)"
+t_built=$(date +%s)
+
+if [ ! -s "$tarball" ]; then
+  say "making a Debian $suite arm64 root with mmdebstrap (first run only; cached in $tarball)"
+  mkdir -p "$cache"
+  mmdebstrap --quiet --arch=arm64 --variant=minbase --include=man-db "$suite" "$tarball.tmp" "$mirror"
+  mv "$tarball.tmp" "$tarball"
+fi
+t_root=$(date +%s)
+
+root="$(mktemp -d /tmp/aihat-deb-test.XXXXXX)"
+cleanup() {
+  mountpoint -q "$root/proc" && umount "$root/proc"
+  rm -rf "$root"
+}
+trap cleanup EXIT
+tar -xf "$tarball" -C "$root"
+mount -t proc proc "$root/proc"
+cp "$deb" "$root/tmp/aihat.deb"
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
+
+say "dpkg -i $(basename "$deb") in the arm64 root"
+in_root dpkg -i /tmp/aihat.deb
+[ "$(in_root uname -m)" = aarch64 ] || { say "the root does not run as aarch64"; exit 1; }
+in_root file /usr/bin/aihat 2>/dev/null || true
+in_root aihat version | tee "$root/tmp/version.txt"
+grep -q '^onnxruntime: 1\.24\.1 (/usr/lib/aihat/libonnxruntime.so.1)' "$root/tmp/version.txt" ||
+  { say "aihat version did not load ONNX Runtime from /usr/lib/aihat"; exit 1; }
+
+say "aihat bringup --target sim --report-dir /tmp/r"
+in_root aihat bringup --target sim --report-dir /tmp/r
+for f in run.json junit.xml report.md; do
+  [ -s "$root/tmp/r/$f" ] || { say "bringup wrote no /tmp/r/$f"; exit 1; }
+done
+
+say "aihat bench --target sim --synth 50M --quant int4"
+t_bench=$(date +%s)
+in_root aihat bench --target sim --synth 50M --quant int4
+t_bench_end=$(date +%s)
+
+say "checking where the files landed"
+man_page="$(in_root man -w aihat)"
+[ "$man_page" = /usr/share/man/man1/aihat.1.gz ] || { say "man -w aihat: $man_page"; exit 1; }
+in_root man -w aihat-bench >/dev/null
+for f in /usr/share/bash-completion/completions/aihat /usr/share/zsh/vendor-completions/_aihat \
+  /usr/share/fish/vendor_completions.d/aihat.fish "/usr/lib/systemd/system/aihat-loadtest@.service" \
+  /usr/lib/aihat/aihat-loadtest-run /usr/lib/udev/rules.d/51-hailo-udev.rules \
+  /usr/share/doc/aihat/copyright /usr/share/doc/aihat/changelog.gz \
+  /usr/share/doc/aihat/examples/station.yaml /usr/share/doc/aihat/examples/hailo-inference.service; do
+  [ -s "$root$f" ] || { say "$f is missing from the installed package"; exit 1; }
+done
+# The example station plan is a valid plan for the installed binary.
+in_root aihat plan show --plan /usr/share/doc/aihat/examples/station.yaml >/dev/null
+# The bash completion answers for a subcommand.
+in_root bash -c 'source /usr/share/bash-completion/completions/aihat && COMP_WORDS=(aihat bri) COMP_CWORD=1 COMP_LINE="aihat bri" COMP_POINT=9 && __start_aihat aihat bri aihat && printf "%s\n" "${COMPREPLY[@]}"' | grep -qx bringup ||
+  { say "bash completion of 'aihat bri' did not offer bringup"; exit 1; }
+in_root dpkg -r aihat >/dev/null
+[ ! -e "$root/usr/bin/aihat" ] || { say "dpkg -r left /usr/bin/aihat"; exit 1; }
+
+say "lintian $(basename "$deb")"
+# Every tag lintian may still print is explained in packaging/lintian.md;
+# anything else fails the test.
+lint="$(lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v 'running with root privileges' || true)"
+echo "$lint"
+unexplained="$(echo "$lint" | grep -E '^[EW]: ' | awk '{print $3}' | sort -u | while read -r tag; do
+  grep -q "^- \`$tag\`" packaging/lintian.md || echo "$tag"; done)"
+[ -z "$unexplained" ] || { say "lintian tags not explained in packaging/lintian.md: $unexplained"; exit 1; }
+
+t1=$(date +%s)
+say "PASS in $((t1 - t0)) s (package build $((t_built - t0)) s, root $((t_root - t_built)) s, bench under qemu $((t_bench_end - t_bench)) s); $(basename "$deb") is $(stat -c %s "$deb") bytes"
