@@ -36,7 +36,8 @@ deb:
 	bash scripts/deb.sh $(DEB_ARCHS)
 
 # The arm64 package installed and run in an emulated Debian arm64 root
-# (mmdebstrap + qemu-user-static; the root is cached under .cache/deb-test/).
+# (mmdebstrap + qemu-user-static; the root is cached in ~/.cache/aihat/deb-test/,
+# outside the tree, so CI's fresh clones reuse it; DEB_TEST_CACHE moves it).
 deb-test:
 	bash scripts/deb-test.sh
 

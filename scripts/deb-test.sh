@@ -2,7 +2,9 @@
 # scripts/deb-test.sh: prove the arm64 package on an emulated Debian arm64
 # root. Builds dist/aihat_<version>_arm64.deb (scripts/deb.sh), makes a
 # Debian bookworm arm64 root with mmdebstrap under qemu-user-static (cached
-# as .cache/deb-test/bookworm-arm64.tar, so only the first run pays for it),
+# as $DEB_TEST_CACHE/bookworm-arm64.tar, default ~/.cache/aihat/deb-test:
+# outside the work tree, because CI runs in a fresh clone each time, so only
+# the first run on a machine pays for it),
 # unpacks a fresh copy, installs the package with dpkg -i and runs
 #   aihat version
 #   aihat bringup --target sim --report-dir /tmp/r
@@ -14,7 +16,7 @@ cd "$(dirname "$0")/.."
 repo="$PWD"
 suite="${DEB_TEST_SUITE:-bookworm}"
 mirror="${DEB_TEST_MIRROR:-http://deb.debian.org/debian}"
-cache="$repo/.cache/deb-test"
+cache="${DEB_TEST_CACHE:-${HOME:-/root}/.cache/aihat/deb-test}"
 tarball="$cache/$suite-arm64.tar"
 t0=$(date +%s)
 say() { echo "deb-test: $*" >&2; }
