@@ -51,11 +51,14 @@ bash scripts/deb.sh arm64
 deb="$(ls -t dist/aihat_*_arm64.deb | head -1)"
 t_built=$(date +%s)
 
-if [ ! -s "$tarball" ]; then
+if [ ! -f "$tarball" ]; then
   say "making a Debian $suite arm64 root with mmdebstrap (first run only; cached in $tarball)"
   mkdir -p "$cache"
-  mmdebstrap --quiet --arch=arm64 --variant=minbase --include=man-db "$suite" "$tarball.tmp" "$mirror"
-  mv "$tarball.tmp" "$tarball"
+  # mmdebstrap picks its output format from the name: keep the .tar suffix.
+  tmp="$cache/partial-$suite-arm64.tar"
+  rm -rf "$tmp"
+  mmdebstrap --quiet --arch=arm64 --variant=minbase --include=man-db "$suite" "$tmp" "$mirror"
+  mv "$tmp" "$tarball"
 fi
 t_root=$(date +%s)
 
