@@ -64,12 +64,15 @@ t_root=$(date +%s)
 
 root="$(mktemp -d /tmp/aihat-deb-test.XXXXXX)"
 cleanup() {
+  mountpoint -q "$root/sys" && umount "$root/sys"
   mountpoint -q "$root/proc" && umount "$root/proc"
   rm -rf "$root"
 }
 trap cleanup EXIT
 tar -xf "$tarball" -C "$root"
+# /proc for os.Executable and /sys for ONNX Runtime's CPU detection, as on a Pi.
 mount -t proc proc "$root/proc"
+mount -t sysfs -o ro sysfs "$root/sys"
 cp "$deb" "$root/tmp/aihat.deb"
 in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root "$@"; }
 
@@ -81,15 +84,24 @@ in_root aihat version | tee "$root/tmp/version.txt"
 grep -q '^onnxruntime: 1\.24\.1 (/usr/lib/aihat/libonnxruntime.so.1)' "$root/tmp/version.txt" ||
   { say "aihat version did not load ONNX Runtime from /usr/lib/aihat"; exit 1; }
 
+# Under qemu-user emulation ONNX Runtime runs one to two orders of
+# magnitude slower than natively (measured here: see the PASS line's bench
+# time against about 3 s natively on x86-64), so bench.ttft's 5 s limit, made
+# for a real Pi 5, would fail for the emulator's sake. This plan lifts only
+# that time limit; every other limit and check stays the default plan's.
+cat > "$root/tmp/emulated.yaml" <<'PLAN'
+limits:
+  bench.ttft: {high: 3600, marginal_high: 3600, unit: s}
+PLAN
 say "aihat bringup --target sim --report-dir /tmp/r"
-in_root aihat bringup --target sim --report-dir /tmp/r
+in_root aihat bringup --target sim --report-dir /tmp/r --plan /tmp/emulated.yaml
 for f in run.json junit.xml report.md; do
   [ -s "$root/tmp/r/$f" ] || { say "bringup wrote no /tmp/r/$f"; exit 1; }
 done
 
 say "aihat bench --target sim --synth 50M --quant int4"
 t_bench=$(date +%s)
-in_root aihat bench --target sim --synth 50M --quant int4
+in_root aihat bench --target sim --synth 50M --quant int4 --plan /tmp/emulated.yaml
 t_bench_end=$(date +%s)
 
 say "checking where the files landed"
