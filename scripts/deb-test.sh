@@ -130,9 +130,12 @@ for f in /usr/share/bash-completion/completions/aihat /usr/share/zsh/vendor-comp
 done
 # The example station plan is a valid plan for the installed binary.
 in_root aihat plan show --plan /usr/share/doc/aihat/examples/station.yaml >/dev/null
-# The bash completion answers for a subcommand.
-in_root bash -c 'source /usr/share/bash-completion/completions/aihat && COMP_WORDS=(aihat bri) COMP_CWORD=1 COMP_LINE="aihat bri" COMP_POINT=9 && __start_aihat aihat bri aihat && printf "%s\n" "${COMPREPLY[@]}"' | grep -qx bringup ||
-  { say "bash completion of 'aihat bri' did not offer bringup"; exit 1; }
+# The completion scripts parse, and the command they call completes a
+# subcommand. (The bash script also needs the bash-completion package, which
+# Debian's minbase root does not have.)
+in_root bash -n /usr/share/bash-completion/completions/aihat
+in_root aihat __complete bri | grep -qx bringup ||
+  { say "aihat __complete bri (what the completions run) did not offer bringup"; exit 1; }
 in_root dpkg -r aihat >/dev/null
 [ ! -e "$root/usr/bin/aihat" ] || { say "dpkg -r left /usr/bin/aihat"; exit 1; }
 
