@@ -3,9 +3,11 @@
 #   make test   go vet + go test -race on everything (fetches ONNX Runtime first)
 #   make hwtest aihat against real kernel drivers in a QEMU Arm guest (scripts/hwtest)
 #   make test-arm64 / test-avx2   the tests on another CPU under QEMU (see below)
+#   make deb    dist/aihat_<version>_{amd64,arm64}.deb (see README "Packages")
+#   make deb-test  install the arm64 package in an emulated Debian arm64 root and run it
 
 GO      ?= go
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION ?= $(shell bash scripts/version.sh 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/aihat
@@ -15,12 +17,36 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build run test test-arm64 test-avx2 bench ort fuzz lint clean killtest killtest-journal hwtest conformance
+.PHONY: all build build-arm64 run test test-arm64 test-avx2 test-arm64-noort bench ort fuzz lint clean killtest killtest-journal hwtest conformance deb deb-test
 
 all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/aihat
+
+# Cross-build for the Pi (cgo: onnxruntime_go). The binary finds
+# libonnxruntime.so.1 next to itself, in ../lib/aihat/ or /usr/lib/aihat/.
+build-arm64:
+	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
+	  $(GO) build -trimpath -buildmode=pie -ldflags '$(LDFLAGS)' -o bin/linux-arm64/aihat ./cmd/aihat
+	bash scripts/fetch-ort.sh arm64
+	cp .cache/onnxruntime/linux-arm64/libonnxruntime.so.1 bin/linux-arm64/
+
+# Debian packages for amd64 and arm64 (DEB_ARCHS to choose) in dist/.
+DEB_ARCHS ?= amd64 arm64
+deb:
+	bash scripts/deb.sh $(DEB_ARCHS)
+
+# The arm64 package installed and run in an emulated Debian arm64 root
+# (mmdebstrap + qemu-user-static; the root is cached in ~/.cache/aihat/deb-test/,
+# outside the tree, so CI's fresh clones reuse it; DEB_TEST_CACHE moves it).
+deb-test:
+	bash scripts/deb-test.sh
+
+# Tests of the packages that do not need ONNX Runtime, as arm64 binaries
+# under qemu-aarch64-static (make test-arm64 runs the ONNX Runtime ones).
+test-arm64-noort:
+	bash scripts/test-arm64-noort.sh
 
 run: build ort
 	./$(BIN) bringup --target sim --report-dir reports/
@@ -93,7 +119,7 @@ lint:
 	$(GO) mod tidy -diff
 
 clean:
-	rm -rf bin reports
+	rm -rf bin reports build dist
 
 # ONNX conformance (issue 19): every model of the ONNX backend test data
 # (Debian libonnx-testdata, 1072 models with their inputs and expected

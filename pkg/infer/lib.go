@@ -42,38 +42,76 @@ func CacheRel() string {
 	return filepath.Join(".cache", "onnxruntime", "linux-"+Arch(), LibName)
 }
 
-// FindLibrary returns the library to load: flag (--ort-lib), then
-// $ONNXRUNTIME_LIB, then the project cache in the working directory or any
-// parent (the module root) or next to the executable, then system paths.
+// PackageDir is where the Debian package installs the library.
+const PackageDir = "/usr/lib/aihat"
+
+// FindLibrary returns the library to load. An explicit choice wins: the
+// --ort-lib flag, then $ONNXRUNTIME_LIB when set (tests and users point at a
+// specific build this way, so a packaged copy must not shadow it; a set but
+// missing path is an error, never silently replaced). Otherwise it looks
+// where a copied or packaged binary keeps it: next to the executable, in
+// ../lib/aihat/ beside the executable's directory, in /usr/lib/aihat/; then
+// the project cache (`make ort`) in the working directory or a parent, and
+// the system library paths. The error names every place it looked.
 func FindLibrary(flag string) (string, error) {
+	exe, _ := os.Executable()
+	wd, _ := os.Getwd()
+	return findLibrary(flag, os.Getenv("ONNXRUNTIME_LIB"), exe, wd)
+}
+
+func findLibrary(flag, env, exe, wd string) (string, error) {
 	if flag != "" {
 		return checkFile(flag, "--ort-lib")
 	}
-	if env := os.Getenv("ONNXRUNTIME_LIB"); env != "" {
+	if env != "" {
 		return checkFile(env, "ONNXRUNTIME_LIB")
 	}
-	var cands []string
-	if wd, err := os.Getwd(); err == nil {
-		for dir := wd; ; dir = filepath.Dir(dir) {
-			cands = append(cands, filepath.Join(dir, CacheRel()))
-			if filepath.Dir(dir) == dir {
-				break
-			}
-		}
-	}
-	if exe, err := os.Executable(); err == nil {
-		d := filepath.Dir(exe)
-		cands = append(cands, filepath.Join(d, CacheRel()), filepath.Join(filepath.Dir(d), CacheRel()))
-	}
-	for _, d := range []string{"/usr/local/lib", "/usr/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/opt/onnxruntime/lib"} {
-		cands = append(cands, filepath.Join(d, LibName), filepath.Join(d, "libonnxruntime.so"))
-	}
+	cands := Candidates(exe, wd)
 	for _, c := range cands {
 		if st, err := os.Stat(c); err == nil && !st.IsDir() {
 			return c, nil
 		}
 	}
-	return "", fmt.Errorf("%w (looked at --ort-lib, $ONNXRUNTIME_LIB, %s in the working directory and its parents, and system library paths): run `make ort` to fetch ONNX Runtime %s.1, or pass --ort-lib PATH", ErrNoLibrary, CacheRel(), WantVersion)
+	return "", fmt.Errorf("%w: %s not found; looked at --ort-lib and $ONNXRUNTIME_LIB (both unset), then %s. Install the aihat package (it ships the library in %s), put %s next to the aihat binary, set ONNXRUNTIME_LIB=PATH or pass --ort-lib PATH; in a source tree run `make ort` to fetch ONNX Runtime %s.1",
+		ErrNoLibrary, LibName, strings.Join(cands, ", "), PackageDir, LibName, WantVersion)
+}
+
+// Candidates lists, in order, the places FindLibrary looks when neither
+// --ort-lib nor $ONNXRUNTIME_LIB is set, for an executable at exe (resolved
+// through symlinks, so /usr/bin/aihat -> /opt/aihat/bin/aihat looks in
+// /opt/aihat/...) and working directory wd (either may be "").
+func Candidates(exe, wd string) []string {
+	var cands []string
+	add := func(p string) {
+		for _, c := range cands {
+			if c == p {
+				return
+			}
+		}
+		cands = append(cands, p)
+	}
+	if exe != "" {
+		if r, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = r
+		}
+		d := filepath.Dir(exe)
+		add(filepath.Join(d, LibName))
+		add(filepath.Join(filepath.Dir(d), "lib", "aihat", LibName))
+	}
+	add(filepath.Join(PackageDir, LibName))
+	if wd != "" {
+		for dir := wd; ; dir = filepath.Dir(dir) {
+			add(filepath.Join(dir, CacheRel()))
+			if filepath.Dir(dir) == dir {
+				break
+			}
+		}
+	}
+	for _, d := range []string{"/usr/local/lib", "/usr/lib", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/opt/onnxruntime/lib"} {
+		add(filepath.Join(d, LibName))
+		add(filepath.Join(d, "libonnxruntime.so"))
+	}
+	return cands
 }
 
 func checkFile(path, from string) (string, error) {
