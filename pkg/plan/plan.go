@@ -43,6 +43,7 @@ var defaultFiles = []string{
 	"defaults/eeprom.yaml",
 	"defaults/overlay.yaml",
 	"defaults/power.yaml",
+	"defaults/thermal.yaml",
 }
 
 // Plan is the effective test plan.
@@ -57,6 +58,7 @@ type Plan struct {
 	Driver  DriverPlan           `yaml:"driver"`
 	Power   PowerPlan            `yaml:"power"`
 	Bench   BenchPlan            `yaml:"bench"`
+	Thermal ThermalPlan          `yaml:"thermal"`
 }
 
 // BoardPlan says what board the plan is for. The model moved to the limit
@@ -400,6 +402,7 @@ func (p *Plan) choices() []choice {
 		{[]string{"hat", "wp_active"}, p.HAT.WPActive, []string{"high", "low"}},
 		{[]string{"bench", "runtime"}, p.Bench.Runtime, []string{"ort", "hailortcli"}},
 		{[]string{"bench", "quant"}, p.Bench.Quant, []string{"fp32", "int8", "int4"}},
+		{[]string{"thermal", "load"}, p.Thermal.Load, []string{"cpu", "npu", "both"}},
 	}
 }
 
