@@ -110,7 +110,7 @@ func (r *run) record(res *telemetry.Result) {
 	}
 	m(stage.M{Name: "throughput_mean", Value: mean(r.lrate), Unit: r.w.Unit() + "/s"})
 	if r.powerOK && r.workLoad > 0 {
-		m(stage.M{Name: "energy_per_work", Value: r.powerSum / r.workLoad, Unit: "J"})
+		m(stage.M{Name: "energy_per_work", Value: r.powerSum / r.workLoad, Unit: "J/" + r.w.Unit()})
 		step.Logf("energy_per_work is J per %s (PMIC rails' total over the load phase)", r.w.Unit())
 	}
 	r.recordFan()

@@ -487,12 +487,13 @@ func (r *run) progress(now time.Time, el time.Duration, soc float64, sw telemetr
 		return
 	}
 	r.lastProg = now
-	eta := r.loadEnd.Sub(now)
-	if eta < 0 {
-		eta = 0
+	end, what := r.loadEnd, "load phase ends within"
+	if r.phase == phaseCooldown {
+		end, what = r.coolEnd, "cooldown ends in"
 	}
-	fmt.Fprintf(r.env.Progress, "thermal.soak %s %s (load ends by %s): SoC %.1f °C, ARM %.2f GHz, fan %.0f rpm (PWM %.0f), %.3g %s, duty %.2f\n",
-		r.phase, el.Round(time.Second), eta.Round(time.Second), soc, sw.Values["arm_clock"]/1e9, sw.Values["fan_rpm"], sw.Values["fan_pwm"],
+	eta := max(end.Sub(now), 0)
+	fmt.Fprintf(r.env.Progress, "thermal.soak %s %s (%s %s): SoC %.1f °C, ARM %.2f GHz, fan %.0f rpm (PWM %.0f), %.3g %s, duty %.2f\n",
+		r.phase, el.Round(time.Second), what, eta.Round(time.Second), soc, sw.Values["arm_clock"]/1e9, sw.Values["fan_rpm"], sw.Values["fan_pwm"],
 		sw.Values["throughput"], r.w.Unit()+"/s", r.w.Duty())
 }
 
