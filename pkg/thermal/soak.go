@@ -176,22 +176,22 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 		stage.Skipped(step, "soak", "a captured tree does not respond to load: run the soak on the board (--target linux) or the sim")
 		return nil
 	}
-	srcs, notes := sources(env.Board)
+	w := o.Workload
+	if w == nil {
+		var why string
+		if w, why = defaultWorkload(env.Board, kind, env.Plan.Bench.HEF); w == nil {
+			return fmt.Errorf("%s", why)
+		}
+		if why != "" {
+			step.Logf("%s", why)
+		}
+	}
+	srcs, notes := sources(env.Board, w)
 	if len(srcs) == 0 || srcs[0].Name() != "soc_temp" {
 		return fmt.Errorf("%s: the soak needs the SoC temperature", notes[0])
 	}
 	for _, n := range notes {
 		step.Logf("%s", n)
-	}
-	w := o.Workload
-	if w == nil {
-		w = defaultWorkload(env.Board, kind)
-		if w == nil {
-			return fmt.Errorf("--load npu on %s: no NPU load is wired for this target yet (ONNX Runtime session and hailortcli loops are still to come); use --load cpu", env.Board.Name())
-		}
-		if kind.NPU && env.Board.Name() != report.TargetSim {
-			step.Logf("load %s: no NPU load is wired for this target yet; the CPU kernel runs alone", kind)
-		}
 	}
 	wsrc := &workSource{w: w}
 	srcs = append(srcs, wsrc)
@@ -213,9 +213,13 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 	defer s.Close()
 	defer w.Stop()
 	res, runErr := s.Run(ctx, 0)
-	w.Stop()
 	if errors.Is(runErr, errDone) {
 		runErr = nil
+	}
+	if err := w.Stop(); err != nil && runErr == nil {
+		// The load died under the soak: what was measured is kept, and
+		// the step says the load could not be held.
+		runErr = fmt.Errorf("the load stopped during the soak: %w", err)
 	}
 	r.record(res)
 	if runErr == nil && o.PlotDir != "" {
@@ -234,7 +238,7 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 
 // sources are the soak's telemetry: SoC temperature first, then the ARM
 // clock, throttle flags, PMIC power, the fan and the NPU temperature.
-func sources(b board.Board) (srcs []telemetry.Source, notes []string) {
+func sources(b board.Board, w workload.Workload) (srcs []telemetry.Source, notes []string) {
 	fsys := b.FS()
 	soc, err := telemetry.NewSoCTemp(fsys)
 	if err != nil {
@@ -248,20 +252,38 @@ func sources(b board.Board) (srcs []telemetry.Source, notes []string) {
 	}
 	if t, ok := b.(NPUThermometer); ok {
 		srcs = append(srcs, npuSource{t})
+	} else if t, ok := w.(NPUThermometer); ok {
+		// The load's own reading (hailortcli's benchmark summary): it
+		// lags by up to one benchmark run.
+		srcs = append(srcs, npuSource{t})
 	} else {
-		notes = append(notes, "NPU temperature not sampled: this target has no reading for it (libhailort's temperature query is not wired yet)")
+		notes = append(notes, "NPU temperature not sampled: this target and load have no reading for it (give the plan a bench.hef for the hailortcli load)")
 	}
 	return srcs, notes
 }
 
-func defaultWorkload(b board.Board, k workload.Kind) workload.Workload {
+// defaultWorkload is the load for a target: the board's model on the sim;
+// on a board, the CPU kernel, and for the NPU the plan's HEF through
+// hailortcli. why says what could not be loaded (an error when w is nil).
+func defaultWorkload(b board.Board, k workload.Kind, hef string) (w workload.Workload, why string) {
 	if b.Name() == report.TargetSim {
-		return &workload.Sim{Board: b, Kind: k}
+		return &workload.Sim{Board: b, Kind: k}, ""
 	}
-	if !k.CPU {
-		return nil
+	var npu workload.Workload
+	if k.NPU && hef != "" {
+		npu = workload.NewHailortcli(b, hef, 10)
 	}
-	return &workload.CPU{}
+	switch {
+	case k.CPU && npu != nil:
+		return workload.Both{CPU: &workload.CPU{}, NPU: npu}, ""
+	case npu != nil:
+		return npu, ""
+	case k.CPU && k.NPU:
+		return &workload.CPU{}, "load both: no NPU load without a compiled model (set bench.hef in the plan for the hailortcli load); the CPU kernel runs alone"
+	case k.CPU:
+		return &workload.CPU{}, ""
+	}
+	return nil, fmt.Sprintf("--load npu on %s: the NPU load runs a compiled model through hailortcli: set bench.hef in the plan (or use --load cpu)", b.Name())
 }
 
 type npuSource struct{ t NPUThermometer }

@@ -362,3 +362,57 @@ func TestSoakOnACaptureIsSkipped(t *testing.T) {
 		t.Fatalf("step %s %+v", step.Outcome, step.Measurements)
 	}
 }
+
+type namedBoard struct {
+	*sim.Board
+	name string
+}
+
+func (n namedBoard) Name() string { return n.name }
+
+// The load per target: the model on the sim; on a board the CPU kernel and,
+// for the NPU, the plan's HEF through hailortcli, or a clear refusal.
+func TestDefaultWorkloadPerTarget(t *testing.T) {
+	sb, _ := sim.New(sim.Options{Seed: 1})
+	linux := namedBoard{sb, "linux"}
+	both, _ := workload.ParseKind("both")
+	npu, _ := workload.ParseKind("npu")
+	cpu, _ := workload.ParseKind("cpu")
+	if w, _ := defaultWorkload(sb, both, ""); w == nil || !strings.HasPrefix(w.Name(), "simulated") {
+		t.Fatalf("sim: %v", w)
+	}
+	if w, why := defaultWorkload(linux, both, ""); w == nil || w.Unit() != "op" || !strings.Contains(why, "bench.hef") {
+		t.Fatalf("linux both without a HEF: %v %q", w, why)
+	}
+	if w, _ := defaultWorkload(linux, both, "/m/net.hef"); w == nil || !strings.Contains(w.Name(), "hailortcli benchmark net.hef") {
+		t.Fatalf("linux both with a HEF: %v", w)
+	}
+	if w, why := defaultWorkload(linux, npu, ""); w != nil || !strings.Contains(why, "bench.hef") {
+		t.Fatalf("linux npu without a HEF: %v %q", w, why)
+	}
+	if w, _ := defaultWorkload(linux, cpu, "/m/net.hef"); w == nil || w.Unit() != "op" {
+		t.Fatalf("linux cpu: %v", w)
+	}
+}
+
+// A load that dies under the soak makes the step an error, keeping what
+// was measured.
+func TestALoadThatDiesIsAnError(t *testing.T) {
+	b, _ := sim.New(sim.Options{Seed: 1})
+	p, _ := plan.Default()
+	calls := 0
+	l := &workload.Loop{Label: "flaky runtime", WorkUnit: "inference", Step: func(context.Context) (float64, error) {
+		if calls++; calls > 3 {
+			return 0, errors.New("device lost")
+		}
+		return 1, nil
+	}}
+	step := report.NewStep("thermal.soak", b.Clock().Now())
+	err := Soak(Options{Workload: l, Duration: 5 * time.Minute, Idle: time.Minute})(context.Background(), stage.NewEnv(b, p), step)
+	if err == nil || !strings.Contains(err.Error(), "flaky runtime: device lost") {
+		t.Fatalf("err %v", err)
+	}
+	if _, ok := meas(step, "idle_temp"); !ok {
+		t.Fatal("measurements lost")
+	}
+}
