@@ -1,10 +1,16 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"sync"
+	"time"
 
 	"github.com/aihat/aihat/pkg/thermal"
 	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
 )
 
 // ThermalSoakOptions are `aihat thermal soak`'s flags; zero values keep
@@ -55,6 +61,9 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 			}
 			run := *o
 			run.PlotDir = f.Global.ReportDir
+			if f.IO.ErrTTY && !f.Global.Verbose {
+				run.Live = liveSoakLine(cmd.Context(), f.IO.ErrOut)
+			}
 			steps := tableStep("thermal.soak")
 			steps[0].Func = thermal.Soak(run)
 			return f.RunSteps(cmd.Context(), env, steps)
@@ -130,4 +139,44 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 	addTextOutput(policy, "the policy goes to stdout")
 	cmd.AddCommand(policy)
 	return cmd
+}
+
+// liveSoakLine is the soak's live line on a terminal: a bar over the
+// planned time (idle + load + cooldown; a soak that reaches steady state
+// early completes it), with elapsed and left, temperature, ARM clock, fan
+// and throughput. The times are the board's clock (virtual on the sim).
+func liveSoakLine(ctx context.Context, w io.Writer) func(thermal.Status) {
+	var (
+		mu   sync.Mutex
+		last thermal.Status
+		p    *mpb.Progress
+		bar  *mpb.Bar
+	)
+	text := func(decor.Statistics) string {
+		mu.Lock()
+		defer mu.Unlock()
+		s := last
+		left := max(s.Planned-s.Elapsed, 0)
+		return fmt.Sprintf("%-8s %s / ≤%s left  SoC %.1f °C  ARM %.2f GHz  fan %.0f rpm (PWM %.0f)  %.3g %s  duty %.2f",
+			s.Phase, s.Elapsed.Round(time.Second), left.Round(time.Second), s.SoCC, s.ARMHz/1e9, s.FanRPM, s.FanPWM, s.Throughput, s.Unit, s.Duty)
+	}
+	return func(s thermal.Status) {
+		mu.Lock()
+		if p == nil {
+			p = mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(200), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithAutoRefresh())
+			bar = p.New(int64(s.Planned/time.Second), mpb.BarStyle(), mpb.BarWidth(24),
+				mpb.PrependDecorators(decor.Name("thermal.soak ")),
+				mpb.AppendDecorators(decor.Any(text)))
+		}
+		if !s.Done {
+			last = s
+		}
+		mu.Unlock()
+		if s.Done {
+			bar.SetTotal(int64(s.Elapsed/time.Second), true)
+			p.Wait()
+			return
+		}
+		bar.SetCurrent(int64(s.Elapsed / time.Second))
+	}
 }

@@ -2,12 +2,16 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aihat/aihat/pkg/thermal"
 )
 
 func TestThermalSoakFlagsToOptions(t *testing.T) {
@@ -35,7 +39,7 @@ func TestThermalSoakFlagsToOptions(t *testing.T) {
 		if code != tc.code {
 			t.Fatalf("%v: exit %d, want %d", tc.args, code, tc.code)
 		}
-		if tc.code == 0 && (got == nil || *got != tc.want) {
+		if tc.code == 0 && (got == nil || !reflect.DeepEqual(*got, tc.want)) {
 			t.Fatalf("%v: options %+v, want %+v", tc.args, got, tc.want)
 		}
 		if f.board != nil || f.plan != nil {
@@ -101,5 +105,20 @@ func TestThermalFanConfigPrintsDtparamsWithComments(t *testing.T) {
 	code, out, _ = runCLI(t, "thermal", "policy")
 	if code != 0 || !strings.Contains(out, "above 80 °C") {
 		t.Fatalf("policy: exit %d\n%s", code, out)
+	}
+}
+
+// The live line (mpb) shows the soak's state and completes at the end.
+func TestLiveSoakLineShowsTheState(t *testing.T) {
+	var buf bytes.Buffer
+	live := liveSoakLine(context.Background(), &buf)
+	for i := 0; i <= 10; i++ {
+		live(thermal.Status{Phase: "load", Elapsed: time.Duration(i) * time.Minute, Planned: 10 * time.Minute, SoCC: 50 + float64(i), ARMHz: 2.4e9, FanRPM: 3900, FanPWM: 125, Throughput: 120, Unit: "inference/s", Duty: 1})
+		time.Sleep(30 * time.Millisecond)
+	}
+	live(thermal.Status{Elapsed: 10 * time.Minute, Planned: 10 * time.Minute, Done: true})
+	out := buf.String()
+	if !strings.Contains(out, "SoC 60.0 °C") || !strings.Contains(out, "fan 3900 rpm (PWM 125)") || !strings.Contains(out, "120 inference/s") {
+		t.Fatalf("live line:\n%q", out)
 	}
 }

@@ -36,6 +36,23 @@ type Options struct {
 	PlotDir string
 	// Workload replaces the load the target gets (tests).
 	Workload workload.Workload
+	// Live, when set, hears the soak's state after every sweep and once
+	// more at the end (Done), for a live progress line on a terminal;
+	// without it the soak writes one plain line per minute to the
+	// stage's progress stream.
+	Live func(Status)
+}
+
+// Status is the soak's state after a sweep.
+type Status struct {
+	Phase            string
+	Elapsed, Planned time.Duration // since the start; idle + load + cooldown at most
+	SoCC, ARMHz      float64
+	FanRPM, FanPWM   float64
+	Throughput       float64
+	Unit             string
+	Duty             float64
+	Done             bool
 }
 
 // Check says what is wrong with options given on a command line.
@@ -213,6 +230,9 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 	defer s.Close()
 	defer w.Stop()
 	res, runErr := s.Run(ctx, 0)
+	if o.Live != nil {
+		o.Live(Status{Phase: r.phase.String(), Elapsed: clk.Now().Sub(r.start), Planned: r.coolEnd.Sub(r.start), Done: true})
+	}
 	if errors.Is(runErr, errDone) {
 		runErr = nil
 	}
@@ -505,6 +525,11 @@ func (r *run) checkFan(sw telemetry.Sweep, soc float64, haveSoc bool) {
 }
 
 func (r *run) progress(now time.Time, el time.Duration, soc float64, sw telemetry.Sweep) {
+	if r.o.Live != nil {
+		r.o.Live(Status{Phase: r.phase.String(), Elapsed: el, Planned: r.coolEnd.Sub(r.start), SoCC: soc, ARMHz: sw.Values["arm_clock"],
+			FanRPM: sw.Values["fan_rpm"], FanPWM: sw.Values["fan_pwm"], Throughput: sw.Values["throughput"], Unit: r.w.Unit() + "/s", Duty: r.w.Duty()})
+		return
+	}
 	if now.Sub(r.lastProg) < time.Minute && r.phase != phaseCooldown {
 		return
 	}
