@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/thermal"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 func TestThermalSoakFlagsToOptions(t *testing.T) {
@@ -70,6 +71,18 @@ func TestThermalSoakWritesPlotsIntoTheReportDir(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	schema, err := c.Compile(repoPath("docs", "run.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(doc); err != nil {
+		t.Errorf("run.json with the soak's series, events and attachments: %v", err)
 	}
 	if len(r.Steps) != 1 || len(r.Steps[0].Attachments) != 2 {
 		t.Fatalf("attachments %+v", r.Steps)
