@@ -340,6 +340,9 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 			return &Error{File: file, Line: lineOf(root, c.path...), Msg: fmt.Sprintf("%s: %q, want one of %s", strings.Join(c.path, "."), c.value, strings.Join(c.allowed, ", "))}
 		}
 	}
+	if path, err := p.Thermal.check(); err != nil {
+		return &Error{File: file, Line: lineOf(root, path...), Msg: err.Error()}
+	}
 	if len(p.Stages) == 0 {
 		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
 	}

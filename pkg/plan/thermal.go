@@ -76,3 +76,29 @@ func (t ThermalPlan) Durations() (idle, load, cooldown, interval, window time.Du
 	window = parse("steady_window", t.SteadyWindow, 3*time.Minute, false)
 	return
 }
+
+// check says what is wrong with the thermal section, so a bad plan fails
+// when it loads, not half an hour into a soak.
+func (t ThermalPlan) check() (path []string, err error) {
+	if _, _, _, _, _, err := t.Durations(); err != nil {
+		return []string{"thermal"}, err
+	}
+	if t.SteadyRate < 0 {
+		return []string{"thermal", "steady_rate_c_per_min"}, fmt.Errorf("thermal.steady_rate_c_per_min %g: want a positive rate in °C/min", t.SteadyRate)
+	}
+	for i, tr := range t.Fan.Trips {
+		if tr.PWM < 0 || tr.PWM > 255 {
+			return []string{"thermal", "fan", "trips"}, fmt.Errorf("thermal.fan.trips[%d].pwm %d: want 0-255", i, tr.PWM)
+		}
+		if i > 0 && tr.TempC <= t.Fan.Trips[i-1].TempC {
+			return []string{"thermal", "fan", "trips"}, fmt.Errorf("thermal.fan.trips[%d] at %g °C: trips must rise (the one before is at %g °C)", i, tr.TempC, t.Fan.Trips[i-1].TempC)
+		}
+	}
+	if t.Fan.HysteresisC < 0 || t.Policy.HysteresisC < 0 {
+		return []string{"thermal"}, fmt.Errorf("thermal: hysteresis must not be negative")
+	}
+	if d := t.Policy.MinDuty; d < 0 || d > 1 {
+		return []string{"thermal", "policy", "min_duty"}, fmt.Errorf("thermal.policy.min_duty %g: want 0-1", d)
+	}
+	return nil, nil
+}
