@@ -130,8 +130,6 @@ type run struct {
 	segStart        int // index where the last constant-cooling segment starts
 	coolingKey      string
 	armLoad         []float64
-	lastWork        float64
-	lastT           time.Time
 	powerSum        float64 // J over the load phase
 	powerOK         bool
 	workLoad        float64
@@ -167,9 +165,6 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 		return def
 	}
 	idle, loadDur, cool, interval = pick(o.Idle, idle), pick(o.Duration, loadDur), pick(o.Cooldown, cool), pick(o.Interval, interval)
-	if o.Idle < 0 {
-		idle = 0
-	}
 	loadName := tp.Load
 	if o.Load != "" {
 		loadName = o.Load
@@ -242,7 +237,8 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 		runErr = fmt.Errorf("the load stopped during the soak: %w", err)
 	}
 	r.record(res)
-	if runErr == nil && o.PlotDir != "" {
+	// Plots of a run cut short too: they show what was measured.
+	if o.PlotDir != "" && res != nil && res.Sweeps > 1 {
 		atts, err := WritePlots(o.PlotDir, step.Name, res, r.throttleSpans(res), wsrc.unit())
 		if err != nil {
 			step.Logf("plots not written: %v", err)
@@ -382,6 +378,10 @@ func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
 			r.event(now, "phase", "load started: %s at duty %.2f, SoC %.1f °C", r.w.Name(), r.w.Duty(), soc)
 		}
 	case phaseLoad:
+		if e, ok := r.w.(interface{ Err() error }); ok && e.Err() != nil {
+			// The load died: stop now rather than soak an idle board.
+			return fmt.Errorf("the load stopped during the soak: %w", e.Err())
+		}
 		if throttled {
 			r.throttledFor += r.interval
 		}

@@ -188,7 +188,9 @@ func TestThirtyMinuteSoakIsFastOnTheSim(t *testing.T) {
 	if d := step.Duration; d < 32*time.Minute {
 		t.Fatalf("soak took %s of virtual time, want 2 min idle + 30 min load", d)
 	}
-	if took > 5*time.Second {
+	// The budget is native speed's: under qemu (make test-arm64, -short)
+	// the same run is an order of magnitude slower and proves nothing.
+	if took > 5*time.Second && !testing.Short() {
 		t.Fatalf("30 min soak took %s of wall time, want <= 5 s", took)
 	}
 }
@@ -414,5 +416,9 @@ func TestALoadThatDiesIsAnError(t *testing.T) {
 	}
 	if _, ok := meas(step, "idle_temp"); !ok {
 		t.Fatal("measurements lost")
+	}
+	// Stopped at once, not after the 5 min load phase.
+	if d := b.Clock().Now().Sub(step.Started); d > 2*time.Minute {
+		t.Fatalf("the soak went on for %s after its load died", d)
 	}
 }

@@ -94,6 +94,16 @@ func (b Both) Stop() error {
 	return e1
 }
 
+// Err is the error that stopped either load, if one did.
+func (b Both) Err() error {
+	for _, w := range []Workload{b.NPU, b.CPU} {
+		if e, ok := w.(interface{ Err() error }); ok && e.Err() != nil {
+			return e.Err()
+		}
+	}
+	return nil
+}
+
 // NPUTemperature passes the NPU load's reading on when it has one.
 func (b Both) NPUTemperature() (float64, error) {
 	if t, ok := b.NPU.(interface{ NPUTemperature() (float64, error) }); ok {
