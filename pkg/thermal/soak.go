@@ -148,6 +148,9 @@ type run struct {
 	prevPWM           float64
 
 	cutAt    time.Time // the governor's first cut-back
+	// the governor's last action, until its response is recorded
+	actAt          time.Time
+	actSoC, actFan float64
 	peakCut  float64
 	lastProg time.Time
 }
@@ -416,6 +419,13 @@ func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
 				}
 				r.event(now, "governor", "duty %s %.2f → %.2f at SoC %.1f °C (limit %g °C); fan pwm %v rpm %v",
 					verb, old, duty, soc, r.gov.LimitC, sw.Values["fan_pwm"], sw.Values["fan_rpm"])
+				r.actAt, r.actSoC, r.actFan = now, soc, sw.Values["fan_rpm"]
+			} else if !r.actAt.IsZero() && now.Sub(r.actAt) >= time.Duration(r.gov.Hold)*r.interval {
+				// What the action did, once the die had the governor's
+				// hold time to answer.
+				r.event(now, "governor_response", "%s after the duty change: SoC %.1f → %.1f °C, fan %.0f → %.0f rpm",
+					now.Sub(r.actAt).Round(time.Second), r.actSoC, soc, r.actFan, sw.Values["fan_rpm"])
+				r.actAt = time.Time{}
 			}
 		}
 		if !r.cutAt.IsZero() && now.After(r.cutAt) && haveSoc {

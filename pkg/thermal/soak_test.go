@@ -290,6 +290,15 @@ func TestGovernorActsAndItsHoldIsJudged(t *testing.T) {
 	if len(acts) == 0 || !strings.Contains(acts[0], "reduced 1.00 → 0.50") || !strings.Contains(acts[0], "°C") || !strings.Contains(acts[0], "fan pwm") {
 		t.Fatalf("governor events %q", acts)
 	}
+	var responses []string
+	for _, e := range step.Events {
+		if e.Kind == "governor_response" {
+			responses = append(responses, e.Detail)
+		}
+	}
+	if len(responses) == 0 || !strings.Contains(responses[0], "30s after the duty change: SoC") {
+		t.Fatalf("no recorded response to the governor's action: %q", responses)
+	}
 	if m, _ := meas(step, "policy.held_below_limit"); m.Value != true {
 		t.Fatalf("held %+v", m)
 	}
