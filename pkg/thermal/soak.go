@@ -147,12 +147,12 @@ type run struct {
 	rpmAt             map[int]*[2]float64 // pwm → sum, n
 	prevPWM           float64
 
-	cutAt    time.Time // the governor's first cut-back
+	cutAt time.Time // the governor's first cut-back
 	// the governor's last action, until its response is recorded
 	actAt          time.Time
 	actSoC, actFan float64
-	peakCut  float64
-	lastProg time.Time
+	peakCut        float64
+	lastProg       time.Time
 }
 
 func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) error {
