@@ -48,6 +48,10 @@ func completions() []flagCompletion {
 		{"model synth", "quant", quant},
 		{"model synth", "norm", fixed("rms", "layer")},
 		{"power rails", "load", fixed("idle", "cpu", "npu", "both")},
+		{"thermal soak", "load", fixed("cpu", "npu", "both")},
+		{"thermal fan-config", "curve", fixed(
+			cobra.CompletionWithDesc("policy", "derived from the plan's thermal.policy"),
+			cobra.CompletionWithDesc("plan", "the plan's thermal.fan curve"))},
 		{"driver systemd-unit", "runtime", fixed("podman", "docker")},
 	}
 }

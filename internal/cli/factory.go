@@ -30,7 +30,10 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 	// OutTTY is true when Out is a terminal; colour needs it and no NO_COLOR.
-	OutTTY  bool
+	OutTTY bool
+	// ErrTTY is true when ErrOut is a terminal: a live progress line
+	// needs it (otherwise progress is plain lines).
+	ErrTTY  bool
 	NoColor bool
 }
 
@@ -40,6 +43,7 @@ func SystemIO() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		OutTTY:  isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd()),
+		ErrTTY:  isatty.IsTerminal(os.Stderr.Fd()) || isatty.IsCygwinTerminal(os.Stderr.Fd()),
 		NoColor: noColor,
 	}
 }

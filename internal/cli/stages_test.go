@@ -80,7 +80,7 @@ func TestTyposAreUsageErrorsWithTheValidNames(t *testing.T) {
 	tft := filepath.Join(dir, "tft.yaml")
 	os.WriteFile(tft, []byte("limits:\n  bench.tft: {high: 2, unit: s}\n"), 0o644)
 	absent := filepath.Join(dir, "absent.yaml")
-	os.WriteFile(absent, []byte("stages: [board.identify, thermal.soak]\n"), 0o644)
+	os.WriteFile(absent, []byte("stages: [board.identify, loadtest.run]\n"), 0o644)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -88,7 +88,7 @@ func TestTyposAreUsageErrorsWithTheValidNames(t *testing.T) {
 	}{
 		{"only", []string{"bringup", "--target", "sim", "--only", "power.rails,bogus"}, []string{`bogus`, "board.identify", "power.budget", "bench"}},
 		{"limit key", []string{"bringup", "--target", "sim", "--plan", tft}, []string{`"bench.tft"`, "bench.ttft", "power.rails.*.v_min"}},
-		{"absent stage", []string{"bringup", "--target", "sim", "--plan", absent}, []string{`"thermal.soak"`, "power.rails"}},
+		{"absent stage", []string{"bringup", "--target", "sim", "--plan", absent}, []string{`"loadtest.run"`, "power.rails", "thermal.soak"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, stderr := runCLI(t, tc.args...)

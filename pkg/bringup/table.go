@@ -12,6 +12,7 @@ import (
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/thermal"
 )
 
 // Table is the one table of stages, in the default plan's order. Plan
@@ -29,6 +30,7 @@ func Table() []stage.Stage {
 		power.FlagsSpec(),
 		power.BudgetSpec(),
 		bench.Spec(),
+		thermal.SoakSpec(),
 	}
 }
 

@@ -43,6 +43,7 @@ var defaultFiles = []string{
 	"defaults/eeprom.yaml",
 	"defaults/overlay.yaml",
 	"defaults/power.yaml",
+	"defaults/thermal.yaml",
 }
 
 // Plan is the effective test plan.
@@ -57,6 +58,7 @@ type Plan struct {
 	Driver  DriverPlan           `yaml:"driver"`
 	Power   PowerPlan            `yaml:"power"`
 	Bench   BenchPlan            `yaml:"bench"`
+	Thermal ThermalPlan          `yaml:"thermal"`
 }
 
 // BoardPlan says what board the plan is for. The model moved to the limit
@@ -338,6 +340,9 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 			return &Error{File: file, Line: lineOf(root, c.path...), Msg: fmt.Sprintf("%s: %q, want one of %s", strings.Join(c.path, "."), c.value, strings.Join(c.allowed, ", "))}
 		}
 	}
+	if path, err := p.Thermal.check(); err != nil {
+		return &Error{File: file, Line: lineOf(root, path...), Msg: err.Error()}
+	}
 	if len(p.Stages) == 0 {
 		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
 	}
@@ -400,6 +405,7 @@ func (p *Plan) choices() []choice {
 		{[]string{"hat", "wp_active"}, p.HAT.WPActive, []string{"high", "low"}},
 		{[]string{"bench", "runtime"}, p.Bench.Runtime, []string{"ort", "hailortcli"}},
 		{[]string{"bench", "quant"}, p.Bench.Quant, []string{"fp32", "int8", "int4"}},
+		{[]string{"thermal", "load"}, p.Thermal.Load, []string{"cpu", "npu", "both"}},
 	}
 }
 

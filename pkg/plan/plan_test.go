@@ -82,7 +82,7 @@ limits:
 // testKnown stands in for the stage table (pkg/bringup imports this
 // package): the default plan's stages, every limit key but a typo.
 var testKnown = Known{
-	Stages:       []string{"board.identify", "eeprom.verify", "i2c.scan", "overlay.check", "driver.check", "power.rails", "power.flags", "power.budget", "bench"},
+	Stages:       []string{"board.identify", "eeprom.verify", "i2c.scan", "overlay.check", "driver.check", "power.rails", "power.flags", "power.budget", "bench", "thermal.soak"},
 	AcceptsLimit: func(k string) bool { return k != "bench.tft" },
 	LimitKeys:    []string{"bench.ttft"},
 }
