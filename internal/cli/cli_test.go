@@ -164,7 +164,7 @@ func TestBringupWritesTheReportDirectory(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("healthy sim bringup exit %d\n%s\n%s", code, out, stderr)
 	}
-	for _, f := range []string{"run.json", "junit.xml", "report.md"} {
+	for _, f := range []string{"run.json", "junit.xml", "report.md", "report.html"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
 	"github.com/aihat/aihat/pkg/synth"
 	"github.com/spf13/cobra"
@@ -49,6 +50,7 @@ func completions() []flagCompletion {
 		{"model synth", "norm", fixed("rms", "layer")},
 		{"power rails", "load", fixed("idle", "cpu", "npu", "both")},
 		{"driver systemd-unit", "runtime", fixed("podman", "docker")},
+		{"report render", "format", fixed(runFormats()...)},
 	}
 }
 
@@ -145,4 +147,13 @@ func commaList(values func() []string) cobra.CompletionFunc {
 		}
 		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// runFormats are the formats a run record prints in.
+func runFormats() []cobra.Completion {
+	var out []cobra.Completion
+	for _, f := range report.Formats {
+		out = append(out, string(f))
+	}
+	return out
 }

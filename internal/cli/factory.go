@@ -302,7 +302,7 @@ func (f *Factory) Emit(r *report.Run, format report.Format) error {
 		if err := report.WriteDir(dir, r); err != nil {
 			return fmt.Errorf("write reports to %s: %w", dir, err)
 		}
-		fmt.Fprintf(f.IO.ErrOut, "reports written to %s (run.json, junit.xml, report.md)\n", dir)
+		fmt.Fprintf(f.IO.ErrOut, "reports written to %s (run.json, junit.xml, report.md, report.html)\n", dir)
 	}
 	if code := report.ExitCode(r, f.Global.Strict); code != report.ExitPass {
 		return &ExitError{Code: code}

@@ -71,7 +71,7 @@ func TestWritersMatchGolden(t *testing.T) {
 			if err := Write(&b, sampleRun(), f, TableOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			ext := map[Format]string{FormatTable: "txt", FormatJSON: "json", FormatJUnit: "xml", FormatMarkdown: "md"}[f]
+			ext := map[Format]string{FormatTable: "txt", FormatJSON: "json", FormatJUnit: "xml", FormatMarkdown: "md", FormatHTML: "html"}[f]
 			golden(t, "sample."+ext, b.Bytes())
 		})
 	}
@@ -112,6 +112,7 @@ func TestEveryWriterSaysASimulatedRunIsSimulated(t *testing.T) {
 		FormatJSON:     {`"target": "sim",` + "\n" + `  "simulated": true,`},
 		FormatJUnit:    {`<property name="simulated" value="true"></property>`},
 		FormatMarkdown: {"# aihat run 4d65822107fcfd52-20260101T080000Z: SIMULATED ERROR\n", "> " + SimulatedNote},
+		FormatHTML:     {"<h1>SIMULATED ERROR</h1>", `<div id="sim-banner" class="simnote">SIMULATED: these readings come from the simulated Pi 5`},
 	}
 	for _, f := range Formats {
 		sim, real := sampleRun(), sampleRun()
@@ -213,7 +214,7 @@ func TestWriteDirAndReadBack(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, ",") != ".aihat,junit.xml,report.md,run.json" {
+	if strings.Join(names, ",") != ".aihat,junit.xml,report.html,report.md,run.json" {
 		t.Fatalf("report dir holds %v (temporary files left behind?)", names)
 	}
 	back, err := ReadJSONFile(filepath.Join(dir, RunJSONFile))
