@@ -164,6 +164,7 @@ func TestBringupWritesTheReportDirectory(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("healthy sim bringup exit %d\n%s\n%s", code, out, stderr)
 	}
+	dir = filepath.Join(dir, "latest") // station layout: DIR/<serial>/<run-id>/
 	for _, f := range []string{"run.json", "junit.xml", "report.md", "report.html"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {

@@ -193,7 +193,7 @@ func TestVersionDoesNotProbeTheBoard(t *testing.T) {
 // real board's tree says nothing of the kind.
 func TestASimulatedRunSaysSoInEveryOutput(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reports")
-	code, out, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", dir)
+	code, out, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", dir, "--report-dir-flat")
 	if code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}

@@ -9,7 +9,7 @@ import (
 
 func TestReportRenderPrintsAStoredRunInEveryFormat(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "r")
-	if code, _, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", dir); code != 0 {
+	if code, _, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", dir, "--report-dir-flat"); code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
 	runJSON := filepath.Join(dir, "run.json")
@@ -36,7 +36,7 @@ func TestReportRenderPrintsAStoredRunInEveryFormat(t *testing.T) {
 
 func TestReportRenderOfADirectoryWithoutJournalAddsTheHTML(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "r")
-	if code, _, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", src); code != 0 {
+	if code, _, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", src, "--report-dir-flat"); code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
 	// A directory as an older aihat left it: plain run.json, no journal.
@@ -60,10 +60,10 @@ func TestReportRenderOfADirectoryWithoutJournalAddsTheHTML(t *testing.T) {
 func TestReportDiffShowsWhatMovedBeyondTheTolerance(t *testing.T) {
 	good := filepath.Join(t.TempDir(), "good")
 	bad := filepath.Join(t.TempDir(), "bad")
-	if code, _, stderr := runCLI(t, "eeprom", "verify", "--target", "sim", "--report-dir", good); code != 0 {
+	if code, _, stderr := runCLI(t, "eeprom", "verify", "--target", "sim", "--report-dir", good, "--report-dir-flat"); code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
-	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--fault", "eeprom-bad-crc", "--report-dir", bad); code != 1 {
+	if code, _, _ := runCLI(t, "eeprom", "verify", "--target", "sim", "--fault", "eeprom-bad-crc", "--report-dir", bad, "--report-dir-flat"); code != 1 {
 		t.Fatalf("eeprom-bad-crc: exit %d, want 1", code)
 	}
 	code, out, stderr := runCLI(t, "report", "diff", good, bad)
