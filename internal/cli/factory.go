@@ -89,7 +89,7 @@ type Factory struct {
 
 	board   board.Board
 	plan    *plan.Plan
-	runDir  string // where this run's report set goes (claimRunDir)
+	runDir  string    // where this run's report set goes (claimRunDir)
 	verbose io.Writer // -v's stamped stderr, once per invocation
 }
 
