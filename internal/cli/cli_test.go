@@ -165,7 +165,7 @@ func TestBringupWritesTheReportDirectory(t *testing.T) {
 		t.Fatalf("healthy sim bringup exit %d\n%s\n%s", code, out, stderr)
 	}
 	dir = filepath.Join(dir, "latest") // station layout: DIR/<serial>/<run-id>/
-	for _, f := range []string{"run.json", "junit.xml", "report.md", "report.html"} {
+	for _, f := range []string{"run.json", "junit.xml", "report.md", "report.html", "metrics.txt"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)

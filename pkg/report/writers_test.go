@@ -214,7 +214,7 @@ func TestWriteDirAndReadBack(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, ",") != ".aihat,junit.xml,report.html,report.md,run.json" {
+	if strings.Join(names, ",") != ".aihat,junit.xml,metrics.txt,report.html,report.md,run.json" {
 		t.Fatalf("report dir holds %v (temporary files left behind?)", names)
 	}
 	back, err := ReadJSONFile(filepath.Join(dir, RunJSONFile))
