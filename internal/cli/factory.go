@@ -373,3 +373,25 @@ func (f *Factory) boardSerial(env *stage.Env) string {
 	}
 	return serial
 }
+
+// recordOnly runs steps into a record kept in the report directory (when
+// there is one) without printing it: for commands whose output is their
+// own text, such as eeprom write, that change the board and so must leave
+// a record.
+func (f *Factory) recordOnly(ctx context.Context, env *stage.Env, steps []bringup.Step) error {
+	meta := bringup.Meta{ToolVersion: f.Build.Version, Serial: f.Global.Serial, Station: f.Global.Station,
+		Operator: f.Global.Operator, Observer: f.observer(env)}
+	if f.Global.ReportDir != "" {
+		if err := f.claimRunDir(env, &meta); err != nil {
+			return err
+		}
+	}
+	r := bringup.Run(ctx, env, steps, meta)
+	if dir := f.runDir; dir != "" {
+		if err := report.WriteDir(dir, r); err != nil {
+			return fmt.Errorf("write reports to %s: %w", dir, err)
+		}
+		fmt.Fprintf(f.IO.ErrOut, "record written to %s (%s)\n", dir, strings.Join(report.ReportFiles, ", "))
+	}
+	return nil
+}

@@ -89,3 +89,42 @@ func TestStationOperatorReachesTheRecord(t *testing.T) {
 		t.Errorf("exit %d %s: record lacks the operator from AIHAT_OPERATOR", code, stderr)
 	}
 }
+
+// eeprom write changes the board, so it leaves a record: the image it
+// wrote (bytes, sha256) and what the read-back and the WP test showed.
+func TestEEPROMWriteLeavesARecord(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "reports")
+	img := eepTestdata("hatplus-custom-power.eep")
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		code    int
+		outcome string
+		want    string
+	}{
+		{"written", []string{"--wp-gpio", "4"}, 0, "PASS", `"name": "read_back_identical",` + "\n" + `          "value": true`},
+		{"WP stuck", []string{"--wp-gpio", "4", "--fault", "eeprom-wp-stuck"}, 1, "FAIL", `"code": "EEPROM_WRITE_READBACK"`},
+	} {
+		args := append([]string{"eeprom", "write", img, "--yes", "--target", "sim", "--report-dir", dir}, tc.args...)
+		code, _, stderr := runCLI(t, args...)
+		if code != tc.code {
+			t.Fatalf("%s: exit %d, want %d: %s", tc.name, code, tc.code, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "latest", "run.json"))
+		if err != nil {
+			t.Fatalf("%s: no record: %v", tc.name, err)
+		}
+		var r struct {
+			Outcome string
+			Steps   []struct {
+				Name string
+				Log  []string
+			}
+		}
+		json.Unmarshal(b, &r)
+		if r.Outcome != tc.outcome || len(r.Steps) != 1 || r.Steps[0].Name != "eeprom.write" || !strings.Contains(string(b), tc.want) ||
+			!strings.Contains(string(b), `"name": "image.sha256"`) {
+			t.Errorf("%s: record %s, want %s with %s:\n%s", tc.name, r.Outcome, tc.outcome, tc.want, b)
+		}
+	}
+}
