@@ -90,6 +90,9 @@ func reportRender(f *Factory, o *ReportRenderOptions) error {
 		if r, err = report.ReadJSONFile(path); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				err = fmt.Errorf("%s has neither %s nor %s: was the run started with --report-dir %s?", o.Path, journal.FileName, report.RunJSONFile, o.Path)
+				if _, lerr := os.Lstat(filepath.Join(o.Path, report.LatestLink)); lerr == nil {
+					err = fmt.Errorf("%s is a station's report directory, one run per DIR/<serial>/<run-id>/: render %s or one run's directory", o.Path, filepath.Join(o.Path, report.LatestLink))
+				}
 			}
 			return &ExitError{Code: report.ExitError, Err: err}
 		}

@@ -51,6 +51,17 @@ func TestReportRenderOfADirectoryWithoutJournalAddsTheHTML(t *testing.T) {
 	if err != nil || !strings.Contains(string(page), "</html>") {
 		t.Fatalf("report.html: %v", err)
 	}
+	station := filepath.Join(t.TempDir(), "station")
+	if code, _, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", station); code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, "report", "render", station)
+	if code != 2 || !strings.Contains(stderr, filepath.Join(station, "latest")) {
+		t.Errorf("station root: exit %d %s, want 2 pointing at latest", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "report", "render", filepath.Join(station, "latest"), "-o", "json"); code != 0 {
+		t.Errorf("render latest: exit %d %s", code, stderr)
+	}
 	code, _, stderr = runCLI(t, "report", "render", t.TempDir())
 	if code != 2 || !strings.Contains(stderr, "journal.jsonl") || !strings.Contains(stderr, "run.json") {
 		t.Errorf("empty dir: exit %d %s", code, stderr)

@@ -72,7 +72,12 @@ type htmlView struct {
 	Plots     []htmlPlot
 	Axis      string
 	Events    []Event
+	// EventsLeft counts events past maxEvents, not listed.
+	EventsLeft int
 }
+
+// maxEvents is how many events the page lists.
+const maxEvents = 300
 
 // WriteHTML writes r as a self-contained HTML page: the verdict banner and
 // the board's identity, what failed or is marginal with its remedy, every
@@ -109,6 +114,12 @@ func WriteHTML(w io.Writer, r *Run) error {
 		return problemRank(v.Problems[i]) > problemRank(v.Problems[j])
 	})
 	sort.SliceStable(v.Events, func(i, j int) bool { return v.Events[i].Time.Before(v.Events[j].Time) })
+	if len(v.Events) > maxEvents {
+		// A flapping flag over days is thousands of rows: the first ones
+		// show how it started, the shading shows when; run.json has all.
+		v.EventsLeft = len(v.Events) - maxEvents
+		v.Events = v.Events[:maxEvents]
+	}
 	t0, t1 := timeAxis(r)
 	v.Axis = fmt.Sprintf("%s to %s (%s)", t0.UTC().Format(time.RFC3339), t1.UTC().Format(time.RFC3339), t1.Sub(t0).Round(time.Second))
 	shade := shadedSpans(r, t1)

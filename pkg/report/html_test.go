@@ -134,3 +134,21 @@ func TestDownsampleKeepsMinMaxAndWeightsTheMean(t *testing.T) {
 		t.Fatalf("column %+v, want N 4, min -5, max 9, mean (1+9)/4 = 2.5", c)
 	}
 }
+
+func TestHTMLListsTheFirstEventsAndCountsTheRest(t *testing.T) {
+	r := longRun(1)
+	st := r.Steps[0]
+	for i := 0; i < 1000; i++ {
+		st.Events = append(st.Events, Event{Time: r.Started.Add(time.Duration(i) * time.Minute), Kind: "throttle", Detail: "arm_capped set"})
+	}
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), "<td>throttle</td>"); n != maxEvents {
+		t.Errorf("%d event rows, want %d", n, maxEvents)
+	}
+	if !strings.Contains(b.String(), "702 more events are in run.json.") {
+		t.Error("no count of the events left out (1002 events, 300 listed)")
+	}
+}
