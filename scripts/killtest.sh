@@ -17,7 +17,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/aihat" ./cmd/aihat
 go build -o "$work/reportcheck" ./scripts/reportcheck
-xsd=pkg/report/testdata/JUnit.xsd
+# The Ant schema plus testcase properties (pkg/report/testdata).
+xsd=pkg/report/testdata/JUnit-testcase-properties.xsd
 d="$work/reports"
 export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 
