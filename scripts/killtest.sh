@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kills `aihat bringup --target sim --report-dir D` with SIGKILL at N random
+# Kills `aihat bringup --target sim --report-dir D --report-dir-flat` with SIGKILL at N random
 # points and checks after each kill that D holds one complete, schema-valid
 # report set from a single run (or none yet) and that killed runs' work
 # files do not pile up; after the last kill one clean run must leave no
@@ -17,11 +17,15 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/aihat" ./cmd/aihat
 go build -o "$work/reportcheck" ./scripts/reportcheck
-xsd=pkg/report/testdata/JUnit.xsd
+# The Ant schema plus testcase properties (pkg/report/testdata).
+xsd=pkg/report/testdata/JUnit-testcase-properties.xsd
 d="$work/reports"
 export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 
-run() { "$work/aihat" bringup --target sim --report-dir "$d" --serial "$1" >/dev/null 2>&1; }
+# --report-dir-flat: one fixed set that each run replaces, the layout whose
+# atomic publication this checks (station mode gives each run its own
+# directory, checked by internal/cli TestStationKeepsEveryBoardsRecord).
+run() { "$work/aihat" bringup --target sim --report-dir "$d" --report-dir-flat --serial "$1" >/dev/null 2>&1; }
 
 # One run to warm the model cache and measure how long a run takes.
 t0=$(date +%s%N)
@@ -36,7 +40,7 @@ for i in $(seq 1 "$n"); do
   else
     delay_ms=$(( run_ms * 9 / 10 + RANDOM * (run_ms / 10 + 1) / 32768 ))
   fi
-  "$work/aihat" bringup --target sim --report-dir "$d" --serial "SN-$i" >/dev/null 2>&1 &
+  "$work/aihat" bringup --target sim --report-dir "$d" --report-dir-flat --serial "SN-$i" >/dev/null 2>&1 &
   pid=$!
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   kill -KILL "$pid" 2>/dev/null || true

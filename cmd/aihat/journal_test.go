@@ -24,7 +24,10 @@ func TestKilledRunIsRenderedFromItsJournal(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	journal := filepath.Join(dir, "journal.jsonl")
+	// Station layout: the run's directory is dir/SN-KILL/<run-id>/, and
+	// dir/latest points at it from the run's start.
+	runDir := filepath.Join(dir, "latest")
+	journal := filepath.Join(runDir, "journal.jsonl")
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		b, _ := os.ReadFile(journal)
@@ -41,7 +44,7 @@ func TestKilledRunIsRenderedFromItsJournal(t *testing.T) {
 	cmd.Wait()
 
 	var out, errOut bytes.Buffer
-	render := exec.Command(bin, "report", "render", dir, "-o", "json")
+	render := exec.Command(bin, "report", "render", runDir, "-o", "json")
 	render.Stdout, render.Stderr = &out, &errOut
 	if err := render.Run(); err != nil {
 		t.Fatalf("render: %v\n%s", err, errOut.String())
@@ -62,7 +65,13 @@ func TestKilledRunIsRenderedFromItsJournal(t *testing.T) {
 			t.Errorf("finished step %s rendered as %s", s.Name, s.Outcome)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "run.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(runDir, "report.html")); err != nil {
+		t.Fatalf("render wrote no report.html: %v", err)
+	}
+	if got, _ := os.Readlink(runDir); !strings.HasPrefix(got, "SN-KILL/SN-KILL-") {
+		t.Errorf("latest -> %q, want SN-KILL/<run-id>", got)
+	}
+	if _, err := os.Stat(filepath.Join(runDir, "run.json")); err != nil {
 		t.Fatalf("render wrote no run.json: %v", err)
 	}
 }

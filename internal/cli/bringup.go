@@ -16,8 +16,8 @@ func newCmdBringup(f *Factory) *cobra.Command {
 		Use:   "bringup",
 		Short: "Run every stage of the plan in order into one report",
 		Long: `Run the bring-up checklist: every stage the plan lists, in plan order, into one run
-record, printed as a table (or -o json|junit|markdown) and, with --report-dir, written
-as run.json, junit.xml and report.md.`,
+record, printed as a table (or -o json|junit|markdown|html) and, with --report-dir, written
+as run.json, junit.xml, report.md and report.html.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(opts.Only) > 0 {

@@ -164,7 +164,8 @@ func TestBringupWritesTheReportDirectory(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("healthy sim bringup exit %d\n%s\n%s", code, out, stderr)
 	}
-	for _, f := range []string{"run.json", "junit.xml", "report.md"} {
+	dir = filepath.Join(dir, "latest") // station layout: DIR/<serial>/<run-id>/
+	for _, f := range []string{"run.json", "junit.xml", "report.md", "report.html", "metrics.txt"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
 	"github.com/aihat/aihat/pkg/synth"
 	"github.com/spf13/cobra"
@@ -53,6 +54,7 @@ func completions() []flagCompletion {
 			cobra.CompletionWithDesc("policy", "derived from the plan's thermal.policy"),
 			cobra.CompletionWithDesc("plan", "the plan's thermal.fan curve"))},
 		{"driver systemd-unit", "runtime", fixed("podman", "docker")},
+		{"report render", "format", fixed(runFormats()...)},
 	}
 }
 
@@ -149,4 +151,13 @@ func commaList(values func() []string) cobra.CompletionFunc {
 		}
 		return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// runFormats are the formats a run record prints in.
+func runFormats() []cobra.Completion {
+	var out []cobra.Completion
+	for _, f := range report.Formats {
+		out = append(out, string(f))
+	}
+	return out
 }

@@ -65,7 +65,7 @@ func TestFlagValuesComplete(t *testing.T) {
 		{[]string{"bringup", "--target", "s"}, []string{"sim"}, false},
 		{[]string{"bringup", "--fault", ""}, faultNames(), false},
 		{[]string{"bringup", "--fault", "fan-"}, []string{"fan-stall"}, false},
-		{[]string{"bringup", "-o", ""}, []string{"table", "json", "junit", "markdown"}, false},
+		{[]string{"bringup", "-o", ""}, []string{"table", "json", "junit", "markdown", "html"}, false},
 		{[]string{"power", "flags", "--output", "j"}, []string{"json", "junit"}, false},
 		{[]string{"plan", "show", "-o", ""}, []string{"yaml", "json"}, false},
 		{[]string{"sim", "faults", "-o", ""}, []string{"table", "json"}, false},

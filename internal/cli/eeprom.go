@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/safefile"
@@ -332,15 +333,20 @@ func eepromWriteRun(ctx context.Context, f *Factory, o *EEPROMWriteOptions) erro
 	if err := o.Check(); err != nil {
 		return writeExit(err) // a bad image or GPIO is refused before the board is opened
 	}
-	p, err := f.Plan()
+	env, err := f.Env()
 	if err != nil {
 		return err
 	}
-	b, err := f.Board()
-	if err != nil {
+	// The write changes the board, so it leaves a record like a stage:
+	// what was written and what the read-back showed (eeprom.write), kept
+	// in the report directory with --report-dir. The exit code stays the
+	// write's own.
+	var werr error
+	steps := []bringup.Step{{Name: "eeprom.write", Func: eeprom.WriteStage(o.WriteOptions, f.IO.Out, &werr)}}
+	if err := f.recordOnly(ctx, env, steps); err != nil {
 		return err
 	}
-	return writeExit(eeprom.Write(ctx, b, p.HAT, o.WriteOptions, f.IO.Out))
+	return writeExit(werr)
 }
 
 func writeExit(err error) error {

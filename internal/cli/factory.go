@@ -21,6 +21,7 @@ import (
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
 	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/station"
 	"github.com/mattn/go-isatty"
 )
 
@@ -64,8 +65,11 @@ type GlobalOptions struct {
 	Operator  string
 	Output    string
 	ReportDir string
-	Strict    bool
-	Verbose   bool
+	// ReportDirFlat writes the report set straight into ReportDir (fixed
+	// paths for CI) instead of ReportDir/<serial>/<run-id>/.
+	ReportDirFlat bool
+	Strict        bool
+	Verbose       bool
 }
 
 // BuildInfo is what `aihat version` prints.
@@ -81,9 +85,15 @@ type Factory struct {
 	Build  BuildInfo
 	// Host is what --target auto looks at; empty means SystemHost().
 	Host Host
+	// Getenv reads the environment (AIHAT_*, XDG_CONFIG_HOME); nil is
+	// os.Getenv. Tests set it.
+	Getenv func(string) string
+	// Station is the effective station settings and their sources.
+	Station station.Settings
 
 	board   board.Board
 	plan    *plan.Plan
+	runDir  string    // where this run's report set goes (claimRunDir)
 	verbose io.Writer // -v's stamped stderr, once per invocation
 }
 
@@ -253,13 +263,6 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 	if err != nil {
 		return usageErrorf("-o: %v", err)
 	}
-	if dir := f.Global.ReportDir; dir != "" {
-		// Before the run, not after: a station must not test a board for
-		// an hour and then find it cannot keep the record.
-		if err := report.PrepareDir(dir); err != nil {
-			return &ExitError{Code: report.ExitError, Err: err}
-		}
-	}
 	meta := bringup.Meta{
 		ToolVersion: f.Build.Version,
 		Serial:      f.Global.Serial,
@@ -267,8 +270,16 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 		Operator:    f.Global.Operator,
 		Observer:    f.observer(env),
 	}
+	if f.Global.ReportDir != "" {
+		// Before the run, not after: a station must not test a board for
+		// an hour and then find it cannot keep the record.
+		if err := f.claimRunDir(env, &meta); err != nil {
+			return err
+		}
+	}
+	env.ReportDir = f.runDir
 	var jobs *journal.Observer
-	if dir := f.Global.ReportDir; dir != "" {
+	if dir := f.runDir; dir != "" {
 		// The journal keeps each step as it ends, so a run killed half
 		// way leaves what it measured (aihat report render DIR).
 		head := &report.Run{Schema: report.Schema, ToolVersion: meta.ToolVersion, Target: env.Board.Name(),
@@ -303,11 +314,11 @@ func (f *Factory) Emit(r *report.Run, format report.Format) error {
 	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color()}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	if dir := f.Global.ReportDir; dir != "" {
+	if dir := f.runDir; dir != "" {
 		if err := report.WriteDir(dir, r); err != nil {
 			return fmt.Errorf("write reports to %s: %w", dir, err)
 		}
-		fmt.Fprintf(f.IO.ErrOut, "reports written to %s (run.json, junit.xml, report.md)\n", dir)
+		fmt.Fprintf(f.IO.ErrOut, "reports written to %s (%s)\n", dir, strings.Join(report.ReportFiles, ", "))
 	}
 	if code := report.ExitCode(r, f.Global.Strict); code != report.ExitPass {
 		return &ExitError{Code: code}
@@ -320,4 +331,73 @@ func (f *Factory) Close() {
 	if f.board != nil {
 		f.board.Close()
 	}
+}
+
+// claimRunDir decides where the run's record goes and checks it can be
+// kept there. Station layout (the default): DIR/<serial>/<run-id>/, a new
+// directory per run, with DIR/latest pointing at it from the start (so a
+// killed run's journal is found there). --report-dir-flat: DIR itself.
+func (f *Factory) claimRunDir(env *stage.Env, meta *bringup.Meta) error {
+	dir := f.Global.ReportDir
+	runDir := dir
+	if !f.Global.ReportDirFlat {
+		serial := meta.Serial
+		if serial == "" {
+			serial = f.boardSerial(env)
+			meta.Serial = serial
+		}
+		var err error
+		if runDir, meta.ID, err = report.ClaimRunDir(dir, serial, env.Board.Clock().Now()); err != nil {
+			return &ExitError{Code: report.ExitError, Err: err}
+		}
+	}
+	if err := report.PrepareDir(runDir); err != nil {
+		return &ExitError{Code: report.ExitError, Err: err}
+	}
+	if runDir != dir {
+		if err := report.PointLatest(dir, runDir); err != nil {
+			return &ExitError{Code: report.ExitError, Err: err}
+		}
+	}
+	f.runDir = runDir
+	return nil
+}
+
+// boardSerial reads the board's serial from the station's serial source
+// (the device tree's serial-number by default) on the board's own files;
+// "" when the board does not have it, with a note saying so.
+func (f *Factory) boardSerial(env *stage.Env) string {
+	src := station.DefaultSerialSource
+	if s := f.Station.Get("serial_source"); s != "" && strings.HasPrefix(s, "/") {
+		src = s
+	}
+	b, err := fs.ReadFile(env.Board.FS(), strings.TrimPrefix(src, "/"))
+	serial := strings.TrimSpace(strings.TrimRight(string(b), "\x00"))
+	if err != nil || serial == "" {
+		fmt.Fprintf(f.IO.ErrOut, "note: no serial in %s (%v): records go under noserial/; give --serial\n", src, err)
+		return ""
+	}
+	return serial
+}
+
+// recordOnly runs steps into a record kept in the report directory (when
+// there is one) without printing it: for commands whose output is their
+// own text, such as eeprom write, that change the board and so must leave
+// a record.
+func (f *Factory) recordOnly(ctx context.Context, env *stage.Env, steps []bringup.Step) error {
+	meta := bringup.Meta{ToolVersion: f.Build.Version, Serial: f.Global.Serial, Station: f.Global.Station,
+		Operator: f.Global.Operator, Observer: f.observer(env)}
+	if f.Global.ReportDir != "" {
+		if err := f.claimRunDir(env, &meta); err != nil {
+			return err
+		}
+	}
+	r := bringup.Run(ctx, env, steps, meta)
+	if dir := f.runDir; dir != "" {
+		if err := report.WriteDir(dir, r); err != nil {
+			return fmt.Errorf("write reports to %s: %w", dir, err)
+		}
+		fmt.Fprintf(f.IO.ErrOut, "record written to %s (%s)\n", dir, strings.Join(report.ReportFiles, ", "))
+	}
+	return nil
 }

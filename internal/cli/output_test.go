@@ -162,7 +162,7 @@ func TestFormatsOfTheCommandsThatAreNotRuns(t *testing.T) {
 		{"version -o table", "text or json"},
 		{"sim faults -o yaml", "table or json"},
 		{"eeprom dump -o table", "text or json"},
-		{"i2c scan -o yaml", "table, json, junit or markdown"},
+		{"i2c scan -o yaml", "table, json, junit, markdown or html"},
 	} {
 		code, _, stderr := runCLI(t, strings.Fields(tc.args)...)
 		if code != 64 || !strings.Contains(stderr, "prints "+tc.formats) {
@@ -193,7 +193,7 @@ func TestVersionDoesNotProbeTheBoard(t *testing.T) {
 // real board's tree says nothing of the kind.
 func TestASimulatedRunSaysSoInEveryOutput(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "reports")
-	code, out, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", dir)
+	code, out, stderr := runCLI(t, "i2c", "scan", "--target", "sim", "--report-dir", dir, "--report-dir-flat")
 	if code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
@@ -201,16 +201,17 @@ func TestASimulatedRunSaysSoInEveryOutput(t *testing.T) {
 		t.Errorf("table:\n%s", out)
 	}
 	for file, want := range map[string]string{
-		"run.json":  `"simulated": true`,
-		"junit.xml": `<property name="simulated" value="true">`,
-		"report.md": ": SIMULATED PASS\n",
+		"run.json":    `"simulated": true`,
+		"junit.xml":   `<property name="simulated" value="true">`,
+		"report.md":   ": SIMULATED PASS\n",
+		"report.html": `<div id="sim-banner" class="simnote">SIMULATED:`,
 	} {
 		b, _ := os.ReadFile(filepath.Join(dir, file))
 		if !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %q:\n%s", file, want, b)
 		}
 	}
-	for _, format := range []string{"table", "json", "junit", "markdown"} {
+	for _, format := range []string{"table", "json", "junit", "markdown", "html"} {
 		code, out, _ := runCLI(t, "i2c", "scan", "--target", "fixture", "--root", repoPath("testdata", "i2c", "pi5-bookworm"), "-o", format)
 		if code != 0 || strings.Contains(strings.ToLower(out), "simulated") {
 			t.Errorf("fixture %s: exit %d, mentions simulation:\n%s", format, code, out)

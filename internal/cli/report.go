@@ -1,7 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 
 	"github.com/aihat/aihat/pkg/journal"
 	"github.com/aihat/aihat/pkg/report"
@@ -10,53 +14,156 @@ import (
 
 // ReportRenderOptions are `aihat report render`'s arguments.
 type ReportRenderOptions struct {
-	Dir    string
-	Output string
+	// Path is a report directory or a run record (run.json).
+	Path string
+}
+
+// ReportDiffOptions are `aihat report diff`'s arguments.
+type ReportDiffOptions struct {
+	A, B      string
+	Tolerance float64
+	HTML      bool
 }
 
 func newCmdReport(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Stored runs: rebuild a report directory from its journal",
+		Short: "Stored runs: render a run record or a report directory, compare two runs",
 	}
 	opts := &ReportRenderOptions{}
 	render := &cobra.Command{
-		Use:   "render DIR",
-		Short: "Rebuild run.json, junit.xml and report.md in DIR from its journal",
-		Long: `Every run with --report-dir keeps a journal (journal.jsonl) as it goes. render rebuilds
-the directory's report set from it, and prints the run: after a run that was killed,
-crashed or lost power before it wrote its reports (the run is then ABORTED, with
-everything it measured up to the journal's last good line), or to write them again.`,
+		Use:   "render RUN.json|DIR",
+		Short: "Print a stored run as table, json, junit, markdown or html; rebuild a report directory",
+		Long: `render prints a stored run in any output format (-o, or --format: table, json, junit,
+md|markdown, html). Given a run record (a run.json), it reads it. Given a report
+directory, it rebuilds the directory's report set (run.json, junit.xml, report.md,
+report.html) from its journal (journal.jsonl) and prints the run: after a run that was
+killed, crashed or lost power before it wrote its reports (the run is then ABORTED,
+with everything it measured up to the journal's last good line), or to write them
+again. A directory without a journal is rebuilt from its run.json (adding the files
+an older aihat did not write).`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dir = args[0]
+			opts.Path = args[0]
 			return reportRender(f, opts)
 		},
 	}
 	addRunOutput(render, f)
-	cmd.AddCommand(render)
+	// --format is -o under the name the report tools use; both set one value.
+	render.Flags().Var(render.Flags().Lookup("output").Value, "format", "output format, the same as -o")
+	cmd.AddCommand(render, newCmdReportDiff(f, nil))
 	return cmd
 }
 
 func reportRender(f *Factory, o *ReportRenderOptions) error {
-	r, st, err := journal.Render(o.Dir)
-	if err != nil {
-		return &ExitError{Code: report.ExitError, Err: err}
-	}
 	format, err := report.ParseFormat(f.Global.Output)
 	if err != nil {
 		return usageErrorf("-o: %v", err)
 	}
+	fi, err := os.Stat(o.Path)
+	if err != nil {
+		return &ExitError{Code: report.ExitError, Err: fmt.Errorf("%s: %w (give a run.json or a report directory)", o.Path, err)}
+	}
+	var r *report.Run
+	note := ""
+	switch {
+	case !fi.IsDir():
+		if r, err = report.ReadJSONFile(o.Path); err != nil {
+			return &ExitError{Code: report.ExitError, Err: err}
+		}
+		note = fmt.Sprintf("rendered %s", o.Path)
+	case journal.Exists(o.Path):
+		var st journal.ReadStats
+		if r, st, err = journal.Render(o.Path); err != nil {
+			return &ExitError{Code: report.ExitError, Err: err}
+		}
+		note = fmt.Sprintf("rendered %s from %s (%d lines", o.Path, journal.FileName, st.Lines)
+		if st.Torn {
+			note += "; its torn last line was skipped"
+		}
+		if st.Bad > 0 {
+			note += fmt.Sprintf("; %d damaged line(s) skipped (%s)", st.Bad, st.LastBad)
+		}
+		note += ")"
+	default:
+		path := filepath.Join(o.Path, report.RunJSONFile)
+		if r, err = report.ReadJSONFile(path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = fmt.Errorf("%s has neither %s nor %s: was the run started with --report-dir %s?", o.Path, journal.FileName, report.RunJSONFile, o.Path)
+				if _, lerr := os.Lstat(filepath.Join(o.Path, report.LatestLink)); lerr == nil {
+					err = fmt.Errorf("%s is a station's report directory, one run per DIR/<serial>/<run-id>/: render %s or one run's directory", o.Path, filepath.Join(o.Path, report.LatestLink))
+				}
+			}
+			return &ExitError{Code: report.ExitError, Err: err}
+		}
+		if err := report.WriteDir(o.Path, r); err != nil {
+			return &ExitError{Code: report.ExitError, Err: fmt.Errorf("write the reports in %s: %w", o.Path, err)}
+		}
+		note = fmt.Sprintf("rendered %s from its %s", o.Path, report.RunJSONFile)
+	}
 	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color()}); err != nil {
 		return err
 	}
-	note := ""
-	if st.Torn {
-		note += "; its torn last line was skipped"
+	fmt.Fprintln(f.IO.ErrOut, note)
+	return nil
+}
+
+func newCmdReportDiff(f *Factory, runF func(*ReportDiffOptions) error) *cobra.Command {
+	opts := &ReportDiffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff A B",
+		Short: "Compare two runs measurement by measurement and print what moved",
+		Long: `diff compares two stored runs (run.json files or report directories) measurement by
+measurement: a golden board against a new one, or one board before and after a change.
+It prints each number that moved by more than --tolerance of the larger of the two
+values, each other value that differs, each verdict that changed, and each measurement
+only one run has. Exit 0 when nothing moved, 1 when something did.`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.A, opts.B = args[0], args[1]
+			if opts.Tolerance < 0 || opts.Tolerance >= 1 {
+				return usageErrorf("--tolerance %g: want a fraction from 0 to below 1 (0.05 is 5 %%)", opts.Tolerance)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return reportDiff(f, opts)
+		},
 	}
-	if st.Bad > 0 {
-		note += fmt.Sprintf("; %d damaged line(s) skipped (%s)", st.Bad, st.LastBad)
+	cmd.Flags().Float64Var(&opts.Tolerance, "tolerance", 0.05, "a number moved when it changed by more than this fraction of the larger value (0.05 = 5 %)")
+	cmd.Flags().BoolVar(&opts.HTML, "html", false, "print the comparison as a self-contained HTML page")
+	addTextOutput(cmd, "use --html for a page")
+	return cmd
+}
+
+// readRun reads a run record from a run.json or a report directory.
+func readRun(path string) (*report.Run, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, report.RunJSONFile)
 	}
-	fmt.Fprintf(f.IO.ErrOut, "rendered %s from %s (%d lines%s)\n", o.Dir, journal.FileName, st.Lines, note)
+	return report.ReadJSONFile(path)
+}
+
+func reportDiff(f *Factory, o *ReportDiffOptions) error {
+	a, err := readRun(o.A)
+	if err != nil {
+		return &ExitError{Code: report.ExitError, Err: err}
+	}
+	b, err := readRun(o.B)
+	if err != nil {
+		return &ExitError{Code: report.ExitError, Err: err}
+	}
+	rows := report.Diff(a, b, o.Tolerance)
+	if o.HTML {
+		err = report.WriteDiffHTML(f.IO.Out, a, b, rows, o.Tolerance)
+	} else {
+		err = report.WriteDiffTable(f.IO.Out, a, b, rows, o.Tolerance)
+	}
+	if err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		return &ExitError{Code: report.ExitFail}
+	}
 	return nil
 }

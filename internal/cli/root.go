@@ -55,7 +55,9 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// aihat --version: what `aihat version` prints, on one line.
-		Version: fmt.Sprintf("%s (commit %s, %s)", f.Build.Version, f.Build.Commit, goVersion()),
+		// Station defaults fill the flags a command was not given.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return f.applyStation(cmd) },
+		Version:           fmt.Sprintf("%s (commit %s, %s)", f.Build.Version, f.Build.Commit, goVersion()),
 	}
 	root.SetVersionTemplate("aihat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
@@ -70,7 +72,8 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	pf.StringVar(&g.Serial, "serial", "", "serial number of the board under test (default: read from the board)")
 	pf.StringVar(&g.Station, "station", "", "test station name, recorded in reports")
 	pf.StringVar(&g.Operator, "operator", "", "operator name, recorded in reports")
-	pf.StringVar(&g.ReportDir, "report-dir", "", "also write run.json, junit.xml and report.md to this directory")
+	pf.StringVar(&g.ReportDir, "report-dir", "", "also keep the run's record (run.json, junit.xml, report.md, report.html, metrics.txt, journal) in DIR/<serial>/<run-id>/, with DIR/latest pointing at it")
+	pf.BoolVar(&g.ReportDirFlat, "report-dir-flat", false, "write the record straight into --report-dir (fixed paths for CI; the next run replaces it)")
 	pf.BoolVar(&g.Strict, "strict", false, "a marginal pass fails")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "on stderr: each step's start, log lines and end (outcome, duration), stamped with the board clock")
 
@@ -90,6 +93,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		newCmdPlan(f),
 		newCmdSim(f),
 		newCmdReport(f),
+		newCmdStation(f),
 		newCmdVersion(f),
 	)
 	outputEverywhere(root, f)

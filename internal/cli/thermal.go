@@ -60,7 +60,6 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 				env.Progress = f.IO.ErrOut // one line per minute of the soak
 			}
 			run := *o
-			run.PlotDir = f.Global.ReportDir
 			if f.IO.ErrTTY && !f.Global.Verbose {
 				run.Live = liveSoakLine(cmd.Context(), f.IO.ErrOut)
 			}

@@ -53,7 +53,7 @@ func TestThermalSoakFlagsToOptions(t *testing.T) {
 // plots, listed as attachments in the record.
 func TestThermalSoakWritesPlotsIntoTheReportDir(t *testing.T) {
 	dir := t.TempDir()
-	code, _, stderr := runCLI(t, "thermal", "soak", "--target", "sim", "--report-dir", dir)
+	code, _, stderr := runCLI(t, "thermal", "soak", "--target", "sim", "--report-dir", dir, "--report-dir-flat")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}

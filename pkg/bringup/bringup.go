@@ -20,6 +20,9 @@ type Meta struct {
 	Serial      string
 	Station     string
 	Operator    string
+	// ID, when set, is the run's id (a station claimed a run directory
+	// by it before the run); empty derives it from serial and start.
+	ID string
 	// Observer hears each step start and end (-v); nil prints the quiet
 	// "== step" lines on env.Progress.
 	Observer report.Observer
@@ -108,7 +111,10 @@ func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.R
 	if r.Serial == "" {
 		r.Serial = env.Findings.Board.Serial
 	}
-	r.ID = runID(r)
+	r.ID = meta.ID
+	if r.ID == "" {
+		r.ID = report.RunID(r.Serial, r.Started)
+	}
 	r.Finish(clk.Now())
 	if ctx.Err() != nil {
 		r.Outcome = report.Aborted
@@ -124,14 +130,4 @@ func runOne(ctx context.Context, env *stage.Env, s Step, st *report.Step) (err e
 		}
 	}()
 	return s.Func(ctx, env, st)
-}
-
-// runID names a run by its board and start time, so it is stable for a
-// seeded simulated run and unique on a station.
-func runID(r *report.Run) string {
-	serial := r.Serial
-	if serial == "" {
-		serial = "noserial"
-	}
-	return fmt.Sprintf("%s-%s", serial, r.Started.UTC().Format("20060102T150405Z"))
 }

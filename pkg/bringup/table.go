@@ -64,7 +64,7 @@ func Stages() map[string]stage.Func {
 // commandSteps are steps only a command runs (they need its arguments),
 // never named in a plan's stages; a plan may still bound them.
 func commandSteps() []stage.Stage {
-	return []stage.Stage{bench.CompareSpec()}
+	return []stage.Stage{bench.CompareSpec(), eeprom.WriteSpec()}
 }
 
 // Known is what a plan is checked against: the table's stage names and

@@ -19,10 +19,11 @@ const (
 	FormatJSON     Format = "json"
 	FormatJUnit    Format = "junit"
 	FormatMarkdown Format = "markdown"
+	FormatHTML     Format = "html"
 )
 
 // Formats lists the formats in the order help text shows them.
-var Formats = []Format{FormatTable, FormatJSON, FormatJUnit, FormatMarkdown}
+var Formats = []Format{FormatTable, FormatJSON, FormatJUnit, FormatMarkdown, FormatHTML}
 
 // ParseFormat checks a -o value.
 func ParseFormat(s string) (Format, error) {
@@ -34,7 +35,7 @@ func ParseFormat(s string) (Format, error) {
 	if s == "md" {
 		return FormatMarkdown, nil
 	}
-	return "", fmt.Errorf("unknown output format %q (want table, json, junit or markdown)", s)
+	return "", fmt.Errorf("unknown output format %q (want table, json, junit, markdown or html)", s)
 }
 
 // Write writes r to w in format f.
@@ -48,6 +49,8 @@ func Write(w io.Writer, r *Run, f Format, opt TableOptions) error {
 		return WriteJUnit(w, r)
 	case FormatMarkdown:
 		return WriteMarkdown(w, r)
+	case FormatHTML:
+		return WriteHTML(w, r)
 	}
 	return fmt.Errorf("unknown output format %q", f)
 }

@@ -4,10 +4,12 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
-// The JUnit layout follows the Ant/Jenkins schema (JUnit.xsd): one
+// The JUnit layout follows the Ant/Jenkins schema (JUnit.xsd, plus
+// properties on testcases: testdata/JUnit-testcase-properties.xsd): one
 // <testsuite> per run inside <testsuites>, one <testcase> per measurement,
 // classname = step name. A limit violation is a <failure>; a step that
 // could not measure (infrastructure) is an <error>.
@@ -40,12 +42,17 @@ type junitProperty struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Skipped   *struct{}     `xml:"skipped"`
-	Error     *junitProblem `xml:"error"`
-	Failure   *junitProblem `xml:"failure"`
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
+	// Properties are the measurement's value, unit and limits, for CI to
+	// show and trend (Jenkins' junit plugin reads testcase properties; the
+	// Ant schema has them on suites only, testdata/JUnit-testcase-properties.xsd
+	// is it with this one addition).
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Skipped    *struct{}       `xml:"skipped"`
+	Error      *junitProblem   `xml:"error"`
+	Failure    *junitProblem   `xml:"failure"`
 }
 
 type junitProblem struct {
@@ -113,7 +120,8 @@ func WriteJUnit(w io.Writer, r *Run) error {
 			continue
 		}
 		for _, m := range st.Measurements {
-			c := junitCase{Name: token(m.Name, "measurement"), Classname: token(st.Name, "step"), Time: seconds(per)}
+			c := junitCase{Name: token(m.Name, "measurement"), Classname: token(st.Name, "step"), Time: seconds(per),
+				Properties: caseProperties(m)}
 			detail := fmt.Sprintf("value: %s\nlimits: %s\n", FormatValue(m), FormatLimits(m))
 			if m.Message != "" {
 				detail += m.Message + "\n"
@@ -160,6 +168,44 @@ func WriteJUnit(w io.Writer, r *Run) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// caseProperties are a measurement's value (as recorded: a number in the
+// unit's SI form, a string or a flag), unit, limits and verdict.
+func caseProperties(m Measurement) []junitProperty {
+	var ps []junitProperty
+	add := func(k string, v any) {
+		switch x := v.(type) {
+		case nil:
+			return
+		case *float64:
+			if x == nil {
+				return
+			}
+			v = *x
+		}
+		if f, ok := v.(float64); ok {
+			ps = append(ps, junitProperty{k, strconv.FormatFloat(f, 'g', -1, 64)})
+			return
+		}
+		ps = append(ps, junitProperty{k, fmt.Sprint(v)})
+	}
+	add("value", m.Value)
+	if m.Unit != "" {
+		add("unit", m.Unit)
+	}
+	if l := m.Limits; l != nil {
+		add("low", l.Low)
+		add("high", l.High)
+		add("marginal_low", l.MarginalLow)
+		add("marginal_high", l.MarginalHigh)
+		add("equals", l.Equals)
+		if l.Pattern != "" {
+			add("pattern", l.Pattern)
+		}
+	}
+	add("outcome", Verdict(m.Outcome, m.Marginal))
+	return ps
 }
 
 func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }

@@ -12,12 +12,12 @@ import (
 )
 
 // A report directory holds one complete set of reports (run.json,
-// junit.xml, report.md) from one run, or the previous complete set, never
+// junit.xml, report.md, report.html, metrics.txt) from one run, or the previous complete set, never
 // a mix, whatever instant the process is killed at. Renaming files one by
 // one cannot give that, so each set is written whole into a directory of
 // its own and published by one atomic rename of a symbolic link:
 //
-//	DIR/.aihat/sets/<set>/{run.json,junit.xml,report.md}
+//	DIR/.aihat/sets/<set>/{run.json,junit.xml,report.md,report.html,metrics.txt}
 //	DIR/.aihat/current -> sets/<set>        (swapped atomically)
 //	DIR/run.json -> .aihat/current/run.json (fixed links, made once)
 //
@@ -29,7 +29,7 @@ const (
 )
 
 // ReportFiles are the files of one set, in the order they are written.
-var ReportFiles = []string{RunJSONFile, JUnitFile, MarkdownFile}
+var ReportFiles = []string{RunJSONFile, JUnitFile, MarkdownFile, HTMLFile, MetricsFile}
 
 // minFreeBytes is the room a report directory must have before a run
 // starts: a set from a long run with series is a few MiB at most.
@@ -84,6 +84,8 @@ func WriteDir(dir string, r *Run) (err error) {
 		RunJSONFile:  func(w io.Writer) error { return WriteJSON(w, r) },
 		JUnitFile:    func(w io.Writer) error { return WriteJUnit(w, r) },
 		MarkdownFile: func(w io.Writer) error { return WriteMarkdown(w, r) },
+		HTMLFile:     func(w io.Writer) error { return WriteHTML(w, r) },
+		MetricsFile:  func(w io.Writer) error { return WriteMetrics(w, r) },
 	}
 	for _, name := range ReportFiles {
 		if err := writeSynced(filepath.Join(set, name), writers[name]); err != nil {

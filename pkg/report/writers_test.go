@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,7 @@ func TestWritersMatchGolden(t *testing.T) {
 			if err := Write(&b, sampleRun(), f, TableOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			ext := map[Format]string{FormatTable: "txt", FormatJSON: "json", FormatJUnit: "xml", FormatMarkdown: "md"}[f]
+			ext := map[Format]string{FormatTable: "txt", FormatJSON: "json", FormatJUnit: "xml", FormatMarkdown: "md", FormatHTML: "html"}[f]
 			golden(t, "sample."+ext, b.Bytes())
 		})
 	}
@@ -112,6 +113,7 @@ func TestEveryWriterSaysASimulatedRunIsSimulated(t *testing.T) {
 		FormatJSON:     {`"target": "sim",` + "\n" + `  "simulated": true,`},
 		FormatJUnit:    {`<property name="simulated" value="true"></property>`},
 		FormatMarkdown: {"# aihat run 4d65822107fcfd52-20260101T080000Z: SIMULATED ERROR\n", "> " + SimulatedNote},
+		FormatHTML:     {"<h1>SIMULATED ERROR</h1>", `<div id="sim-banner" class="simnote">SIMULATED: these readings come from the simulated Pi 5`},
 	}
 	for _, f := range Formats {
 		sim, real := sampleRun(), sampleRun()
@@ -153,10 +155,17 @@ func TestARecordWithoutTheSimulatedFieldStillReadsAsSimulated(t *testing.T) {
 	}
 }
 
+// caseProps matches a testcase's own properties (not the suite's).
+var caseProps = regexp.MustCompile(`(?s)(<testcase [^>]*>)\s*<properties>.*?</properties>`)
+
 func TestJUnitValidatesAgainstSchema(t *testing.T) {
 	// testdata/JUnit.xsd is the Ant/Jenkins schema, copied from
-	// shared/testdata/junit.
-	xsd := filepath.Join("testdata", "JUnit.xsd")
+	// shared/testdata/junit; JUnit-testcase-properties.xsd is it with
+	// testcases allowed their own <properties>. junit.xml must validate
+	// against that one, and against the Ant schema once the testcase
+	// properties are taken out: they are the only departure.
+	xsd := filepath.Join("testdata", "JUnit-testcase-properties.xsd")
+	ant := filepath.Join("testdata", "JUnit.xsd")
 	if _, err := exec.LookPath("xmllint"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("xmllint is needed in CI (apt-get install libxml2-utils)")
@@ -178,6 +187,16 @@ func TestJUnitValidatesAgainstSchema(t *testing.T) {
 		out, err := exec.Command("xmllint", "--noout", "--schema", xsd, path).CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s: junit.xml does not validate: %v\n%s", name, err, out)
+		}
+		b, _ := os.ReadFile(path)
+		stripped := caseProps.ReplaceAll(b, []byte("$1"))
+		if name == "sample" && bytes.Equal(stripped, b) {
+			t.Fatal("sample: no testcase properties to take out")
+		}
+		os.WriteFile(path, stripped, 0o644)
+		out, err = exec.Command("xmllint", "--noout", "--schema", ant, path).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: without testcase properties, junit.xml does not validate against the Ant schema: %v\n%s", name, err, out)
 		}
 	}
 }
@@ -213,7 +232,7 @@ func TestWriteDirAndReadBack(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if strings.Join(names, ",") != ".aihat,junit.xml,report.md,run.json" {
+	if strings.Join(names, ",") != ".aihat,junit.xml,metrics.txt,report.html,report.md,run.json" {
 		t.Fatalf("report dir holds %v (temporary files left behind?)", names)
 	}
 	back, err := ReadJSONFile(filepath.Join(dir, RunJSONFile))

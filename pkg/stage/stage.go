@@ -25,6 +25,9 @@ type Env struct {
 	// Journal, when the run keeps one (--report-dir), takes a stage's
 	// full-resolution samples as it goes (telemetry sweeps); nil otherwise.
 	Journal Journal
+	// ReportDir is where this run's report set goes ("" without
+	// --report-dir): a stage writes its attachments (plots) there.
+	ReportDir string
 }
 
 // Journal is where a long stage appends what it samples, so a run that is

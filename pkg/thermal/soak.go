@@ -224,7 +224,7 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 	step.Logf("soak: %s idle, load %s (%s) up to %s or steady (slope < %g °C/min over %s), cooldown %s, every %s",
 		idle, kind, w.Name(), loadDur, rate, window, cool, interval)
 
-	s := &telemetry.Sampler{Clock: clk, Interval: interval, Sources: srcs, Between: r.between}
+	s := &telemetry.Sampler{Clock: clk, Interval: interval, Sources: srcs, Between: r.between, Sink: telemetry.JournalSink(env.Journal)}
 	defer s.Close()
 	defer w.Stop()
 	res, runErr := s.Run(ctx, 0)
@@ -241,8 +241,12 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 	}
 	r.record(res)
 	// Plots of a run cut short too: they show what was measured.
-	if o.PlotDir != "" && res != nil && res.Sweeps > 1 {
-		atts, err := WritePlots(o.PlotDir, step.Name, res, r.throttleSpans(res), wsrc.unit())
+	plotDir := o.PlotDir
+	if plotDir == "" {
+		plotDir = env.ReportDir // the run's report directory, station layout or flat
+	}
+	if plotDir != "" && res != nil && res.Sweeps > 1 {
+		atts, err := WritePlots(plotDir, step.Name, res, r.throttleSpans(res), wsrc.unit())
 		if err != nil {
 			step.Logf("plots not written: %v", err)
 		}

@@ -89,6 +89,20 @@ func check(dir, xsd string, maxLeft int) (string, error) {
 	if !strings.HasPrefix(string(md), "# aihat run "+r.ID+":") {
 		return "", fmt.Errorf("report.md is not from run %s", r.ID)
 	}
+	page, err := os.ReadFile(filepath.Join(dir, report.HTMLFile))
+	if err != nil {
+		return "", err
+	}
+	if !strings.Contains(string(page), "<title>aihat ") || !strings.Contains(string(page), "aihat run "+r.ID+"<") || !strings.HasSuffix(strings.TrimSpace(string(page)), "</html>") {
+		return "", fmt.Errorf("report.html is not a whole page from run %s", r.ID)
+	}
+	metrics, err := os.ReadFile(filepath.Join(dir, report.MetricsFile))
+	if err != nil {
+		return "", err
+	}
+	if !strings.Contains(string(metrics), `aihat_run_info{id="`+r.ID+`"`) || !strings.HasSuffix(string(metrics), "# EOF\n") {
+		return "", fmt.Errorf("metrics.txt is not a whole file from run %s", r.ID)
+	}
 	return r.ID, nil
 }
 
