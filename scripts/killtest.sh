@@ -45,7 +45,7 @@ for i in $(seq 1 "$n"); do
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  if ! id=$("$work/reportcheck" -xsd "$xsd" -max-leftovers 2 "$d"); then
+  if ! id=$("$work/reportcheck" -xsd "$xsd" -max-leftovers 4 "$d"); then
     echo "killtest: FAIL after kill $i at ${delay_ms} ms" >&2
     ls -laR "$d" >&2
     exit 1

@@ -188,7 +188,10 @@ func cleanSets(dir string) error {
 			os.RemoveAll(filepath.Join(dir, setsDir, e.Name()))
 		}
 	}
-	patterns := []string{filepath.Join(dir, ".aihat", "current.tmp*"), filepath.Join(dir, ".aihat-probe*")}
+	// Every atomic writer of a run (the set's, the plots' of
+	// thermal.soak) writes "."+name+".tmp*" beside its file: a hidden temp
+	// file in the directory is always a killed run's.
+	patterns := []string{filepath.Join(dir, ".aihat", "current.tmp*"), filepath.Join(dir, ".aihat-probe*"), filepath.Join(dir, ".*.tmp*")}
 	for _, name := range ReportFiles {
 		// Ours and the older writer's ("."+name+".tmp*") leftovers only.
 		patterns = append(patterns, filepath.Join(dir, name+".tmp*"), filepath.Join(dir, "."+name+".tmp*"))

@@ -118,3 +118,22 @@ func TestPrepareDirRefusesAnUnwritableDirectory(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A plot a killed thermal.soak was writing ("."+name+".tmp*") is removed
+// by the next run like the set's own work files.
+func TestPrepareDirRemovesAKilledRunsHiddenTempFiles(t *testing.T) {
+	dir := t.TempDir()
+	leftover := filepath.Join(dir, ".thermal.soak.svg.tmp3769484676")
+	os.WriteFile(leftover, []byte("<svg"), 0o644)
+	keep := filepath.Join(dir, "thermal.soak.svg")
+	os.WriteFile(keep, []byte("<svg/>"), 0o644)
+	if err := PrepareDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(leftover); err == nil {
+		t.Fatal("the killed run's temp file is still there")
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Fatal("a finished plot was removed")
+	}
+}
