@@ -17,7 +17,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build build-arm64 run test test-arm64 test-avx2 test-arm64-noort bench ort fuzz lint clean killtest killtest-journal hwtest conformance deb deb-test
+.PHONY: all build build-arm64 run test test-arm64 test-avx2 bench ort fuzz lint clean killtest killtest-journal hwtest conformance deb deb-test
 
 all: build
 
@@ -45,9 +45,6 @@ deb-test:
 
 # Tests of the packages that do not need ONNX Runtime, as arm64 binaries
 # under qemu-aarch64-static (make test-arm64 runs the ONNX Runtime ones).
-test-arm64-noort:
-	bash scripts/test-arm64-noort.sh
-
 run: build ort
 	./$(BIN) bringup --target sim --report-dir reports/
 
