@@ -12,7 +12,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/aihat" ./cmd/aihat
 go build -o "$work/reportcheck" ./scripts/reportcheck
-xsd=pkg/report/testdata/JUnit.xsd
+xsd=pkg/report/testdata/JUnit-testcase-properties.xsd
 run=("$work/aihat" power rails --target sim --samples 100000 --time-scale 1000)
 
 # The window would take minutes (100000 samples at 20 ms, 1000x faster
@@ -23,7 +23,7 @@ echo "killtest-journal: killing a 100000-sample window at ${n} random points in 
 for i in $(seq 1 "$n"); do
   d="$work/r$i"
   delay_ms=$(( 100 + RANDOM % 2900 ))
-  "${run[@]}" --serial "SN-J$i" --report-dir "$d" >/dev/null 2>&1 &
+  "${run[@]}" --serial "SN-J$i" --report-dir "$d" --report-dir-flat >/dev/null 2>&1 &
   pid=$!
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   kill -KILL "$pid" 2>/dev/null || true
