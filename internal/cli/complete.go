@@ -41,7 +41,8 @@ func completions() []flagCompletion {
 		{"bench", "quant", quant},
 		{"bench", "runtime", fixed(
 			cobra.CompletionWithDesc("ort", "ONNX Runtime"),
-			cobra.CompletionWithDesc("hailortcli", "a compiled HEF on the NPU through HailoRT"))},
+			cobra.CompletionWithDesc("hailortcli", "a compiled HEF on the NPU through HailoRT"),
+			cobra.CompletionWithDesc("ollama", "an LLM behind an Ollama-compatible server (hailo-ollama)"))},
 		{"bench", "provider", commaList(infer.KnownProviders)},
 		{"bench", "cpu-fallback", fixed("marginal", "fail", "pass")},
 		{"bench", "opt-level", fixed("disable", "basic", "extended", "all")},

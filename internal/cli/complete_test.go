@@ -80,7 +80,7 @@ func TestFlagValuesComplete(t *testing.T) {
 		{[]string{"bench", "--quant", ""}, []string{"fp32", "int8", "int4"}, false},
 		{[]string{"model", "synth", "--quant", "int"}, []string{"int8", "int4"}, false},
 		{[]string{"model", "synth", "--params", ""}, []string{"50M", "100M", "200M"}, false},
-		{[]string{"bench", "--runtime", ""}, []string{"ort", "hailortcli"}, false},
+		{[]string{"bench", "--runtime", ""}, []string{"ort", "hailortcli", "ollama"}, false},
 		{[]string{"driver", "systemd-unit", "--runtime", ""}, []string{"podman", "docker"}, false},
 		{[]string{"bench", "--provider", "h"}, []string{"hailo"}, true},
 		{[]string{"bench", "--provider", "hailo,c"}, []string{"hailo,coreml", "hailo,cpu", "hailo,cuda"}, true},
