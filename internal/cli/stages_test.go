@@ -24,7 +24,9 @@ func TestStagesListsTheTableInPlanOrder(t *testing.T) {
 	var names []string
 	for _, r := range rows {
 		names = append(names, r.Name)
-		if r.Summary == "" || r.Section == "" || len(r.Measures) == 0 || !r.InPlan {
+		// loadtest.run runs for a day on its own command: the one stage
+		// the default bring-up plan leaves out.
+		if r.Summary == "" || r.Section == "" || len(r.Measures) == 0 || r.InPlan == (r.Name == "loadtest.run") {
 			t.Errorf("%s: %+v", r.Name, r)
 		}
 	}
