@@ -13,8 +13,12 @@ import (
 )
 
 func simRun(t *testing.T, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
+	return simRunSeed(t, 1, o, setup)
+}
+
+func simRunSeed(t *testing.T, seed int64, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
 	t.Helper()
-	b, err := sim.New(sim.Options{Seed: 1})
+	b, err := sim.New(sim.Options{Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,5 +104,27 @@ func TestTooShortIsSkippedNotPassed(t *testing.T) {
 	m, ok := measurement(step, "mem_available_slope")
 	if !ok || m.Outcome == report.Pass {
 		t.Errorf("mem_available_slope after 10 min past warm-up: %+v, want not judged", m)
+	}
+}
+
+// TestNoFalseAlarmsOver30HealthySeeds: a healthy sim board is never
+// flagged, whatever its seed (the false-alarm check: zero of 30).
+func TestNoFalseAlarmsOver30HealthySeeds(t *testing.T) {
+	o := shortSim
+	o.Interval = 30 * time.Second // 361 sweeps a run keeps 30 runs quick under -race
+	alarms := 0
+	for seed := int64(1); seed <= 30; seed++ {
+		step, _ := simRunSeed(t, seed, o, nil)
+		if step.Outcome != report.Pass {
+			alarms++
+			for _, m := range step.Measurements {
+				if m.Outcome != report.Pass {
+					t.Errorf("seed %d: %s = %v %s: %s", seed, m.Name, m.Value, m.Unit, m.Message)
+				}
+			}
+		}
+	}
+	if alarms != 0 {
+		t.Errorf("%d of 30 healthy seeds flagged, want 0", alarms)
 	}
 }
