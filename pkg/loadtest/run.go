@@ -144,6 +144,9 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 
 // request records one request of the workload.
 func (r *run) request(q workload.Request) {
+	// On the board's clock, as the sweeps are: on the sim it is virtual,
+	// and the windows of p99 latency and error rate are cut on it.
+	q.Time = r.env.Board.Clock().Now()
 	r.mu.Lock()
 	r.requests = append(r.requests, q)
 	r.mu.Unlock()

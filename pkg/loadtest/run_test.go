@@ -2,7 +2,10 @@ package loadtest
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -126,5 +129,28 @@ func TestNoFalseAlarmsOver30HealthySeeds(t *testing.T) {
 	}
 	if alarms != 0 {
 		t.Errorf("%d of 30 healthy seeds flagged, want 0", alarms)
+	}
+}
+
+// TestOllamaRuntimeCountsRequests: the ollama runtime's requests are
+// counted and failed ones classed; on the sim the run's clock is virtual,
+// so only a few real requests land in it.
+func TestOllamaRuntimeCountsRequests(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Millisecond)
+		fmt.Fprintln(w, `{"response":"Hi","done":false}`)
+		fmt.Fprintln(w, `{"response":"","done":true,"eval_count":5,"eval_duration":1000000}`)
+	}))
+	defer srv.Close()
+	o := shortSim
+	o.Runtime, o.Endpoint, o.Model = "ollama", srv.URL, "gemma3"
+	o.Interval = time.Second // 10 801 sweeps: long enough in wall time for requests
+	step, _ := simRun(t, o, nil)
+	m, ok := measurement(step, "requests")
+	if !ok || !(m.Value.(float64) > 0) {
+		t.Errorf("requests %+v: want some", m)
+	}
+	if w, _ := measurement(step, "work"); !(w.Value.(float64) >= 5) || w.Unit != "token" {
+		t.Errorf("work %+v: want ≥ 5 tokens", w)
 	}
 }
