@@ -82,7 +82,7 @@ func TestTyposAreUsageErrorsWithTheValidNames(t *testing.T) {
 	tft := filepath.Join(dir, "tft.yaml")
 	os.WriteFile(tft, []byte("limits:\n  bench.tft: {high: 2, unit: s}\n"), 0o644)
 	absent := filepath.Join(dir, "absent.yaml")
-	os.WriteFile(absent, []byte("stages: [board.identify, loadtest.run]\n"), 0o644)
+	os.WriteFile(absent, []byte("stages: [board.identify, npu.burnin]\n"), 0o644)
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -90,7 +90,7 @@ func TestTyposAreUsageErrorsWithTheValidNames(t *testing.T) {
 	}{
 		{"only", []string{"bringup", "--target", "sim", "--only", "power.rails,bogus"}, []string{`bogus`, "board.identify", "power.budget", "bench"}},
 		{"limit key", []string{"bringup", "--target", "sim", "--plan", tft}, []string{`"bench.tft"`, "bench.ttft", "power.rails.*.v_min"}},
-		{"absent stage", []string{"bringup", "--target", "sim", "--plan", absent}, []string{`"loadtest.run"`, "power.rails", "thermal.soak"}},
+		{"absent stage", []string{"bringup", "--target", "sim", "--plan", absent}, []string{`"npu.burnin"`, "power.rails", "thermal.soak", "loadtest.run"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, stderr := runCLI(t, tc.args...)
