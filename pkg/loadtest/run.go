@@ -69,7 +69,10 @@ type run struct {
 }
 
 // watched are the series whose slopes are judged, by name in the sweep.
-var watched = []string{"mem_available", "slab", "fan_rpm"}
+// fan_rpm_full is the tachometer scaled to full PWM (rpm·255/pwm): the
+// fan's own health, apart from the kernel's fan curve stepping it up as
+// the SoC warms (a wearing fan is stepped up more, so its raw rpm can rise).
+var watched = []string{"mem_available", "slab", "fan_rpm_full"}
 
 // Run loads the board for o.Duration, sampling every o.Interval, health
 // checks every o.HealthEvery, then judges slopes.
@@ -162,6 +165,9 @@ func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
 			r.watch[name] = append(r.watch[name], point{h, v})
 		}
 	}
+	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
+		r.watch["fan_rpm_full"] = append(r.watch["fan_rpm_full"], point{h, rpm * 255 / pwm})
+	}
 	if !sw.T.Before(r.nextHC) {
 		r.healthCheck(sw)
 		r.nextHC = r.nextHC.Add(r.o.HealthEvery)
@@ -236,7 +242,7 @@ func (r *run) verdicts(res *telemetry.Result, w workload.Workload) {
 				x, y = append(x, p.h), append(y, p.v)
 			}
 		}
-		unit := map[string]string{"mem_available": "B/h", "slab": "B/h", "fan_rpm": "rpm/h"}[name]
+		unit := map[string]string{"mem_available": "B/h", "slab": "B/h", "fan_rpm_full": "rpm/h"}[name]
 		if unit == "" {
 			unit = map[bool]string{true: "B/h", false: "count/h"}[name[len(name)-4:] == ".rss"]
 		}

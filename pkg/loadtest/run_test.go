@@ -67,7 +67,7 @@ func TestHealthySimPasses(t *testing.T) {
 			t.Errorf("%s = %+v, want %v", name, m, want)
 		}
 	}
-	for _, name := range []string{"mem_available_slope", "slab_slope", "fan_rpm_slope"} {
+	for _, name := range []string{"mem_available_slope", "slab_slope", "fan_rpm_full_slope"} {
 		m, ok := measurement(step, name)
 		if !ok || m.Limits == nil || m.Outcome != report.Pass {
 			t.Errorf("%s = %+v: want a judged PASS", name, m)
@@ -152,5 +152,36 @@ func TestOllamaRuntimeCountsRequests(t *testing.T) {
 	}
 	if w, _ := measurement(step, "work"); !(w.Value.(float64) >= 5) || w.Unit != "token" {
 		t.Errorf("work %+v: want ≥ 5 tokens", w)
+	}
+}
+
+// TestFanDegradeIsCaught: the sim's fan-degrade fault (2 % of full speed
+// lost an hour) fails fan_rpm_full_slope; nothing else is flagged.
+func TestFanDegradeIsCaught(t *testing.T) {
+	b, err := sim.New(sim.Options{Seed: 3, Faults: []string{"fan-degrade"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := stage.NewEnv(b, p)
+	env.Progress = io.Discard
+	step := report.NewStep("loadtest.run", time.Now())
+	o := shortSim
+	o.Interval = 30 * time.Second
+	step.Finish(time.Now(), Run(context.Background(), env, step, o))
+	for _, m := range step.Measurements {
+		want := report.Pass
+		if m.Name == "fan_rpm_full_slope" {
+			want = report.Fail
+		}
+		if m.Outcome != want {
+			t.Errorf("%s = %v %s: %s, want %s", m.Name, m.Value, m.Unit, m.Outcome, want)
+		}
+	}
+	if m, ok := measurement(step, "fan_rpm_full_slope"); !ok || m.Code != "LOADTEST_DRIFT" {
+		t.Errorf("fan_rpm_full_slope %+v: want LOADTEST_DRIFT", m)
 	}
 }
