@@ -64,7 +64,7 @@ func TestFlagValuesComplete(t *testing.T) {
 		{[]string{"i2c", "scan", "--target", ""}, []string{"auto", "linux", "fixture", "sim"}, false},
 		{[]string{"bringup", "--target", "s"}, []string{"sim"}, false},
 		{[]string{"bringup", "--fault", ""}, faultNames(), false},
-		{[]string{"bringup", "--fault", "fan-"}, []string{"fan-stall"}, false},
+		{[]string{"bringup", "--fault", "fan-"}, []string{"fan-degrade", "fan-stall"}, false},
 		{[]string{"bringup", "-o", ""}, []string{"table", "json", "junit", "markdown", "html"}, false},
 		{[]string{"power", "flags", "--output", "j"}, []string{"json", "junit"}, false},
 		{[]string{"plan", "show", "-o", ""}, []string{"yaml", "json"}, false},
