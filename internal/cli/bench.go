@@ -15,7 +15,7 @@ import (
 
 // benchFlagNames are the flags that override the plan's bench section.
 var benchFlagNames = []string{"model", "synth", "quant", "sweep", "warmup", "iterations", "duration", "provider",
-	"threads", "runtime", "hef", "prompt", "new-tokens", "cpu-fallback", "inputs", "expect"}
+	"threads", "runtime", "hef", "endpoint", "prompt", "new-tokens", "cpu-fallback", "inputs", "expect"}
 
 // BenchOptions are `aihat bench`'s flags.
 type BenchOptions struct {
@@ -33,6 +33,7 @@ type BenchOptions struct {
 	OptLevel     string
 	Runtime      string
 	HEF          string
+	Endpoint     string
 	PromptTokens int
 	NewTokens    int
 	CPUFallback  string
@@ -50,7 +51,8 @@ func newCmdBench(f *Factory, runF func(*BenchOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Benchmark a model: latency or tokens/s with power and temperature (step bench.<model>)",
-		Long: `Run an ONNX model through ONNX Runtime, or a compiled HEF through hailortcli, and
+		Long: `Run an ONNX model through ONNX Runtime, a compiled HEF through hailortcli, or an LLM
+behind an Ollama-compatible server (--runtime ollama: hailo-ollama on the AI HAT+ 2), and
 record latency (plain models: min/p50/p90/p99/max, inferences/s) or generation speed
 (models with a KV cache: time to first token, prefill and decode tokens/s, peak RSS),
 with the board's temperature, power and throttle flags sampled while it runs.
@@ -86,8 +88,9 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 	fl.StringArrayVar(&o.Dims, "dim", nil, "fix a dynamic input dimension: name=N, or input:index=N for an unnamed one (default 1) (repeatable)")
 	fl.StringVar(&o.OrtLib, "ort-lib", "", "path of libonnxruntime.so.1 (default: $ONNXRUNTIME_LIB, then .cache/onnxruntime, then system paths)")
 	fl.StringVar(&o.OptLevel, "opt-level", "all", "graph optimisation level: disable, basic, extended or all")
-	fl.StringVar(&o.Runtime, "runtime", "", "ort (ONNX Runtime) or hailortcli (a compiled HEF on the NPU)")
+	fl.StringVar(&o.Runtime, "runtime", "", "ort (ONNX Runtime), hailortcli (a compiled HEF on the NPU) or ollama (an Ollama-compatible server: --endpoint, --model NAME)")
 	fl.StringVar(&o.HEF, "hef", "", "compiled model for --runtime hailortcli")
+	fl.StringVar(&o.Endpoint, "endpoint", "", "server of --runtime ollama, e.g. http://127.0.0.1:8000 (hailo-ollama) or http://127.0.0.1:11434 (ollama serve)")
 	fl.IntVar(&o.PromptTokens, "prompt", 0, "prompt length of a generative run, tokens")
 	fl.IntVar(&o.NewTokens, "new-tokens", 0, "tokens generated per run")
 	fl.StringVar(&o.CPUFallback, "cpu-fallback", "", "what landing on a later provider is: marginal, fail or pass")
@@ -127,6 +130,7 @@ func (o *BenchOptions) apply(base bench.Options, seed int64) (bench.Options, err
 	set("threads", func() { base.Infer.Threads = o.Threads })
 	set("runtime", func() { base.Runtime = o.Runtime })
 	set("hef", func() { base.HEF = o.HEF })
+	set("endpoint", func() { base.Endpoint = o.Endpoint })
 	set("prompt", func() { base.PromptTokens = o.PromptTokens })
 	set("new-tokens", func() { base.NewTokens = o.NewTokens })
 	set("cpu-fallback", func() { base.CPUFallback = o.CPUFallback })

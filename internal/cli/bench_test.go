@@ -2,6 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +46,31 @@ func TestBenchHailortcliRuntime(t *testing.T) {
 	code, out, errOut := runCLI(t, "bench", "--target", "sim", "--runtime", "hailortcli", "--hef", "yolov8s.hef", "--duration", "2s")
 	if code != 0 || !strings.Contains(out, "bench.yolov8s") || !strings.Contains(out, "npu_temp_max") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// TestBenchOllamaRuntime: --runtime ollama against a server replaying
+// the documented /api/generate stream; a refused endpoint is an ERROR
+// naming it.
+func TestBenchOllamaRuntime(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"response":"Hi","done":false}`+"\n"+
+			`{"response":"","done":true,"total_duration":174560334,"prompt_eval_count":11,"prompt_eval_duration":13074791,"eval_count":18,"eval_duration":52479709}`+"\n")
+	}))
+	defer srv.Close()
+	code, out, errOut := runCLI(t, "bench", "--target", "sim", "--runtime", "ollama", "--endpoint", srv.URL, "--model", "gemma3:1b", "--iterations", "2")
+	if code != 0 || !strings.Contains(out, "bench.gemma3-1b") || !strings.Contains(out, "decode_tokens_per_s") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	url := srv.URL
+	srv.Close()
+	code, out, errOut = runCLI(t, "bench", "--target", "sim", "-v", "--runtime", "ollama", "--endpoint", url, "--model", "gemma3", "--iterations", "1")
+	if code != 2 || !strings.Contains(out+errOut, "refused") {
+		t.Errorf("refused: exit %d %q %q", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, "bench", "--target", "sim", "--runtime", "ollama", "--model", "gemma3")
+	if code != 64 || !strings.Contains(errOut, "--endpoint") {
+		t.Errorf("no endpoint: exit %d %q", code, errOut)
 	}
 }
 

@@ -41,8 +41,12 @@ func completions() []flagCompletion {
 		{"bench", "quant", quant},
 		{"bench", "runtime", fixed(
 			cobra.CompletionWithDesc("ort", "ONNX Runtime"),
-			cobra.CompletionWithDesc("hailortcli", "a compiled HEF on the NPU through HailoRT"))},
+			cobra.CompletionWithDesc("hailortcli", "a compiled HEF on the NPU through HailoRT"),
+			cobra.CompletionWithDesc("ollama", "an LLM behind an Ollama-compatible server (hailo-ollama)"))},
 		{"bench", "provider", commaList(infer.KnownProviders)},
+		{"loadtest", "runtime", fixed(
+			cobra.CompletionWithDesc("model", "the board's own load model (the sim)"),
+			cobra.CompletionWithDesc("ollama", "an LLM behind an Ollama-compatible server (hailo-ollama)"))},
 		{"bench", "cpu-fallback", fixed("marginal", "fail", "pass")},
 		{"bench", "opt-level", fixed("disable", "basic", "extended", "all")},
 		{"model synth", "params", fixed(synthSizes()...)},

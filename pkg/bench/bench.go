@@ -35,10 +35,13 @@ type Options struct {
 	Synth    string
 	Quant    string
 	CacheDir string
-	// Runtime is "ort" (default) or "hailortcli"; HEF is hailortcli's model.
-	Runtime string
-	HEF     string
-	Infer   infer.Options
+	// Runtime is "ort" (default), "hailortcli" or "ollama"; HEF is
+	// hailortcli's model; Endpoint is the Ollama-compatible server, whose
+	// model Model then names (not a file).
+	Runtime  string
+	HEF      string
+	Endpoint string
+	Infer    infer.Options
 	// CPUFallback, when set, overrides the plan's limit bench.cpu_fallback
 	// (FallbackLimit): "marginal", "fail" or "pass".
 	CPUFallback string
@@ -68,7 +71,7 @@ func FromPlan(p plan.BenchPlan) (Options, error) {
 		return Options{}, err
 	}
 	return Options{
-		Model: p.Model, Synth: p.Synth, Quant: p.Quant, Runtime: p.Runtime, HEF: p.HEF,
+		Model: p.Model, Synth: p.Synth, Quant: p.Quant, Runtime: p.Runtime, HEF: p.HEF, Endpoint: p.Endpoint,
 		Infer:  infer.Options{Providers: p.Providers, Threads: p.Threads},
 		Warmup: p.Warmup, Iterations: p.Iterations, Duration: d,
 		PromptTokens: p.PromptTokens, NewTokens: p.NewTokens,
@@ -107,6 +110,8 @@ func (o Options) ModelName() string {
 	switch {
 	case o.Runtime == "hailortcli":
 		return strings.TrimSuffix(filepath.Base(o.HEF), ".hef")
+	case o.Runtime == "ollama":
+		return ollamaStepModel(o.Model)
 	case o.Model != "":
 		return strings.TrimSuffix(filepath.Base(o.Model), ".onnx")
 	}
@@ -247,9 +252,11 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 	switch opts.Runtime {
 	case "hailortcli":
 		return runHailortcli(ctx, env, step, opts)
+	case "ollama":
+		return runOllama(ctx, env, step, opts)
 	case "ort":
 	default:
-		return fmt.Errorf("runtime %q: choose ort or hailortcli", opts.Runtime)
+		return fmt.Errorf("runtime %q: choose ort, hailortcli or ollama", opts.Runtime)
 	}
 	if opts.Expect != "" && opts.Inputs == "" {
 		return fmt.Errorf("--expect %s needs --inputs DIR: expected outputs belong to the inputs that produced them", opts.Expect)

@@ -15,7 +15,8 @@ func Spec() stage.Stage {
 			"deterministic", "prompt_tokens", "new_tokens", "ttft", "prefill_tokens_per_s", "decode_tokens_per_s", "peak_rss",
 			"temp_mean", "temp_max", "power_mean", "power_max", "samples", "throttled",
 			"runtime", "npu_arch", "fps_hw_only", "latency_hw", "npu_power_mean", "npu_power_max", "npu_temp_max",
-			"outputs_compared", "outputs_matched", "outputs_mismatched", "max_abs_error", "max_rel_error"},
+			"outputs_compared", "outputs_matched", "outputs_mismatched", "max_abs_error", "max_rel_error",
+			"request_errors", "tokens_per_s_incl_prefill"},
 		Subjects: true,
 		Run:      PlanStage,
 	}

@@ -14,8 +14,15 @@ import (
 // A provider this ONNX Runtime does not know is an ERROR (exit 2), as when
 // the model cannot be opened; the others are usage mistakes (UsageError).
 func (o Options) Check() error {
-	if o.Runtime != "" && o.Runtime != "ort" && o.Runtime != "hailortcli" {
-		return &UsageError{fmt.Errorf("--runtime %q: choose ort or hailortcli", o.Runtime)}
+	switch o.Runtime {
+	case "", "ort", "hailortcli":
+	case "ollama":
+		if o.Endpoint == "" || o.Model == "" {
+			return &UsageError{fmt.Errorf("--runtime ollama needs --endpoint URL (hailo-ollama: http://127.0.0.1:8000) and --model NAME")}
+		}
+		return nil
+	default:
+		return &UsageError{fmt.Errorf("--runtime %q: choose ort, hailortcli or ollama", o.Runtime)}
 	}
 	if _, err := infer.ParseProviders(o.Infer.Providers); err != nil {
 		return err
@@ -61,7 +68,7 @@ func Sweep(base Options, sizes []string) (runs []Options, close func(), err erro
 		}
 		runs = append(runs, o)
 	}
-	if runs[0].Runtime != "hailortcli" {
+	if runs[0].Runtime != "hailortcli" && runs[0].Runtime != "ollama" {
 		s, err := Open(runs[0])
 		if err != nil {
 			return nil, func() {}, err

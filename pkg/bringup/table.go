@@ -8,6 +8,7 @@ import (
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/i2c"
 	"github.com/aihat/aihat/pkg/identify"
+	"github.com/aihat/aihat/pkg/loadtest"
 	"github.com/aihat/aihat/pkg/overlay"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/power"
@@ -31,6 +32,7 @@ func Table() []stage.Stage {
 		power.BudgetSpec(),
 		bench.Spec(),
 		thermal.SoakSpec(),
+		loadtest.Spec(),
 	}
 }
 

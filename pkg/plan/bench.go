@@ -17,6 +17,9 @@ type BenchPlan struct {
 	// NPU through HailoRT's CLI); HEF is the model hailortcli runs.
 	Runtime string `yaml:"runtime,omitempty"`
 	HEF     string `yaml:"hef,omitempty"`
+	// Endpoint is the Ollama-compatible server of runtime ollama
+	// (hailo-ollama: http://127.0.0.1:8000); Model then names its model.
+	Endpoint string `yaml:"endpoint,omitempty"`
 	// Providers are ONNX Runtime execution providers tried in order, the
 	// NPU's first. CPUFallback moved to the limit bench.cpu_fallback; kept
 	// only to name the new key when an old plan sets it.

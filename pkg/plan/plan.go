@@ -41,6 +41,7 @@ var defaultFiles = []string{
 	"defaults/00-base.yaml",
 	"defaults/bench.yaml",
 	"defaults/eeprom.yaml",
+	"defaults/loadtest.yaml",
 	"defaults/overlay.yaml",
 	"defaults/power.yaml",
 	"defaults/thermal.yaml",
@@ -48,17 +49,18 @@ var defaultFiles = []string{
 
 // Plan is the effective test plan.
 type Plan struct {
-	Name    string               `yaml:"name"`
-	Stages  []string             `yaml:"stages"`
-	Limits  map[string]LimitSpec `yaml:"limits"`
-	Board   BoardPlan            `yaml:"board"`
-	HAT     HATPlan              `yaml:"hat"`
-	I2C     I2CPlan              `yaml:"i2c"`
-	Overlay OverlayPlan          `yaml:"overlay"`
-	Driver  DriverPlan           `yaml:"driver"`
-	Power   PowerPlan            `yaml:"power"`
-	Bench   BenchPlan            `yaml:"bench"`
-	Thermal ThermalPlan          `yaml:"thermal"`
+	Name     string               `yaml:"name"`
+	Stages   []string             `yaml:"stages"`
+	Limits   map[string]LimitSpec `yaml:"limits"`
+	Board    BoardPlan            `yaml:"board"`
+	HAT      HATPlan              `yaml:"hat"`
+	I2C      I2CPlan              `yaml:"i2c"`
+	Overlay  OverlayPlan          `yaml:"overlay"`
+	Driver   DriverPlan           `yaml:"driver"`
+	Power    PowerPlan            `yaml:"power"`
+	Bench    BenchPlan            `yaml:"bench"`
+	Thermal  ThermalPlan          `yaml:"thermal"`
+	Loadtest LoadtestPlan         `yaml:"loadtest"`
 }
 
 // BoardPlan says what board the plan is for. The model moved to the limit
@@ -284,6 +286,8 @@ var knownUnits = map[string]bool{
 	"": true, "V": true, "A": true, "W": true, "°C": true, "Hz": true, "s": true,
 	"B": true, "%": true, "rpm": true, "GT/s": true, "lanes": true, "1/s": true,
 	"tokens/s": true, "inferences/s": true, "count": true, "Ω": true, "J": true,
+	// Slopes of the load test, per hour.
+	"B/h": true, "count/h": true, "rpm/h": true, "s/h": true, "1/h": true,
 }
 
 // validate checks what the YAML decoder cannot: ordered bounds, known

@@ -54,6 +54,11 @@ func thermalFaults() []Fault {
 			Apply:  func(b *Board) { b.state.FanStalled = true },
 		},
 		{
+			Name:   "fan-degrade",
+			Breaks: "the fan wears: its speed (fan1_input) and airflow fall 2 % of full an hour from power-on, so over a day the SoC runs hotter at the same PWM (loadtest fan_rpm_full_slope)",
+			Apply:  func(b *Board) { b.state.FanWearPerHour = 0.02 },
+		},
+		{
 			Name:   "poor-thermal-contact",
 			Breaks: "the NPU's heatsink pad does not touch the die: NPU temperature runs far above the SoC's under inference (bench, thermal soak)",
 			Apply:  func(b *Board) { b.state.NPUThermalOhm = 14 },

@@ -52,9 +52,10 @@ const fanHysteresisC = 5.0
 
 // model is the evolving physical state.
 type model struct {
-	seed int64
-	st   *State
-	at   time.Time // time the state below is valid for
+	seed  int64
+	st    *State
+	at    time.Time // time the state below is valid for
+	start time.Time // power-on: wear faults count from it
 
 	cpuLoad, npuLoad float64
 
@@ -67,7 +68,7 @@ type model struct {
 }
 
 func newModel(seed int64, st *State, start time.Time) *model {
-	m := &model{seed: seed, st: st, at: start, armHz: armMaxHz}
+	m := &model{seed: seed, st: st, at: start, start: start, armHz: armMaxHz}
 	m.socC = st.AmbientC + socIdleW*socOhmStill*0.85
 	m.npuC = st.AmbientC + npuIdleW*st.NPUThermalOhm
 	m.updateFan()
@@ -105,7 +106,16 @@ func (m *model) airflow() float64 {
 	if m.st.FanStalled {
 		return 0
 	}
-	return math.Sqrt(float64(fanPWM[m.fanState]) / 255)
+	return math.Sqrt(float64(fanPWM[m.fanState])/255) * m.fanWear(m.at)
+}
+
+// fanWear is the fraction of its speed a wearing fan still turns at t
+// (1 for a healthy fan): FanWearPerHour of it is lost each hour.
+func (m *model) fanWear(t time.Time) float64 {
+	if m.st.FanWearPerHour <= 0 {
+		return 1
+	}
+	return math.Max(0, 1-m.st.FanWearPerHour*t.Sub(m.start).Hours())
 }
 
 func (m *model) socOhm() float64 {
@@ -171,7 +181,7 @@ func (m *model) fanRPM(t time.Time) float64 {
 	if m.st.FanStalled || fanPWM[m.fanState] == 0 {
 		return 0
 	}
-	return 8000*float64(fanPWM[m.fanState])/255 + 40*m.noise("fan", t)
+	return 8000*float64(fanPWM[m.fanState])/255*m.fanWear(t) + 40*m.noise("fan", t)
 }
 
 // totalInputPower is what the board draws from the 5 V input.

@@ -57,6 +57,9 @@ type State struct {
 	RailScale map[string]float64
 	// FanStalled: the fan is driven but does not turn.
 	FanStalled bool
+	// FanWearPerHour: the fan loses this fraction of its speed (and of
+	// its airflow) each hour since power-on (a wearing bearing).
+	FanWearPerHour float64
 	// NPUThermalOhm is the NPU die's thermal resistance to air in K/W
 	// (heatsink contact); poor contact raises it.
 	NPUThermalOhm float64

@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"github.com/aihat/aihat/pkg/loadtest"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+	"github.com/spf13/cobra"
+)
+
+// LoadtestOptions are `aihat loadtest`'s flags; zero values keep the
+// plan's loadtest section.
+type LoadtestOptions struct {
+	Duration, Interval, HealthEvery, Warmup, Window time.Duration
+	Runtime, Endpoint, Model                        string
+	ServerPID                                       int
+}
+
+// apply lays the flags given over the plan's options.
+func (o *LoadtestOptions) apply(base loadtest.Options) loadtest.Options {
+	for _, f := range []struct {
+		v   time.Duration
+		dst *time.Duration
+	}{{o.Duration, &base.Duration}, {o.Interval, &base.Interval}, {o.HealthEvery, &base.HealthEvery},
+		{o.Warmup, &base.Warmup}, {o.Window, &base.Window}} {
+		if f.v > 0 {
+			*f.dst = f.v
+		}
+	}
+	if o.Runtime != "" {
+		base.Runtime = o.Runtime
+	}
+	if o.Endpoint != "" {
+		base.Endpoint = o.Endpoint
+	}
+	if o.Model != "" {
+		base.Model = o.Model
+	}
+	if o.ServerPID > 0 {
+		base.PID = o.ServerPID
+	}
+	return base
+}
+
+// newCmdLoadtest builds `aihat loadtest`. runF, when not nil, receives the
+// options instead of running (flags → options tests).
+func newCmdLoadtest(f *Factory, runF func(*LoadtestOptions) error) *cobra.Command {
+	o := &LoadtestOptions{}
+	cmd := &cobra.Command{
+		Use:   "loadtest",
+		Short: "Hours of inference with health checks and leak and drift verdicts (step loadtest.run)",
+		Long: `Run a workload for --duration (the plan's default 24h) on the telemetry sampler: SoC
+temperature, ARM clock, throttle flags, PMIC rails, fan, MemAvailable and Slab every
+--interval, and the watched process's RSS and open fds (the server's with --server-pid,
+aihat's own otherwise). Every --health-every a health check looks at the live
+under-voltage flag, the rpi_volt alarm and /dev/hailo0; a failure is an event with its
+time and the run goes on. After --warmup, each watched series' slope per hour (Theil–Sen
+over --window medians, with a 95 % interval in the log) and, for --runtime ollama, the p99
+latency and error rate per window are judged by the plan's loadtest.run limits.
+
+--runtime model is the board's own load model (the sim); --runtime ollama sends
+streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8000) for
+--model, each request's latency, tokens and outcome going to the journal with
+--report-dir. On the sim the clock is virtual: a day takes seconds.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.Duration < 0 || o.Interval < 0 || o.HealthEvery < 0 || o.Warmup < 0 || o.Window < 0 || o.ServerPID < 0 {
+				return usageErrorf("durations and --server-pid must not be negative")
+			}
+			switch o.Runtime {
+			case "", "model":
+			case "ollama":
+				if o.Endpoint == "" || o.Model == "" {
+					return usageErrorf("--runtime ollama needs --endpoint URL (hailo-ollama: http://127.0.0.1:8000) and --model NAME")
+				}
+			default:
+				return usageErrorf("--runtime %q: choose model or ollama", o.Runtime)
+			}
+			if runF != nil {
+				return runF(o)
+			}
+			env, err := f.Env()
+			if err != nil {
+				return err
+			}
+			if !f.Global.Verbose {
+				env.Progress = f.IO.ErrOut // plain periodic progress lines
+			}
+			base, err := loadtest.FromPlan(env.Plan.Loadtest)
+			if err != nil {
+				return usageErrorf("plan: %v", err)
+			}
+			run := o.apply(base)
+			steps := tableStep("loadtest.run")
+			steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
+				return loadtest.Run(ctx, env, step, run)
+			}
+			return f.RunSteps(cmd.Context(), env, steps)
+		},
+	}
+	fl := cmd.Flags()
+	fl.DurationVar(&o.Duration, "duration", 0, "length of the run, e.g. 24h (default: the plan's loadtest.duration)")
+	fl.DurationVar(&o.Interval, "interval", 0, "time between samples, e.g. 1s (default: the plan's loadtest.interval)")
+	fl.DurationVar(&o.HealthEvery, "health-every", 0, "time between health checks, e.g. 10m (default: the plan's loadtest.health_every)")
+	fl.DurationVar(&o.Warmup, "warmup", 0, "start of the run left out of the slopes, e.g. 1h (default: the plan's loadtest.warmup)")
+	fl.DurationVar(&o.Window, "window", 0, "width of the windows the slopes are fitted to, e.g. 10m (default: the plan's loadtest.window)")
+	fl.StringVar(&o.Runtime, "runtime", "", "model (the board's load model) or ollama (an Ollama-compatible server)")
+	fl.StringVar(&o.Endpoint, "endpoint", "", "server of --runtime ollama, e.g. http://127.0.0.1:8000")
+	fl.StringVar(&o.Model, "model", "", "model name of --runtime ollama")
+	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (the inference server's; default aihat's own)")
+	return cmd
+}

@@ -1,0 +1,328 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aihat/aihat/pkg/driver"
+	"github.com/aihat/aihat/pkg/plan"
+	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/telemetry"
+	"github.com/aihat/aihat/pkg/workload"
+)
+
+// Options shape one load test; zero fields come from the plan.
+type Options struct {
+	plan.LoadtestDurations
+	// Runtime is "model" (the board's load model: the sim) or "ollama".
+	Runtime, Endpoint, Model string
+	// PID is the process whose RSS and open fds are watched for leaks:
+	// the inference server's for ollama; 0 watches aihat's own (the load
+	// runs in process), when the board's /proc is this machine's.
+	PID int
+}
+
+// FromPlan fills options from the plan's loadtest section.
+func FromPlan(p plan.LoadtestPlan) (Options, error) {
+	d, err := p.Durations()
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{LoadtestDurations: d, Runtime: p.Runtime, Endpoint: p.Endpoint, Model: p.Model}, nil
+}
+
+// PlanStage runs the plan's load test (loadtest.run).
+func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+	o, err := FromPlan(env.Plan.Loadtest)
+	if err != nil {
+		return err
+	}
+	return Run(ctx, env, step, o)
+}
+
+// point is one value of a watched series at hours since the start.
+type point struct{ h, v float64 }
+
+// run is the state one load test keeps while it runs: the watched series
+// at full resolution (a day at 1 Hz is 86 400 points, 1.4 MB each: the
+// slopes need them, the envelope does not keep them) and the requests.
+type run struct {
+	env      *stage.Env
+	step     *report.Step
+	o        Options
+	start    time.Time
+	nextHC   time.Time
+	nextProg time.Time
+	watch    map[string][]point
+	health   []report.Event
+	failures int
+	checks   int
+
+	mu       sync.Mutex
+	requests []workload.Request
+}
+
+// watched are the series whose slopes are judged, by name in the sweep.
+// fan_rpm_full is the tachometer scaled to full PWM (rpm·255/pwm): the
+// fan's own health, apart from the kernel's fan curve stepping it up as
+// the SoC warms (a wearing fan is stepped up more, so its raw rpm can rise).
+var watched = []string{"mem_available", "slab", "fan_rpm_full"}
+
+// Run loads the board for o.Duration, sampling every o.Interval, health
+// checks every o.HealthEvery, then judges slopes.
+func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) error {
+	if o.Interval <= 0 || o.Duration <= 0 || o.HealthEvery <= 0 || o.Window <= 0 {
+		return fmt.Errorf("loadtest: duration, interval, health_every and window must be positive (%+v)", o.LoadtestDurations)
+	}
+	clk := env.Board.Clock()
+	r := &run{env: env, step: step, o: o, start: clk.Now(), watch: map[string][]point{}}
+	r.nextHC = r.start
+	r.nextProg = r.start
+
+	var w workload.Workload
+	switch o.Runtime {
+	case "", "model":
+		w = &workload.Sim{Board: env.Board, Kind: workload.Kind{CPU: true, NPU: true}}
+	case "ollama":
+		if o.Endpoint == "" || o.Model == "" {
+			return fmt.Errorf("loadtest --runtime ollama needs --endpoint URL and --model NAME")
+		}
+		w = workload.NewOllama(&workload.Ollama{Endpoint: o.Endpoint, Model: o.Model, NumPredict: 64,
+			Prompt: "Explain in one paragraph what a neural processing unit does."}, r.request)
+	default:
+		return fmt.Errorf("loadtest runtime %q: choose model or ollama", o.Runtime)
+	}
+
+	srcs, notes := telemetry.DefaultSources(env.Board)
+	for _, n := range notes {
+		step.Logf("telemetry: %s", n)
+	}
+	pid, label := o.PID, "server"
+	if pid == 0 {
+		pid, label = os.Getpid(), "aihat"
+	}
+	proc := &telemetry.Process{FS: env.Board.FS(), PID: pid, Label: label}
+	if _, _, err := proc.Sample(ctx, clk.Now()); err == nil {
+		srcs = append(srcs, proc)
+		watched := label + ".rss"
+		step.Logf("watching process %d (%s): %s and open fds", pid, label, watched)
+	} else {
+		step.Logf("no process RSS or fds watched: %v (the board's /proc is not this machine's, or --server-pid is wrong)", err)
+	}
+
+	n := int(o.Duration/o.Interval) + 1
+	step.Logf("load test: %s (%s) for %s, sampled every %s, health check every %s, slopes after a %s warm-up over %s medians",
+		w.Name(), w.Unit(), o.Duration, o.Interval, o.HealthEvery, o.Warmup, o.Window)
+	if err := w.Start(ctx); err != nil {
+		return err
+	}
+	s := &telemetry.Sampler{Clock: clk, Interval: o.Interval, Sources: srcs, Sink: telemetry.JournalSink(env.Journal), Between: r.between}
+	defer s.Close()
+	res, runErr := s.Run(ctx, n)
+	stopErr := w.Stop()
+	if res != nil {
+		for _, name := range res.Order {
+			step.Series = append(step.Series, telemetry.ToReport(res.Series[name], telemetry.RecordBuckets))
+		}
+		for _, e := range res.Events {
+			step.Events = append(step.Events, report.Event{Time: e.T, Kind: e.Kind, Detail: e.Detail})
+		}
+	}
+	step.Events = append(step.Events, r.health...)
+	r.verdicts(res, w)
+	if runErr != nil {
+		return runErr
+	}
+	if stopErr != nil {
+		return stopErr
+	}
+	return nil
+}
+
+// request records one request of the workload.
+func (r *run) request(q workload.Request) {
+	// On the board's clock, as the sweeps are: on the sim it is virtual,
+	// and the windows of p99 latency and error rate are cut on it.
+	q.Time = r.env.Board.Clock().Now()
+	r.mu.Lock()
+	r.requests = append(r.requests, q)
+	r.mu.Unlock()
+	if r.env.Journal != nil {
+		r.env.Journal.Append("request", q)
+	}
+}
+
+func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
+	h := sw.T.Sub(r.start).Hours()
+	for name, v := range sw.Values {
+		if r.isWatched(name) {
+			r.watch[name] = append(r.watch[name], point{h, v})
+		}
+	}
+	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
+		r.watch["fan_rpm_full"] = append(r.watch["fan_rpm_full"], point{h, rpm * 255 / pwm})
+	}
+	if !sw.T.Before(r.nextHC) {
+		r.healthCheck(sw)
+		r.nextHC = r.nextHC.Add(r.o.HealthEvery)
+	}
+	if !sw.T.Before(r.nextProg) {
+		fmt.Fprintf(r.env.Progress, "%s: %s of %s, %d health checks, %d failed\n", r.step.Name,
+			sw.T.Sub(r.start).Round(time.Second), r.o.Duration, r.checks, r.failures)
+		r.nextProg = r.nextProg.Add(max(r.o.HealthEvery, r.o.Duration/24))
+	}
+	return nil
+}
+
+func (r *run) isWatched(name string) bool {
+	for _, w := range watched {
+		if name == w {
+			return true
+		}
+	}
+	n := len(name)
+	return n > 4 && name[n-4:] == ".rss" || n > 4 && name[n-4:] == ".fds"
+}
+
+// healthCheck is the quick stages on the latest sweep: power.flags' live
+// under-voltage (throttle bit 0, the rpi_volt alarm) and driver.check's
+// device node. A failure is recorded with its time; the run goes on.
+func (r *run) healthCheck(sw telemetry.Sweep) {
+	r.checks++
+	var bad []string
+	if v, ok := sw.Values["throttle.under_voltage"]; ok && v != 0 {
+		bad = append(bad, "under-voltage now (get_throttled bit 0)")
+	}
+	if v, ok := sw.Values["undervoltage_alarm"]; ok && v != 0 {
+		bad = append(bad, "rpi_volt in0_lcrit_alarm set")
+	}
+	if n := driver.StatNode(r.env.Board.FS(), "hailo0"); !n.Exists {
+		bad = append(bad, "/dev/hailo0 missing")
+	}
+	if len(sw.Failed) > 0 {
+		r.step.Logf("health check at %s: sources without a sample: %v", sw.T.Sub(r.start).Round(time.Second), sw.Failed)
+	}
+	if len(bad) == 0 {
+		return
+	}
+	r.failures++
+	r.health = append(r.health, report.Event{Time: sw.T, Kind: "health_failed", Detail: fmt.Sprint(bad)})
+}
+
+// verdicts measures the run's counts and every watched slope after the
+// warm-up; the plan's limits judge them.
+func (r *run) verdicts(res *telemetry.Result, w workload.Workload) {
+	env, step := r.env, r.step
+	sweeps := 0
+	if res != nil {
+		sweeps = res.Sweeps
+	}
+	stage.Measure(env, step, stage.M{Name: "sweeps", Value: float64(sweeps), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "health_checks", Value: float64(r.checks), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "health_failures", Value: float64(r.failures), Unit: "count", Code: "LOADTEST_HEALTH",
+		Remedy: "a health check failed during the run (see the health_failed events): under-voltage wants a 5 V 5 A supply; a missing /dev/hailo0 is a driver reset (dmesg | grep hailo)"})
+	stage.Measure(env, step, stage.M{Name: "work", Value: w.Done(), Unit: w.Unit()})
+	warm := r.o.Warmup.Hours()
+	win := r.o.Window.Hours()
+	names := make([]string, 0, len(r.watch))
+	for n := range r.watch {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		var x, y []float64
+		for _, p := range r.watch[name] {
+			if p.h >= warm {
+				x, y = append(x, p.h), append(y, p.v)
+			}
+		}
+		unit := map[string]string{"mem_available": "B/h", "slab": "B/h", "fan_rpm_full": "rpm/h"}[name]
+		if unit == "" {
+			unit = map[bool]string{true: "B/h", false: "count/h"}[name[len(name)-4:] == ".rss"]
+		}
+		r.slope(name, unit, x, y, win)
+	}
+	r.requestVerdicts(warm, win)
+}
+
+func (r *run) slope(name, unit string, x, y []float64, win float64) {
+	wx, wy := Windowed(x, y, win)
+	s, err := TheilSen(wx, wy)
+	if err != nil {
+		stage.Skipped(r.step, name+"_slope", fmt.Sprintf("not judged: %v (the run after the warm-up is shorter than 3 windows of %s)", err, r.o.Window))
+		return
+	}
+	r.step.Logf("%s: slope %.4g %s, 95 %% interval [%.4g, %.4g] over %d windows", name, s.Slope, unit, s.Low, s.High, s.N)
+	stage.Measure(r.env, r.step, stage.M{Name: name + "_slope", Value: s.Slope, Unit: unit, Code: "LOADTEST_DRIFT",
+		Remedy: fmt.Sprintf("%s drifts %.4g %s (95 %% interval [%.4g, %.4g]): a leak or a degrading part; see the series in the report", name, s.Slope, unit, s.Low, s.High)})
+}
+
+// requestVerdicts fits the p99 latency and the error rate per window.
+func (r *run) requestVerdicts(warm, win float64) {
+	r.mu.Lock()
+	reqs := append([]workload.Request(nil), r.requests...)
+	r.mu.Unlock()
+	if len(reqs) == 0 {
+		return
+	}
+	stage.Measure(r.env, r.step, stage.M{Name: "requests", Value: float64(len(reqs)), Unit: "count"})
+	type agg struct {
+		lat     []float64
+		n, errs int
+	}
+	wins := map[int]*agg{}
+	t0 := r.start
+	for _, q := range reqs {
+		h := q.Time.Sub(t0).Hours()
+		if h < warm {
+			continue
+		}
+		k := int(h / win)
+		a := wins[k]
+		if a == nil {
+			a = &agg{}
+			wins[k] = a
+		}
+		a.n++
+		if q.Outcome == "ok" {
+			a.lat = append(a.lat, q.LatencyS)
+		} else {
+			a.errs++
+		}
+	}
+	keys := make([]int, 0, len(wins))
+	for k := range wins {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	var lx, ly, ex, ey []float64
+	for _, k := range keys {
+		a := wins[k]
+		h := (float64(k) + 0.5) * win
+		if len(a.lat) > 0 {
+			sort.Float64s(a.lat)
+			lx, ly = append(lx, h), append(ly, a.lat[int(math.Ceil(0.99*float64(len(a.lat))))-1])
+		}
+		ex, ey = append(ex, h), append(ey, float64(a.errs)/float64(a.n))
+	}
+	// Already one value per window: fit them as they are.
+	for _, f := range []struct {
+		name, unit string
+		x, y       []float64
+	}{{"latency_p99", "s/h", lx, ly}, {"error_rate", "1/h", ex, ey}} {
+		s, err := TheilSen(f.x, f.y)
+		if err != nil {
+			stage.Skipped(r.step, f.name+"_slope", fmt.Sprintf("not judged: %v", err))
+			continue
+		}
+		r.step.Logf("%s: slope %.4g %s, 95 %% interval [%.4g, %.4g] over %d windows", f.name, s.Slope, f.unit, s.Low, s.High, s.N)
+		stage.Measure(r.env, r.step, stage.M{Name: f.name + "_slope", Value: s.Slope, Unit: f.unit, Code: "LOADTEST_DRIFT",
+			Remedy: fmt.Sprintf("%s drifts %.4g %s: the server slows or fails more as the run goes on", f.name, s.Slope, f.unit)})
+	}
+}
