@@ -108,8 +108,9 @@ limits:
 PLAN
 say "aihat bringup --target sim --report-dir /tmp/r"
 in_root aihat bringup --target sim --report-dir /tmp/r --plan /tmp/emulated.yaml
-for f in run.json junit.xml report.md; do
-  [ -s "$root/tmp/r/$f" ] || { say "bringup wrote no /tmp/r/$f"; exit 1; }
+# Station layout: /tmp/r/<serial>/<run-id>/, with /tmp/r/latest pointing at it.
+for f in run.json junit.xml report.md report.html metrics.txt; do
+  [ -s "$root/tmp/r/latest/$f" ] || { say "bringup wrote no /tmp/r/latest/$f"; exit 1; }
 done
 
 say "aihat bench --target sim --synth 50M --quant int4"
