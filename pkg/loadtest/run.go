@@ -26,7 +26,34 @@ type Options struct {
 	// the inference server's for ollama; 0 watches aihat's own (the load
 	// runs in process), when the board's /proc is this machine's.
 	PID int
+	// Live, when set, sees the run as it goes: the Prometheus exporter,
+	// the progress display. Its methods run on the sampler's goroutine
+	// (Request on the workload's) and must not block.
+	Live Live
 }
+
+// Live receives a load test's sweeps, requests and health checks as they
+// happen.
+type Live interface {
+	Sweep(sw telemetry.Sweep)
+	Request(q workload.Request)
+	Health(h Health)
+}
+
+// Health is one health check's result: what the journal keeps (a
+// "health" record) and what Live sees.
+type Health struct {
+	T time.Time `json:"t"`
+	// Checks and Failures count the run's checks so far, this one included.
+	Checks   int      `json:"checks"`
+	Failures int      `json:"failures"`
+	Bad      []string `json:"bad,omitempty"` // what failed, empty when healthy
+	// Work is the workload's work so far, in its unit.
+	Work float64 `json:"work"`
+}
+
+// KindHealth is a health check's journal record.
+const KindHealth = "health"
 
 // FromPlan fills options from the plan's loadtest section.
 func FromPlan(p plan.LoadtestPlan) (Options, error) {
@@ -56,6 +83,7 @@ type run struct {
 	env      *stage.Env
 	step     *report.Step
 	o        Options
+	w        workload.Workload
 	start    time.Time
 	nextHC   time.Time
 	nextProg time.Time
@@ -119,6 +147,7 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 	n := int(o.Duration/o.Interval) + 1
 	step.Logf("load test: %s (%s) for %s, sampled every %s, health check every %s, slopes after a %s warm-up over %s medians",
 		w.Name(), w.Unit(), o.Duration, o.Interval, o.HealthEvery, o.Warmup, o.Window)
+	r.w = w
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
@@ -156,6 +185,9 @@ func (r *run) request(q workload.Request) {
 	if r.env.Journal != nil {
 		r.env.Journal.Append("request", q)
 	}
+	if r.o.Live != nil {
+		r.o.Live.Request(q)
+	}
 }
 
 func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
@@ -167,6 +199,9 @@ func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
 	}
 	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
 		r.watch["fan_rpm_full"] = append(r.watch["fan_rpm_full"], point{h, rpm * 255 / pwm})
+	}
+	if r.o.Live != nil {
+		r.o.Live.Sweep(sw)
 	}
 	if !sw.T.Before(r.nextHC) {
 		r.healthCheck(sw)
@@ -208,11 +243,17 @@ func (r *run) healthCheck(sw telemetry.Sweep) {
 	if len(sw.Failed) > 0 {
 		r.step.Logf("health check at %s: sources without a sample: %v", sw.T.Sub(r.start).Round(time.Second), sw.Failed)
 	}
-	if len(bad) == 0 {
-		return
+	if len(bad) > 0 {
+		r.failures++
+		r.health = append(r.health, report.Event{Time: sw.T, Kind: "health_failed", Detail: fmt.Sprint(bad)})
 	}
-	r.failures++
-	r.health = append(r.health, report.Event{Time: sw.T, Kind: "health_failed", Detail: fmt.Sprint(bad)})
+	h := Health{T: sw.T, Checks: r.checks, Failures: r.failures, Bad: bad, Work: r.w.Done()}
+	if r.env.Journal != nil {
+		r.env.Journal.Append(KindHealth, h)
+	}
+	if r.o.Live != nil {
+		r.o.Live.Health(h)
+	}
 }
 
 // verdicts measures the run's counts and every watched slope after the
