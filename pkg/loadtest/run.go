@@ -190,16 +190,10 @@ func (r *run) request(q workload.Request) {
 	}
 }
 
+// between runs after each live sweep: it folds the sweep into the run's
+// state, then acts (health check, progress, live metrics).
 func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
-	h := sw.T.Sub(r.start).Hours()
-	for name, v := range sw.Values {
-		if r.isWatched(name) {
-			r.watch[name] = append(r.watch[name], point{h, v})
-		}
-	}
-	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
-		r.watch["fan_rpm_full"] = append(r.watch["fan_rpm_full"], point{h, rpm * 255 / pwm})
-	}
+	r.observe(sw)
 	if r.o.Live != nil {
 		r.o.Live.Sweep(sw)
 	}
@@ -213,6 +207,21 @@ func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
 		r.nextProg = r.nextProg.Add(max(r.o.HealthEvery, r.o.Duration/24))
 	}
 	return nil
+}
+
+// observe folds one sweep into the run's state. It only reads the sweep
+// and changes r, with no I/O: a resumed run replays its journal's sweeps
+// through it and so reaches the state the killed process had.
+func (r *run) observe(sw telemetry.Sweep) {
+	h := sw.T.Sub(r.start).Hours()
+	for name, v := range sw.Values {
+		if r.isWatched(name) {
+			r.watch[name] = append(r.watch[name], point{h, v})
+		}
+	}
+	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
+		r.watch["fan_rpm_full"] = append(r.watch["fan_rpm_full"], point{h, rpm * 255 / pwm})
+	}
 }
 
 func (r *run) isWatched(name string) bool {
