@@ -17,7 +17,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build build-arm64 run test test-arm64 test-avx2 bench ort fuzz lint clean killtest killtest-journal hwtest conformance deb deb-test
+.PHONY: all build build-arm64 run test test-arm64 test-avx2 bench ort fuzz lint clean killtest killtest-journal loadtest-sim hwtest conformance deb deb-test
 
 all: build
 
@@ -104,6 +104,11 @@ fuzz:
 KILLS ?= 200
 killtest: ort
 	bash scripts/killtest.sh $(KILLS)
+
+# The load test's sim figures (issue 16): 24 h of virtual time at 1 Hz with
+# a journal: wall time, peak RSS, aihat's RSS at 1 h and at the end.
+loadtest-sim:
+	bash scripts/loadtest-sim.sh 24h
 
 # SIGKILL a long sim power.rails window at 20 random points; report render
 # must rebuild a valid record from the journal each time (issue 14).

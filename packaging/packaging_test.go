@@ -154,14 +154,21 @@ func runScript(t *testing.T, dir string, env ...string) (int, string, string) {
 func TestLoadtestRunStartsResumesAndStops(t *testing.T) {
 	dir := t.TempDir()
 	code, args, out := runScript(t, dir)
-	if code != 0 || args != "loadtest --duration 24h --report-dir "+dir {
+	if code != 0 || args != "loadtest --duration 24h --report-dir "+dir+" --report-dir-flat" {
 		t.Fatalf("empty dir: exit %d, aihat %q\n%s", code, args, out)
 	}
 	code, args, _ = runScript(t, dir, "AIHAT_LOADTEST_DURATION=2h", "AIHAT_LOADTEST_ARGS=--target linux --plan /etc/aihat/station.yaml")
-	if code != 0 || args != "loadtest --duration 2h --report-dir "+dir+" --target linux --plan /etc/aihat/station.yaml" {
+	if code != 0 || args != "loadtest --duration 2h --report-dir "+dir+" --report-dir-flat --target linux --plan /etc/aihat/station.yaml" {
 		t.Fatalf("settings: exit %d, aihat %q", code, args)
 	}
-	// Anything in the directory is a journal from an interrupted run.
+	// Files of a start killed before its journal: start again.
+	if err := os.MkdirAll(filepath.Join(dir, ".aihat"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, args, out = runScript(t, dir); code != 0 || !strings.HasPrefix(args, "loadtest --duration") {
+		t.Fatalf("no journal: exit %d, aihat %q\n%s", code, args, out)
+	}
+	// A journal is a run cut off: resume it.
 	if err := os.WriteFile(filepath.Join(dir, "journal.jsonl"), []byte("{}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

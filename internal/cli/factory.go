@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/board/fixture"
@@ -95,6 +96,20 @@ type Factory struct {
 	plan    *plan.Plan
 	runDir  string    // where this run's report set goes (claimRunDir)
 	verbose io.Writer // -v's stamped stderr, once per invocation
+	// simStart is the simulated board's boot time (zero: sim.EpochStart);
+	// a resumed sim run boots after its journal's last record.
+	simStart, simBooted time.Time
+	// resume, when set, makes RunSteps take up a killed run in its own
+	// directory and journal instead of starting a new one.
+	resume *resumeRun
+}
+
+// resumeRun is a killed run being taken up: its directory, its identity
+// and the journal record that closes its gap.
+type resumeRun struct {
+	dir    string
+	head   *report.Run
+	record any // the journal's "resume" record
 }
 
 // Host is the machine aihat runs on, as --target auto sees it. Main uses
@@ -159,7 +174,7 @@ func (f *Factory) Board() (board.Board, error) {
 		}
 		b = fb
 	default:
-		sb, err := sim.New(sim.Options{Seed: g.Seed, Faults: g.Faults})
+		sb, err := sim.New(sim.Options{Seed: g.Seed, Faults: g.Faults, Start: f.simStart, Booted: f.simBooted})
 		if err != nil {
 			return nil, usageErrorf("%v", err)
 		}
@@ -270,7 +285,12 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 		Operator:    f.Global.Operator,
 		Observer:    f.observer(env),
 	}
-	if f.Global.ReportDir != "" {
+	if rs := f.resume; rs != nil {
+		f.runDir, meta.ID, meta.Started = rs.dir, rs.head.ID, rs.head.Started
+		if meta.Serial == "" {
+			meta.Serial = rs.head.Serial
+		}
+	} else if f.Global.ReportDir != "" {
 		// Before the run, not after: a station must not test a board for
 		// an hour and then find it cannot keep the record.
 		if err := f.claimRunDir(env, &meta); err != nil {
@@ -284,7 +304,14 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 		// way leaves what it measured (aihat report render DIR).
 		head := &report.Run{Schema: report.Schema, ToolVersion: meta.ToolVersion, Target: env.Board.Name(),
 			Serial: meta.Serial, Station: meta.Station, Operator: meta.Operator, Started: env.Board.Clock().Now()}
-		j, err := journal.Start(dir, journal.Clocks{Wall: env.Board.Clock().Now, Mono: monotonic(env.Board), BootID: bootID(env.Board)}, head)
+		clocks := journal.Clocks{Wall: env.Board.Clock().Now, Mono: monotonic(env.Board), BootID: bootID(env.Board)}
+		var j *journal.Writer
+		var err error
+		if f.resume != nil {
+			j, err = journal.Resume(dir, clocks, f.resume.record)
+		} else {
+			j, err = journal.Start(dir, clocks, head)
+		}
 		if err != nil {
 			return &ExitError{Code: report.ExitError, Err: fmt.Errorf("journal in %s: %w", dir, err)}
 		}

@@ -16,6 +16,8 @@ type LoadtestOptions struct {
 	Duration, Interval, HealthEvery, Warmup, Window time.Duration
 	Runtime, Endpoint, Model                        string
 	ServerPID                                       int
+	// Resume is the directory of a killed run to take up again.
+	Resume string
 }
 
 // apply lays the flags given over the plan's options.
@@ -63,7 +65,14 @@ latency and error rate per window are judged by the plan's loadtest.run limits.
 --runtime model is the board's own load model (the sim); --runtime ollama sends
 streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8000) for
 --model, each request's latency, tokens and outcome going to the journal with
---report-dir. On the sim the clock is virtual: a day takes seconds.`,
+--report-dir. On the sim the clock is virtual: a day takes seconds.
+
+With --report-dir every sweep, request and health check is in the run's journal as it
+happens. A run killed (SIGKILL, the OOM killer, a crash) or cut by a power loss is taken
+up with --resume DIR: the same run id, parameters and planned end, its state rebuilt
+from the journal, the gap recorded as an outage with its cause (a changed boot_id is a
+reboot). At most the sweep in progress is lost to a kill, at most a second of records to
+a power cut. 'aihat loadtest status DIR' says where a run stands.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Duration < 0 || o.Interval < 0 || o.HealthEvery < 0 || o.Warmup < 0 || o.Window < 0 || o.ServerPID < 0 {
@@ -81,6 +90,9 @@ streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8
 			if runF != nil {
 				return runF(o)
 			}
+			if o.Resume != "" {
+				return resumeLoadtest(cmd, f, o)
+			}
 			env, err := f.Env()
 			if err != nil {
 				return err
@@ -93,6 +105,8 @@ streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8
 				return usageErrorf("plan: %v", err)
 			}
 			run := o.apply(base)
+			run.Board = boardOf(f)
+			run.TTY = f.IO.ErrTTY && !f.Global.Verbose
 			steps := tableStep("loadtest.run")
 			steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
 				return loadtest.Run(ctx, env, step, run)
@@ -109,6 +123,8 @@ streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8
 	fl.StringVar(&o.Runtime, "runtime", "", "model (the board's load model) or ollama (an Ollama-compatible server)")
 	fl.StringVar(&o.Endpoint, "endpoint", "", "server of --runtime ollama, e.g. http://127.0.0.1:8000")
 	fl.StringVar(&o.Model, "model", "", "model name of --runtime ollama")
+	fl.StringVar(&o.Resume, "resume", "", "take up the killed or crashed run whose journal is in `DIR` (its --report-dir), with its own parameters and run id")
+	cmd.AddCommand(newCmdLoadtestStatus(f))
 	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (the inference server's; default aihat's own)")
 	return cmd
 }

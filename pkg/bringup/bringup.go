@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
@@ -23,6 +24,9 @@ type Meta struct {
 	// ID, when set, is the run's id (a station claimed a run directory
 	// by it before the run); empty derives it from serial and start.
 	ID string
+	// Started, when set, is the run's start (a resumed run keeps its
+	// first start); zero is now.
+	Started time.Time
 	// Observer hears each step start and end (-v); nil prints the quiet
 	// "== step" lines on env.Progress.
 	Observer report.Observer
@@ -88,6 +92,9 @@ func Run(ctx context.Context, env *stage.Env, steps []Step, meta Meta) *report.R
 		Operator:    meta.Operator,
 		Started:     clk.Now(),
 		Steps:       []*report.Step{},
+	}
+	if !meta.Started.IsZero() {
+		r.Started = meta.Started
 	}
 	for i, s := range steps {
 		if ctx.Err() != nil {

@@ -5,9 +5,11 @@
 // Each line is "<crc32c hex> <json>\n". The CRC (Castagnoli) covers the
 // JSON bytes, so a line torn by a power loss, or bytes an SD card lost,
 // are recognised and skipped on reading instead of being taken as data.
-// Lines are synced in batches, at most once per SyncEvery (1 s by
+// Each record is handed to the kernel as Append returns, so a process
+// killed (SIGKILL, the OOM killer, a panic) loses nothing it journalled;
+// lines are fsync'd in batches, at most once per SyncEvery (1 s by
 // default), so a 1 Hz sampler does not wear an SD card with an fsync per
-// sample; at most one batch is lost.
+// sample: a power loss loses at most one batch.
 //
 // Every record carries wall time, the kernel's monotonic time and boot_id:
 // a Pi without an RTC battery jumps its wall clock after a power loss, and
@@ -24,9 +26,12 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // FileName is the journal's name inside a report directory.
@@ -69,6 +74,7 @@ type Writer struct {
 	clocks    Clocks
 	SyncEvery time.Duration
 	lastSync  time.Time
+	syncs     int // fsyncs so far (tests check they are batched)
 	err       error
 	line      []byte // reused between appends
 }
@@ -79,6 +85,17 @@ func Create(path string, c Clocks) (*Writer, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
+	}
+	// One writer per journal: a second aihat resuming a run that is still
+	// going (systemd's restart and a hand-typed --resume) would interleave
+	// two runs' records. The kernel drops the lock when the process dies,
+	// however it dies, so a killed run's journal is free at once.
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("journal %s is being written by another aihat process (a run still going: aihat loadtest status %s)", path, filepath.Dir(path))
+		}
+		return nil, fmt.Errorf("journal %s: lock: %w", path, err)
 	}
 	if c.Wall == nil {
 		c.Wall = time.Now
@@ -131,7 +148,10 @@ func (j *Writer) Append(kind string, data any) error {
 	j.w.Write(crc[:])
 	j.w.WriteByte(' ')
 	j.w.Write(line)
-	if err := j.w.WriteByte('\n'); err != nil {
+	j.w.WriteByte('\n')
+	// Into the page cache now: one write(2) per record, a few µs, so a
+	// kill loses no record (the buffer still joins a record's pieces).
+	if err := j.w.Flush(); err != nil {
 		j.err = fmt.Errorf("journal %s: %w", j.f.Name(), err)
 		return j.err
 	}
@@ -161,6 +181,7 @@ func (j *Writer) syncLocked() error {
 		return j.err
 	}
 	j.lastSync = time.Now()
+	j.syncs++
 	return nil
 }
 
@@ -188,6 +209,17 @@ type ReadStats struct {
 // hold are skipped and counted, never taken as data.
 func Read(r io.Reader) ([]Record, ReadStats, error) {
 	var recs []Record
+	st, err := Scan(r, func(rec Record) error {
+		recs = append(recs, rec)
+		return nil
+	})
+	return recs, st, err
+}
+
+// Scan calls fn with each good record in order, as Read keeps them,
+// without holding the journal in memory (a day at 1 Hz is 130 MB); an
+// error from fn stops the scan and is returned.
+func Scan(r io.Reader, fn func(Record) error) (ReadStats, error) {
 	var st ReadStats
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
@@ -198,7 +230,9 @@ func Read(r io.Reader) ([]Record, ReadStats, error) {
 			rec, perr := parseLine(bytes.TrimRight(line, "\n"))
 			switch {
 			case perr == nil:
-				recs = append(recs, rec)
+				if ferr := fn(rec); ferr != nil {
+					return st, ferr
+				}
 			case !complete && errors.Is(err, io.EOF):
 				st.Torn = true
 			default:
@@ -207,12 +241,40 @@ func Read(r io.Reader) ([]Record, ReadStats, error) {
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			return recs, st, nil
+			return st, nil
 		}
 		if err != nil {
-			return recs, st, err
+			return st, err
 		}
 	}
+}
+
+// ScanFile scans a journal file.
+func ScanFile(path string, fn func(Record) error) (ReadStats, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return ReadStats{}, err
+	}
+	defer f.Close()
+	return Scan(f, fn)
+}
+
+// Held reports whether a live process is writing the journal at path
+// (it holds the journal's lock): a run still going, not one killed.
+func Held(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	err = unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+	if errors.Is(err, unix.EWOULDBLOCK) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return false, unix.Flock(int(f.Fd()), unix.LOCK_UN)
 }
 
 // ReadFile reads a journal file.

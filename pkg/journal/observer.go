@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -46,6 +47,9 @@ func (o *Observer) note(err error) {
 // cut off before its reports were written), and records the run's identity.
 func Start(dir string, c Clocks, run *report.Run) (*Writer, error) {
 	path := filepath.Join(dir, FileName)
+	if held, _ := Held(path); held {
+		return nil, fmt.Errorf("journal %s is being written by another aihat process (a run still going in %s: aihat loadtest status %s)", path, dir, dir)
+	}
 	if _, err := os.Stat(path); err == nil {
 		if err := os.Rename(path, filepath.Join(dir, PrevFileName)); err != nil {
 			return nil, err
@@ -58,6 +62,21 @@ func Start(dir string, c Clocks, run *report.Run) (*Writer, error) {
 	head := *run
 	head.Steps = nil
 	if err := j.Append(KindRun, &head); err != nil {
+		j.Close()
+		return nil, err
+	}
+	return j, j.Sync()
+}
+
+// Resume opens dir's journal to go on with the run it holds (a load test
+// killed, now taken up again): appended to, never set aside, with record
+// as the KindResume record that closes the gap.
+func Resume(dir string, c Clocks, record any) (*Writer, error) {
+	j, err := Create(filepath.Join(dir, FileName), c)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.Append(KindResume, record); err != nil {
 		j.Close()
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package journal
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/aihat/aihat/pkg/report"
@@ -30,8 +29,10 @@ func Rebuild(recs []Record) (*report.Run, error) {
 	var open *report.Step
 	// Sweeps of the step in progress: when the run is cut off they become
 	// its series, so what it sampled is in the record.
-	var sweeps map[string]*telemetry.Series
-	var sweepOrder []string
+	var sweeps *telemetry.Result
+	// A resume record says the next begin of the open step goes on with
+	// it (a load test taken up after a kill): its sweeps are kept.
+	resumed := false
 	var end *End
 	var last time.Time
 	for i, rec := range recs {
@@ -61,8 +62,14 @@ func Rebuild(recs []Record) (*report.Run, error) {
 			if err := json.Unmarshal(rec.Data, &b); err != nil {
 				return nil, fmt.Errorf("journal record %d (begin): %w", i+1, err)
 			}
+			if resumed && open != nil && open.Name == b.Name {
+				resumed = false
+				continue
+			}
 			open = report.NewStep(b.Name, rec.Wall)
-			sweeps, sweepOrder = map[string]*telemetry.Series{}, nil
+			sweeps = telemetry.NewResult()
+		case KindResume:
+			resumed = true
 		case KindSweep:
 			if open == nil {
 				continue
@@ -71,20 +78,7 @@ func Rebuild(recs []Record) (*report.Run, error) {
 			if err := json.Unmarshal(rec.Data, &sw); err != nil {
 				return nil, fmt.Errorf("journal record %d (sweep): %w", i+1, err)
 			}
-			names := make([]string, 0, len(sw.Values))
-			for n := range sw.Values {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
-				s := sweeps[n]
-				if s == nil {
-					s = &telemetry.Series{Name: n}
-					sweeps[n] = s
-					sweepOrder = append(sweepOrder, n)
-				}
-				s.Envelope.Add(sw.T, sw.Values[n])
-			}
+			sweeps.Add(sw, telemetry.RecordBuckets)
 		case KindStep:
 			var s report.Step
 			if err := json.Unmarshal(rec.Data, &s); err != nil {
@@ -124,11 +118,11 @@ func Rebuild(recs []Record) (*report.Run, error) {
 	// Cut off: say so, keep what was measured.
 	why := fmt.Sprintf("the run was cut off: its journal ends at %s with no end record (killed, crashed or power lost)", last.UTC().Format(time.RFC3339))
 	if open != nil {
-		for _, n := range sweepOrder {
-			open.Series = append(open.Series, telemetry.ToReport(sweeps[n], telemetry.RecordBuckets))
+		for _, n := range sweeps.Order {
+			open.Series = append(open.Series, telemetry.ToReport(sweeps.Series[n], telemetry.RecordBuckets))
 		}
-		if len(sweepOrder) > 0 {
-			why += fmt.Sprintf("; its %d samples up to then are kept as series", sweeps[sweepOrder[0]].Envelope.Stats().N)
+		if sweeps.Sweeps > 0 {
+			why += fmt.Sprintf("; its %d samples up to then are kept as series", sweeps.Sweeps)
 		}
 		open.Abort(last, why)
 		r.Steps = append(r.Steps, open)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,6 +31,20 @@ type Options struct {
 	// the progress display. Its methods run on the sampler's goroutine
 	// (Request on the workload's) and must not block.
 	Live Live
+	// TTY redraws one progress line with live counters and an ETA on
+	// env.Progress (a terminal) instead of writing periodic lines.
+	TTY bool
+	// Board names the board for the journal, so a resume builds the same.
+	Board Board
+	// Resume, when set, takes up the run its journal holds (the caller
+	// opened that journal for appending and recorded the outage in it).
+	Resume *Resume
+}
+
+// Resume is a killed run to take up again.
+type Resume struct {
+	Journal *Journal
+	Outage  Outage // the gap being closed now
 }
 
 // Live receives a load test's sweeps, requests and health checks as they
@@ -50,6 +65,10 @@ type Health struct {
 	Bad      []string `json:"bad,omitempty"` // what failed, empty when healthy
 	// Work is the workload's work so far, in its unit.
 	Work float64 `json:"work"`
+	// SelfRSS is aihat's own resident memory (this machine's
+	// /proc/self/status, whichever board it tests): a day-long run must
+	// not grow.
+	SelfRSS float64 `json:"aihat_rss_bytes,omitempty"`
 }
 
 // KindHealth is a health check's journal record.
@@ -73,9 +92,6 @@ func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	return Run(ctx, env, step, o)
 }
 
-// point is one value of a watched series at hours since the start.
-type point struct{ h, v float64 }
-
 // run is the state one load test keeps while it runs: the watched series
 // at full resolution (a day at 1 Hz is 86 400 points, 1.4 MB each: the
 // slopes need them, the envelope does not keep them) and the requests.
@@ -86,11 +102,13 @@ type run struct {
 	w        workload.Workload
 	start    time.Time
 	nextHC   time.Time
-	nextProg time.Time
-	watch    map[string][]point
+	prog     *progress
+	watch    map[string]*Windower // watched series, hours since the start → value
 	health   []report.Event
 	failures int
 	checks   int
+	outages  []Outage
+	workBase float64 // work done before a resume
 
 	mu       sync.Mutex
 	requests []workload.Request
@@ -109,9 +127,24 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 		return fmt.Errorf("loadtest: duration, interval, health_every and window must be positive (%+v)", o.LoadtestDurations)
 	}
 	clk := env.Board.Clock()
-	r := &run{env: env, step: step, o: o, start: clk.Now(), watch: map[string][]point{}}
+	r := &run{env: env, step: step, o: o, start: clk.Now(), watch: map[string]*Windower{}}
 	r.nextHC = r.start
-	r.nextProg = r.start
+	var prev *telemetry.Result
+	if rs := o.Resume; rs != nil && rs.Journal.Param != nil {
+		r.start, r.nextHC = rs.Journal.Param.Start, rs.Journal.Param.Start
+		var err error
+		if prev, err = r.replay(rs.Journal.Path); err != nil {
+			return err
+		}
+		r.outages = append(append(r.outages, rs.Journal.Outages...), rs.Outage)
+		step.Started = rs.Journal.Param.Start
+		step.Logf("resumed at %s after %d sweeps: %s without samples; %s", rs.Outage.To.Format(time.RFC3339),
+			prev.Sweeps, rs.Outage.To.Sub(rs.Outage.From).Round(time.Second), rs.Outage.Cause)
+	} else if env.Journal != nil {
+		// Everything a resume needs to go on as this run would have.
+		env.Journal.Append(KindParams, Params{Start: r.start, LoadtestDurations: o.LoadtestDurations,
+			Runtime: o.Runtime, Endpoint: o.Endpoint, Model: o.Model, PID: o.PID, Board: o.Board})
+	}
 
 	var w workload.Workload
 	switch o.Runtime {
@@ -144,16 +177,36 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 		step.Logf("no process RSS or fds watched: %v (the board's /proc is not this machine's, or --server-pid is wrong)", err)
 	}
 
-	n := int(o.Duration/o.Interval) + 1
+	srcs = append(srcs, &workSource{w: w, base: r.workBase})
+	// Sweeps up to the planned end: a resumed run ends when the first
+	// would have, its outage counted against its coverage.
+	if o.Resume != nil {
+		// Back on the first run's grid (start + k·interval): the sweeps
+		// of both parts line up, and so do the health checks.
+		if off := clk.Now().Sub(r.start) % o.Interval; off > 0 {
+			if err := clk.Sleep(ctx, o.Interval-off); err != nil {
+				return err
+			}
+		}
+	}
+	n := 0
+	if left := r.start.Add(o.Duration).Sub(clk.Now()); left >= 0 {
+		n = int(left/o.Interval) + 1
+	}
 	step.Logf("load test: %s (%s) for %s, sampled every %s, health check every %s, slopes after a %s warm-up over %s medians",
 		w.Name(), w.Unit(), o.Duration, o.Interval, o.HealthEvery, o.Warmup, o.Window)
 	r.w = w
+	r.prog = newProgress(env.Progress, o.TTY, r, clk.Now())
+	defer r.prog.end()
 	if err := w.Start(ctx); err != nil {
 		return err
 	}
-	s := &telemetry.Sampler{Clock: clk, Interval: o.Interval, Sources: srcs, Sink: telemetry.JournalSink(env.Journal), Between: r.between}
+	s := &telemetry.Sampler{Clock: clk, Interval: o.Interval, Sources: srcs, Sink: telemetry.JournalSink(env.Journal), Between: r.between, Resume: prev}
 	defer s.Close()
-	res, runErr := s.Run(ctx, n)
+	res, runErr := prev, error(nil)
+	if n > 0 {
+		res, runErr = s.Run(ctx, n)
+	}
 	stopErr := w.Stop()
 	if res != nil {
 		for _, name := range res.Order {
@@ -164,6 +217,10 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 		}
 	}
 	step.Events = append(step.Events, r.health...)
+	for _, g := range r.outages {
+		step.Events = append(step.Events, report.Event{Time: g.From, Kind: "outage",
+			Detail: fmt.Sprintf("%s without samples, to %s: %s", g.To.Sub(g.From).Round(time.Second), g.To.Format(time.RFC3339), g.Cause)})
+	}
 	r.verdicts(res, w)
 	if runErr != nil {
 		return runErr
@@ -201,11 +258,7 @@ func (r *run) between(ctx context.Context, sw telemetry.Sweep) error {
 		r.healthCheck(sw)
 		r.nextHC = r.nextHC.Add(r.o.HealthEvery)
 	}
-	if !sw.T.Before(r.nextProg) {
-		fmt.Fprintf(r.env.Progress, "%s: %s of %s, %d health checks, %d failed\n", r.step.Name,
-			sw.T.Sub(r.start).Round(time.Second), r.o.Duration, r.checks, r.failures)
-		r.nextProg = r.nextProg.Add(max(r.o.HealthEvery, r.o.Duration/24))
-	}
+	r.prog.sweep(sw)
 	return nil
 }
 
@@ -216,12 +269,22 @@ func (r *run) observe(sw telemetry.Sweep) {
 	h := sw.T.Sub(r.start).Hours()
 	for name, v := range sw.Values {
 		if r.isWatched(name) {
-			r.watch[name] = append(r.watch[name], point{h, v})
+			r.watchAdd(name, h, v)
 		}
 	}
 	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
-		r.watch["fan_rpm_full"] = append(r.watch["fan_rpm_full"], point{h, rpm * 255 / pwm})
+		r.watchAdd("fan_rpm_full", h, rpm*255/pwm)
 	}
+}
+
+// watchAdd adds a watched series' point to its window medians.
+func (r *run) watchAdd(name string, h, v float64) {
+	w := r.watch[name]
+	if w == nil {
+		w = &Windower{From: r.o.Warmup.Hours(), W: r.o.Window.Hours()}
+		r.watch[name] = w
+	}
+	w.Add(h, v)
 }
 
 func (r *run) isWatched(name string) bool {
@@ -256,7 +319,7 @@ func (r *run) healthCheck(sw telemetry.Sweep) {
 		r.failures++
 		r.health = append(r.health, report.Event{Time: sw.T, Kind: "health_failed", Detail: fmt.Sprint(bad)})
 	}
-	h := Health{T: sw.T, Checks: r.checks, Failures: r.failures, Bad: bad, Work: r.w.Done()}
+	h := Health{T: sw.T, Checks: r.checks, Failures: r.failures, Bad: bad, Work: r.workBase + r.w.Done(), SelfRSS: selfRSS()}
 	if r.env.Journal != nil {
 		r.env.Journal.Append(KindHealth, h)
 	}
@@ -277,7 +340,8 @@ func (r *run) verdicts(res *telemetry.Result, w workload.Workload) {
 	stage.Measure(env, step, stage.M{Name: "health_checks", Value: float64(r.checks), Unit: "count"})
 	stage.Measure(env, step, stage.M{Name: "health_failures", Value: float64(r.failures), Unit: "count", Code: "LOADTEST_HEALTH",
 		Remedy: "a health check failed during the run (see the health_failed events): under-voltage wants a 5 V 5 A supply; a missing /dev/hailo0 is a driver reset (dmesg | grep hailo)"})
-	stage.Measure(env, step, stage.M{Name: "work", Value: w.Done(), Unit: w.Unit()})
+	stage.Measure(env, step, stage.M{Name: "work", Value: r.workBase + w.Done(), Unit: w.Unit()})
+	r.outageVerdicts(sweeps)
 	warm := r.o.Warmup.Hours()
 	win := r.o.Window.Hours()
 	names := make([]string, 0, len(r.watch))
@@ -286,23 +350,18 @@ func (r *run) verdicts(res *telemetry.Result, w workload.Workload) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		var x, y []float64
-		for _, p := range r.watch[name] {
-			if p.h >= warm {
-				x, y = append(x, p.h), append(y, p.v)
-			}
-		}
+		wx, wy := r.watch[name].Medians()
 		unit := map[string]string{"mem_available": "B/h", "slab": "B/h", "fan_rpm_full": "rpm/h"}[name]
 		if unit == "" {
 			unit = map[bool]string{true: "B/h", false: "count/h"}[name[len(name)-4:] == ".rss"]
 		}
-		r.slope(name, unit, x, y, win)
+		r.slope(name, unit, wx, wy)
 	}
 	r.requestVerdicts(warm, win)
 }
 
-func (r *run) slope(name, unit string, x, y []float64, win float64) {
-	wx, wy := Windowed(x, y, win)
+// slope judges a watched series from its window medians.
+func (r *run) slope(name, unit string, wx, wy []float64) {
 	s, err := TheilSen(wx, wy)
 	if err != nil {
 		stage.Skipped(r.step, name+"_slope", fmt.Sprintf("not judged: %v (the run after the warm-up is shorter than 3 windows of %s)", err, r.o.Window))
@@ -375,4 +434,21 @@ func (r *run) requestVerdicts(warm, win float64) {
 		stage.Measure(r.env, r.step, stage.M{Name: f.name + "_slope", Value: s.Slope, Unit: f.unit, Code: "LOADTEST_DRIFT",
 			Remedy: fmt.Sprintf("%s drifts %.4g %s: the server slows or fails more as the run goes on", f.name, s.Slope, f.unit)})
 	}
+}
+
+// selfRSS is this process's VmRSS in bytes (0 where /proc is not Linux's).
+func selfRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb float64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%g kB", &kb); err == nil {
+				return kb * 1024
+			}
+		}
+	}
+	return 0
 }

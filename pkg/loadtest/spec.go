@@ -10,7 +10,8 @@ func Spec() stage.Stage {
 		Summary: "hours of inference with health checks every interval; leak and drift slopes (Theil–Sen, 95 % interval) of RSS, fds, MemAvailable, Slab, fan, p99 latency and error rate",
 		Section: "loadtest",
 		Measures: []string{"sweeps", "health_checks", "health_failures", "work", "requests",
-			"mem_available_slope", "slab_slope", "fan_rpm_full_slope", "*.rss_slope", "*.fds_slope", "latency_p99_slope", "error_rate_slope"},
+			"mem_available_slope", "slab_slope", "fan_rpm_full_slope", "*.rss_slope", "*.fds_slope", "latency_p99_slope", "error_rate_slope",
+			"outages", "outage_time", "reboots", "coverage"},
 		Run: PlanStage,
 	}
 }

@@ -60,38 +60,61 @@ func TheilSen(x, y []float64) (Slope, error) {
 	return Slope{Slope: med, Low: rank((float64(N) - c) / 2), High: rank((float64(N)+c)/2 + 1), N: n}, nil
 }
 
-// Windowed reduces a long series to one median per window of width w
-// (x in the same unit as w), so a day at 1 Hz is 144 points of 10 min and
-// the O(n²) estimator stays cheap; the median keeps it robust.
-func Windowed(x, y []float64, w float64) (wx, wy []float64) {
-	if len(x) == 0 || w <= 0 {
-		return nil, nil
+// Windower reduces a long series to one median per window of width W
+// (x in the same unit as W), so a day at 1 Hz is 144 points of 10 min and
+// the O(n²) estimator stays cheap; the median keeps it robust. It works
+// as the points come: it keeps the medians of the
+// windows closed so far and the values of the open one, so a day at 1 Hz
+// holds 144 medians and one window's 600 values, not 86 400 points (the
+// load test's memory stays flat over days). Points before From are left
+// out, as the warm-up is.
+type Windower struct {
+	From, W float64
+
+	started bool
+	start   float64
+	cur     int
+	bx      float64
+	bucket  []float64
+	wx, wy  []float64
+}
+
+// Add takes the next point; x never decreases.
+func (w *Windower) Add(x, y float64) {
+	if x < w.From || w.W <= 0 {
+		return
 	}
-	start := x[0]
-	var bucket []float64
-	var bx float64
-	flush := func() {
-		if len(bucket) == 0 {
-			return
-		}
-		sort.Float64s(bucket)
-		m := bucket[len(bucket)/2]
-		if len(bucket)%2 == 0 {
-			m = (bucket[len(bucket)/2-1] + bucket[len(bucket)/2]) / 2
-		}
-		wx, wy = append(wx, bx), append(wy, m)
-		bucket = bucket[:0]
+	if !w.started {
+		w.started, w.start, w.cur = true, x, -1
 	}
-	cur := -1
-	for i := range x {
-		k := int((x[i] - start) / w)
-		if k != cur {
-			flush()
-			cur = k
-			bx = start + (float64(k)+0.5)*w
-		}
-		bucket = append(bucket, y[i])
+	if k := int((x - w.start) / w.W); k != w.cur {
+		w.flush()
+		w.cur, w.bx = k, w.start+(float64(k)+0.5)*w.W
 	}
-	flush()
+	w.bucket = append(w.bucket, y)
+}
+
+func (w *Windower) flush() {
+	if len(w.bucket) == 0 {
+		return
+	}
+	sort.Float64s(w.bucket)
+	n := len(w.bucket)
+	m := w.bucket[n/2]
+	if n%2 == 0 {
+		m = (w.bucket[n/2-1] + w.bucket[n/2]) / 2
+	}
+	w.wx, w.wy = append(w.wx, w.bx), append(w.wy, m)
+	w.bucket = w.bucket[:0]
+}
+
+// Medians returns one median per window so far, the open one included.
+func (w *Windower) Medians() (wx, wy []float64) {
+	wx, wy = append([]float64(nil), w.wx...), append([]float64(nil), w.wy...)
+	if len(w.bucket) > 0 {
+		open := &Windower{W: w.W, bx: w.bx, bucket: append([]float64(nil), w.bucket...)}
+		open.flush()
+		wx, wy = append(wx, open.wx...), append(wy, open.wy...)
+	}
 	return wx, wy
 }

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"math"
 	"math/rand"
+	"sort"
 	"testing"
 )
 
@@ -89,4 +90,66 @@ func TestWindowed(t *testing.T) {
 	if len(wx) != 3 || wy[0] != 6.5 || wy[1] != 2 || wy[2] != 9 || wx[0] != 5 || wx[2] != 25 {
 		t.Errorf("%v %v", wx, wy)
 	}
+}
+
+// The streaming windower gives what Windowed gives on the points after
+// From, whatever the spacing.
+func TestWindowerIsWindowedAsThePointsCome(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	var x, y []float64
+	w := &Windower{From: 1, W: 1.0 / 6}
+	h := 0.0
+	for i := 0; i < 5000; i++ {
+		h += rng.Float64() / 500
+		v := rng.NormFloat64()
+		w.Add(h, v)
+		if h >= 1 {
+			x, y = append(x, h), append(y, v)
+		}
+	}
+	gx, gy := w.Medians()
+	wx, wy := Windowed(x, y, 1.0/6)
+	if len(gx) != len(wx) || len(gx) < 10 {
+		t.Fatalf("%d windows, Windowed %d", len(gx), len(wx))
+	}
+	for i := range gx {
+		if gx[i] != wx[i] || gy[i] != wy[i] {
+			t.Fatalf("window %d: (%v, %v), Windowed (%v, %v)", i, gx[i], gy[i], wx[i], wy[i])
+		}
+	}
+}
+
+// Windowed is the windowing done on a whole series at once: the
+// reference the streaming Windower is checked against.
+func Windowed(x, y []float64, w float64) (wx, wy []float64) {
+	if len(x) == 0 || w <= 0 {
+		return nil, nil
+	}
+	start := x[0]
+	var bucket []float64
+	var bx float64
+	flush := func() {
+		if len(bucket) == 0 {
+			return
+		}
+		sort.Float64s(bucket)
+		m := bucket[len(bucket)/2]
+		if len(bucket)%2 == 0 {
+			m = (bucket[len(bucket)/2-1] + bucket[len(bucket)/2]) / 2
+		}
+		wx, wy = append(wx, bx), append(wy, m)
+		bucket = bucket[:0]
+	}
+	cur := -1
+	for i := range x {
+		k := int((x[i] - start) / w)
+		if k != cur {
+			flush()
+			cur = k
+			bx = start + (float64(k)+0.5)*w
+		}
+		bucket = append(bucket, y[i])
+	}
+	flush()
+	return wx, wy
 }

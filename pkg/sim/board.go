@@ -34,8 +34,12 @@ type Options struct {
 	Seed int64
 	// Faults are catalogue names to inject (see Catalogue).
 	Faults []string
-	// Start is the virtual boot time (EpochStart when zero).
+	// Start is the virtual time the board starts at (EpochStart when zero).
 	Start time.Time
+	// Booted is when the board booted, which its boot_id follows: Start
+	// when zero. A resumed load test sets the first run's boot and a later
+	// Start: aihat was killed, the board stayed up (the same boot_id).
+	Booted time.Time
 }
 
 // Board is the simulated Raspberry Pi 5 + AI HAT+ 2. It is safe for
@@ -58,7 +62,11 @@ type Board struct {
 	// bootHooks run once the board's devices exist; faults that change a
 	// device (not just the state it is built from) register one.
 	bootHooks []func(*Board)
+	booted    time.Time
 }
+
+// Booted is when the board booted (its boot_id's boot).
+func (b *Board) Booted() time.Time { return b.booted }
 
 var _ board.Board = (*Board)(nil)
 
@@ -76,6 +84,11 @@ func New(o Options) (*Board, error) {
 		lines: map[int]int{},
 	}
 	b.state.AmbientC += rng.Float64()*2 - 1
+	if o.Booted.IsZero() || o.Booted.After(o.Start) {
+		o.Booted = o.Start
+	}
+	b.booted = o.Booted
+	b.state.BootID = bootID(o.Seed, o.Booted)
 	cat := Catalogue()
 	want := map[string]bool{}
 	for _, name := range o.Faults {
@@ -251,4 +264,18 @@ func (b *Board) Run(ctx context.Context, name string, args ...string) ([]byte, e
 		return out, err
 	}
 	return nil, fmt.Errorf("%s: command not found on the simulated board", name)
+}
+
+// bootID is the kernel's boot_id for a board booted at start: a random
+// UUID (version 4, as the kernel makes it), the same for the same seed and
+// boot time, new for each boot of the same board.
+func bootID(seed int64, start time.Time) string {
+	r := rand.New(rand.NewSource(seed ^ start.UnixNano()))
+	var u [16]byte
+	for i := range u {
+		u[i] = byte(r.Intn(256))
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }

@@ -66,6 +66,7 @@ func (b *Board) tree() map[string]entry {
 
 	// Kernel.
 	static("proc/sys/kernel/osrelease", st.Kernel+"\n")
+	static("proc/sys/kernel/random/boot_id", st.BootID+"\n")
 	static("proc/version", fmt.Sprintf("Linux version %s (serge@raspberrypi.com) (aarch64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT Debian 1:6.12.47-1+rpt1 (2025-09-16) aarch64\n", st.Kernel))
 	static("proc/cpuinfo", cpuinfo(st))
 	// An 8 GB Pi 5's /proc/meminfo, the lines telemetry reads among the

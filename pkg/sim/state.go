@@ -12,6 +12,7 @@ type State struct {
 	Compatible []string
 	Serial     string // 16 hex digits
 	Kernel     string // proc/sys/kernel/osrelease
+	BootID     string // proc/sys/kernel/random/boot_id: new each boot
 	Firmware   string // vcgencmd version, first line date
 	ConfigTxt  string // boot/firmware/config.txt
 	// ExtraFiles are more files under the root (e.g. included config files,

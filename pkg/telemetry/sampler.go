@@ -43,6 +43,9 @@ type Sweep struct {
 	Values map[string]float64 `json:"v"`
 	Failed []string           `json:"failed,omitempty"` // sources without a sample
 	Events []Event            `json:"events,omitempty"`
+	// Units names the unit of each series that appears for the first time
+	// in this sweep, so a journal's sweeps alone rebuild unit-ful series.
+	Units map[string]string `json:"units,omitempty"`
 }
 
 // Series is one named series' unit and envelope.
@@ -86,6 +89,46 @@ type Sampler struct {
 	Buckets int
 	// Between runs after each sweep (a health check, the load's governor).
 	Between func(ctx context.Context, s Sweep) error
+	// Resume, when set, is the result of the sweeps before this run (a
+	// resumed load test's journal, folded in with Result.Add): the run
+	// goes on in it.
+	Resume *Result
+}
+
+// NewResult returns an empty result.
+func NewResult() *Result {
+	return &Result{Series: map[string]*Series{}, Errors: map[string]int{}, LastErr: map[string]string{}}
+}
+
+// Add folds a sweep taken earlier (read back from a journal) into r, as
+// if r's run had taken it; buckets sizes new series' envelopes.
+func (r *Result) Add(sw Sweep, buckets int) {
+	names := make([]string, 0, len(sw.Values))
+	for n := range sw.Values {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ser := r.Series[n]
+		if ser == nil {
+			ser = &Series{Name: n, Envelope: Envelope{Max: buckets}}
+			r.Series[n] = ser
+			r.Order = append(r.Order, n)
+		}
+		if ser.Unit == "" {
+			ser.Unit = sw.Units[n]
+		}
+		ser.Envelope.Add(sw.T, sw.Values[n])
+	}
+	for _, src := range sw.Failed {
+		r.Errors[src]++
+	}
+	r.Events = append(r.Events, sw.Events...)
+	if r.Sweeps == 0 {
+		r.Start = sw.T
+	}
+	r.Sweeps++
+	r.End = sw.T
 }
 
 // Run samples n sweeps (until ctx ends when n <= 0). The first sweep is
@@ -95,7 +138,11 @@ func (s *Sampler) Run(ctx context.Context, n int) (*Result, error) {
 	if s.Interval <= 0 {
 		return nil, fmt.Errorf("telemetry: interval %v must be positive", s.Interval)
 	}
-	res := &Result{Series: map[string]*Series{}, Errors: map[string]int{}, LastErr: map[string]string{}, Start: s.Clock.Now()}
+	res := s.Resume
+	if res == nil {
+		res = NewResult()
+		res.Start = s.Clock.Now()
+	}
 	failing := map[string]bool{}
 	width := 0 // series in the last sweep, to size the next one's map
 	for i := 0; n <= 0 || i < n; i++ {
@@ -131,10 +178,17 @@ func (s *Sampler) Run(ctx context.Context, n int) (*Result, error) {
 			sw.Events = append(sw.Events, evs...)
 			for _, r := range rs {
 				ser := res.Series[r.Series]
-				if ser == nil {
-					ser = &Series{Name: r.Series, Unit: r.Unit, Envelope: Envelope{Max: s.Buckets}}
-					res.Series[r.Series] = ser
-					res.Order = append(res.Order, r.Series)
+				if ser == nil || ser.Unit == "" && r.Unit != "" {
+					if ser == nil {
+						ser = &Series{Name: r.Series, Envelope: Envelope{Max: s.Buckets}}
+						res.Series[r.Series] = ser
+						res.Order = append(res.Order, r.Series)
+					}
+					ser.Unit = r.Unit
+					if sw.Units == nil {
+						sw.Units = map[string]string{}
+					}
+					sw.Units[r.Series] = r.Unit
 				}
 				ser.Envelope.Add(now, r.Value)
 				sw.Values[r.Series] = r.Value
@@ -201,12 +255,13 @@ func (sw Sweep) MarshalJSON() ([]byte, error) {
 		b = strconv.AppendFloat(b, v, 'g', -1, 64)
 	}
 	b = append(b, '}')
-	if len(sw.Failed) > 0 || len(sw.Events) > 0 {
+	if len(sw.Failed) > 0 || len(sw.Events) > 0 || len(sw.Units) > 0 {
 		type rest struct {
-			Failed []string `json:"failed,omitempty"`
-			Events []Event  `json:"events,omitempty"`
+			Failed []string          `json:"failed,omitempty"`
+			Events []Event           `json:"events,omitempty"`
+			Units  map[string]string `json:"units,omitempty"`
 		}
-		r, err := json.Marshal(rest{sw.Failed, sw.Events})
+		r, err := json.Marshal(rest{sw.Failed, sw.Events, sw.Units})
 		if err != nil {
 			return nil, err
 		}
