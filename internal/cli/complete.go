@@ -46,6 +46,8 @@ func completions() []flagCompletion {
 		{"bench", "provider", commaList(infer.KnownProviders)},
 		{"loadtest", "runtime", fixed(
 			cobra.CompletionWithDesc("model", "the board's own load model (the sim)"),
+			cobra.CompletionWithDesc("onnxruntime", "ONNX Runtime inferences in process"),
+			cobra.CompletionWithDesc("hailortcli", "a compiled HEF on the NPU through HailoRT (--hef)"),
 			cobra.CompletionWithDesc("ollama", "an LLM behind an Ollama-compatible server (hailo-ollama)"))},
 		{"bench", "cpu-fallback", fixed("marginal", "fail", "pass")},
 		{"bench", "opt-level", fixed("disable", "basic", "extended", "all")},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/aihat/aihat/pkg/loadtest"
@@ -14,7 +15,7 @@ import (
 // plan's loadtest section.
 type LoadtestOptions struct {
 	Duration, Interval, HealthEvery, Warmup, Window time.Duration
-	Runtime, Endpoint, Model                        string
+	Runtime, Endpoint, Model, HEF                   string
 	ServerPID                                       int
 	// Resume is the directory of a killed run to take up again.
 	Resume string
@@ -40,6 +41,9 @@ func (o *LoadtestOptions) apply(base loadtest.Options) loadtest.Options {
 	if o.Model != "" {
 		base.Model = o.Model
 	}
+	if o.HEF != "" {
+		base.HEF = o.HEF
+	}
 	if o.ServerPID > 0 {
 		base.PID = o.ServerPID
 	}
@@ -62,7 +66,10 @@ time and the run goes on. After --warmup, each watched series' slope per hour (T
 over --window medians, with a 95 % interval in the log) and, for --runtime ollama, the p99
 latency and error rate per window are judged by the plan's loadtest.run limits.
 
---runtime model is the board's own load model (the sim); --runtime ollama sends
+--runtime model is the board's own load model (the sim); --runtime onnxruntime runs
+inferences in process (the plan's bench model, or --model FILE.onnx); --runtime hailortcli
+runs 'hailortcli benchmark --hef' back to back, a failed run counted and retried;
+--runtime ollama sends
 streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8000) for
 --model, each request's latency, tokens and outcome going to the journal with
 --report-dir. On the sim the clock is virtual: a day takes seconds.
@@ -79,13 +86,17 @@ a power cut. 'aihat loadtest status DIR' says where a run stands.`,
 				return usageErrorf("durations and --server-pid must not be negative")
 			}
 			switch o.Runtime {
-			case "", "model":
+			case "", "model", "onnxruntime":
+			case "hailortcli":
+				if o.HEF == "" {
+					return usageErrorf("--runtime hailortcli needs --hef PATH (a model compiled for the Hailo-10H)")
+				}
 			case "ollama":
 				if o.Endpoint == "" || o.Model == "" {
 					return usageErrorf("--runtime ollama needs --endpoint URL (hailo-ollama: http://127.0.0.1:8000) and --model NAME")
 				}
 			default:
-				return usageErrorf("--runtime %q: choose model or ollama", o.Runtime)
+				return usageErrorf("--runtime %q: choose %s", o.Runtime, strings.Join(loadtest.Runtimes, ", "))
 			}
 			if runF != nil {
 				return runF(o)
@@ -120,9 +131,10 @@ a power cut. 'aihat loadtest status DIR' says where a run stands.`,
 	fl.DurationVar(&o.HealthEvery, "health-every", 0, "time between health checks, e.g. 10m (default: the plan's loadtest.health_every)")
 	fl.DurationVar(&o.Warmup, "warmup", 0, "start of the run left out of the slopes, e.g. 1h (default: the plan's loadtest.warmup)")
 	fl.DurationVar(&o.Window, "window", 0, "width of the windows the slopes are fitted to, e.g. 10m (default: the plan's loadtest.window)")
-	fl.StringVar(&o.Runtime, "runtime", "", "model (the board's load model) or ollama (an Ollama-compatible server)")
+	fl.StringVar(&o.Runtime, "runtime", "", "model (the sim's load model), onnxruntime (in process), hailortcli (--hef on the NPU) or ollama (an Ollama-compatible server)")
 	fl.StringVar(&o.Endpoint, "endpoint", "", "server of --runtime ollama, e.g. http://127.0.0.1:8000")
-	fl.StringVar(&o.Model, "model", "", "model name of --runtime ollama")
+	fl.StringVar(&o.Model, "model", "", "model name of --runtime ollama; ONNX file of --runtime onnxruntime (default: the plan's bench model)")
+	fl.StringVar(&o.HEF, "hef", "", "compiled model (.hef) --runtime hailortcli runs, in hailortcli benchmark runs of 30 s")
 	fl.StringVar(&o.Resume, "resume", "", "take up the killed or crashed run whose journal is in `DIR` (its --report-dir), with its own parameters and run id")
 	cmd.AddCommand(newCmdLoadtestStatus(f))
 	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (the inference server's; default aihat's own)")

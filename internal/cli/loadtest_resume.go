@@ -117,7 +117,7 @@ func resumeLoadtest(cmd *cobra.Command, f *Factory, o *LoadtestOptions) error {
 
 func sameParams(a, b loadtest.Options) bool {
 	return a.LoadtestDurations == b.LoadtestDurations && a.Runtime == b.Runtime && a.Endpoint == b.Endpoint &&
-		a.Model == b.Model && a.PID == b.PID
+		a.Model == b.Model && a.HEF == b.HEF && a.PID == b.PID
 }
 
 func describeParams(o loadtest.Options) string {
@@ -126,7 +126,13 @@ func describeParams(o loadtest.Options) string {
 		s += " --runtime " + o.Runtime
 	}
 	if o.Endpoint != "" {
-		s += " --endpoint " + o.Endpoint + " --model " + o.Model
+		s += " --endpoint " + o.Endpoint
+	}
+	if o.Model != "" {
+		s += " --model " + o.Model
+	}
+	if o.HEF != "" {
+		s += " --hef " + o.HEF
 	}
 	if o.PID != 0 {
 		s += fmt.Sprintf(" --server-pid %d", o.PID)

@@ -41,6 +41,7 @@ type Params struct {
 	Runtime  string `json:"runtime,omitempty"`
 	Endpoint string `json:"endpoint,omitempty"`
 	Model    string `json:"model,omitempty"`
+	HEF      string `json:"hef,omitempty"`
 	PID      int    `json:"pid,omitempty"`
 	Board    Board  `json:"board"`
 }
@@ -58,7 +59,7 @@ type Board struct {
 // Options returns the options the run was started with.
 func (p Params) Options() Options {
 	return Options{LoadtestDurations: p.LoadtestDurations, Runtime: p.Runtime, Endpoint: p.Endpoint,
-		Model: p.Model, PID: p.PID, Board: p.Board}
+		Model: p.Model, HEF: p.HEF, PID: p.PID, Board: p.Board}
 }
 
 // Outage is a gap in a run: from its journal's last record before a kill

@@ -21,8 +21,10 @@ import (
 // Options shape one load test; zero fields come from the plan.
 type Options struct {
 	plan.LoadtestDurations
-	// Runtime is "model" (the board's load model: the sim) or "ollama".
-	Runtime, Endpoint, Model string
+	// Runtime is one of Runtimes; Model is ollama's model name or
+	// onnxruntime's ONNX file (the plan's bench model when empty); HEF is
+	// hailortcli's compiled model.
+	Runtime, Endpoint, Model, HEF string
 	// PID is the process whose RSS and open fds are watched for leaks:
 	// the inference server's for ollama; 0 watches aihat's own (the load
 	// runs in process), when the board's /proc is this machine's.
@@ -143,22 +145,14 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 	} else if env.Journal != nil {
 		// Everything a resume needs to go on as this run would have.
 		env.Journal.Append(KindParams, Params{Start: r.start, LoadtestDurations: o.LoadtestDurations,
-			Runtime: o.Runtime, Endpoint: o.Endpoint, Model: o.Model, PID: o.PID, Board: o.Board})
+			Runtime: o.Runtime, Endpoint: o.Endpoint, Model: o.Model, HEF: o.HEF, PID: o.PID, Board: o.Board})
 	}
 
-	var w workload.Workload
-	switch o.Runtime {
-	case "", "model":
-		w = &workload.Sim{Board: env.Board, Kind: workload.Kind{CPU: true, NPU: true}}
-	case "ollama":
-		if o.Endpoint == "" || o.Model == "" {
-			return fmt.Errorf("loadtest --runtime ollama needs --endpoint URL and --model NAME")
-		}
-		w = workload.NewOllama(&workload.Ollama{Endpoint: o.Endpoint, Model: o.Model, NumPredict: 64,
-			Prompt: "Explain in one paragraph what a neural processing unit does."}, r.request)
-	default:
-		return fmt.Errorf("loadtest runtime %q: choose model or ollama", o.Runtime)
+	w, closeW, err := r.newWorkload(env, o)
+	if err != nil {
+		return err
 	}
+	defer closeW()
 
 	srcs, notes := telemetry.DefaultSources(env.Board)
 	for _, n := range notes {

@@ -21,6 +21,12 @@ type Loop struct {
 	Step func(ctx context.Context) (float64, error)
 	// Idle is how long a loop at duty 0 waits before looking again.
 	Idle time.Duration
+	// KeepGoing, when set, sees every piece (how long it took, the units
+	// it did, its error) and makes a failed piece not stop the loop: a
+	// day-long load test counts a driver reset's failures and goes on,
+	// trying again after RetryAfter (1 s when 0).
+	KeepGoing  func(took time.Duration, n float64, err error)
+	RetryAfter time.Duration
 
 	duty   atomic.Uint64
 	done   atomic.Uint64 // math.Float64bits, written by the one worker
@@ -82,6 +88,19 @@ func (l *Loop) run(ctx context.Context) {
 		}
 		t0 := time.Now()
 		n, err := l.Step(ctx)
+		if l.KeepGoing != nil && ctx.Err() == nil {
+			l.KeepGoing(time.Since(t0), n, err)
+			if err != nil {
+				retry := l.RetryAfter
+				if retry <= 0 {
+					retry = time.Second
+				}
+				if sleep(ctx, retry) != nil {
+					return
+				}
+				continue
+			}
+		}
 		if err != nil {
 			if ctx.Err() == nil {
 				l.mu.Lock()

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,5 +134,57 @@ func TestBothSetsOneDutyAndCountsTheNPUsWork(t *testing.T) {
 	}
 	if _, err := w.NPUTemperature(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With KeepGoing a failed piece is reported and the loop goes on after
+// RetryAfter; without it the first failure stops the loop.
+func TestLoopKeepGoingCountsFailuresAndGoesOn(t *testing.T) {
+	var calls atomic.Int64
+	step := func(context.Context) (float64, error) {
+		if calls.Add(1)%2 == 0 {
+			return 0, errors.New("device busy")
+		}
+		return 1, nil
+	}
+	var mu sync.Mutex
+	var ok, bad int
+	l := &Loop{Label: "flaky", WorkUnit: "run", Step: step, RetryAfter: time.Millisecond,
+		KeepGoing: func(_ time.Duration, n float64, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				bad++
+			} else {
+				ok++
+			}
+		}}
+	l.Start(context.Background())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		mu.Lock()
+		n := bad
+		mu.Unlock()
+		if n >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := l.Stop(); err != nil {
+		t.Fatalf("a kept-going loop stopped with %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if bad < 3 || ok < 3 || l.Done() != float64(ok) {
+		t.Fatalf("%d failed, %d ok, done %v", bad, ok, l.Done())
+	}
+
+	stop := &Loop{Label: "flaky", WorkUnit: "run", Step: func(context.Context) (float64, error) { return 0, errors.New("device busy") }}
+	stop.Start(context.Background())
+	for stop.Err() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	if err := stop.Stop(); err == nil || !strings.Contains(err.Error(), "device busy") {
+		t.Fatalf("without KeepGoing: %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 
 	"github.com/aihat/aihat/pkg/infer"
-	ort "github.com/yalue/onnxruntime_go"
 )
 
 // NewORT is a load of back-to-back inferences of an open ONNX Runtime
@@ -20,18 +19,22 @@ func NewORT(s *infer.Session) (*Loop, error) {
 		return nil, fmt.Errorf("inputs for %s: %w", s.Path, err)
 	}
 	raw := s.Raw()
-	outs := make([]ort.Value, len(s.Outputs))
+	// As bench runs it: outputs onnxruntime_go cannot allocate itself
+	// (float16, bfloat16, complex, rank 0) are preallocated and kept.
+	outs, owned := s.NewOutputs()
 	return &Loop{
 		Label:    "ONNX Runtime " + filepath.Base(s.Path),
 		WorkUnit: "inference",
 		Step: func(context.Context) (float64, error) {
-			for i := range outs {
-				outs[i] = nil
-			}
 			if err := raw.Run(in, outs); err != nil {
 				return 0, fmt.Errorf("model %s: inference failed: %v", s.Path, err)
 			}
-			infer.Destroy(outs)
+			for i, v := range outs {
+				if !owned[i] && v != nil {
+					v.Destroy()
+					outs[i] = nil
+				}
+			}
 			return 1, nil
 		},
 	}, nil
