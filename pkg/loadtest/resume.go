@@ -258,6 +258,9 @@ func (r *run) replay(path string) (*telemetry.Result, error) {
 				return fmt.Errorf("health record: %w", err)
 			}
 			r.checks, r.failures = h.Checks, h.Failures
+			if r.linkBase == "" {
+				r.linkBase = h.Link
+			}
 			if len(h.Bad) > 0 {
 				r.health = append(r.health, report.Event{Time: h.T, Kind: "health_failed", Detail: fmt.Sprint(h.Bad)})
 			}

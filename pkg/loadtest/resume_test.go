@@ -187,3 +187,48 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 		}
 	}
 }
+
+// retrainAt drops the simulated link to Gen 1 at the n-th sweep, as a
+// marginal ribbon cable retraining would.
+type retrainAt struct {
+	cutAt
+	b *sim.Board
+}
+
+func (r *retrainAt) Sweep(telemetry.Sweep) {
+	if r.seen++; r.seen == r.n {
+		r.b.State().PCIe.LinkSpeed = "2.5 GT/s PCIe"
+	}
+}
+
+// The health check compares the PCIe link with the first check's: a link
+// that retrained down mid-run is a health failure with its time.
+func TestLinkRetrainedDownFailsHealth(t *testing.T) {
+	b, err := sim.New(sim.Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := plan.Default()
+	env := stage.NewEnv(b, p)
+	env.Progress = io.Discard
+	o := shortSim
+	o.Live = &retrainAt{cutAt: cutAt{n: 500}, b: b}
+	step := report.NewStep(StepName, time.Now())
+	step.Finish(time.Now(), Run(context.Background(), env, step, o))
+	m, _ := measurement(step, "health_failures")
+	if step.Outcome != report.Fail || m.Outcome != report.Fail {
+		t.Fatalf("outcome %s, health_failures %+v", step.Outcome, m)
+	}
+	var first *report.Event
+	for i, e := range step.Events {
+		if e.Kind == "health_failed" {
+			first = &step.Events[i]
+			break
+		}
+	}
+	// Sweep 500 is at 4990 s; the next check is at 5400 s (1 h 30 min).
+	if first == nil || !strings.Contains(first.Detail, "PCIe link now 0001:01:00.0 2.5 GT/s PCIe x1, was 0001:01:00.0 8.0 GT/s PCIe x1") ||
+		first.Time.Sub(sim.EpochStart) != 90*time.Minute {
+		t.Fatalf("first failure %+v", first)
+	}
+}

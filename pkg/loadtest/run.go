@@ -71,6 +71,9 @@ type Health struct {
 	// /proc/self/status, whichever board it tests): a day-long run must
 	// not grow.
 	SelfRSS float64 `json:"aihat_rss_bytes,omitempty"`
+	// Link is the accelerator's PCIe link now ("0001:01:00.0 8.0 GT/s
+	// PCIe x1"); the first one seen is the run's baseline.
+	Link string `json:"link,omitempty"`
 }
 
 // KindHealth is a health check's journal record.
@@ -111,6 +114,7 @@ type run struct {
 	checks   int
 	outages  []Outage
 	workBase float64 // work done before a resume
+	linkBase string  // the accelerator's PCIe link at the first health check
 
 	mu       sync.Mutex
 	requests []workload.Request
@@ -297,7 +301,7 @@ func (r *run) isWatched(name string) bool {
 func (r *run) healthCheck(sw telemetry.Sweep) {
 	r.checks++
 	var bad []string
-	if v, ok := sw.Values["throttle.under_voltage"]; ok && v != 0 {
+	if v, ok := sw.Values["throttle.under_voltage_now"]; ok && v != 0 {
 		bad = append(bad, "under-voltage now (get_throttled bit 0)")
 	}
 	if v, ok := sw.Values["undervoltage_alarm"]; ok && v != 0 {
@@ -306,6 +310,8 @@ func (r *run) healthCheck(sw telemetry.Sweep) {
 	if n := driver.StatNode(r.env.Board.FS(), "hailo0"); !n.Exists {
 		bad = append(bad, "/dev/hailo0 missing")
 	}
+	link, linkBad := r.checkLink()
+	bad = append(bad, linkBad...)
 	if len(sw.Failed) > 0 {
 		r.step.Logf("health check at %s: sources without a sample: %v", sw.T.Sub(r.start).Round(time.Second), sw.Failed)
 	}
@@ -313,7 +319,7 @@ func (r *run) healthCheck(sw telemetry.Sweep) {
 		r.failures++
 		r.health = append(r.health, report.Event{Time: sw.T, Kind: "health_failed", Detail: fmt.Sprint(bad)})
 	}
-	h := Health{T: sw.T, Checks: r.checks, Failures: r.failures, Bad: bad, Work: r.workBase + r.w.Done(), SelfRSS: selfRSS()}
+	h := Health{T: sw.T, Checks: r.checks, Failures: r.failures, Bad: bad, Work: r.workBase + r.w.Done(), SelfRSS: selfRSS(), Link: link}
 	if r.env.Journal != nil {
 		r.env.Journal.Append(KindHealth, h)
 	}
