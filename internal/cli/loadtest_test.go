@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"os"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
