@@ -62,12 +62,8 @@ func (r *run) newWorkload(env *stage.Env, o Options) (w workload.Workload, close
 		h := workload.NewHailortcli(env.Board, o.HEF, hailortcliSeconds)
 		// A failed run (the driver reset, the device busy) is a request
 		// with its error: counted, and the next run tried after a pause.
-		h.Loop.KeepGoing = func(took time.Duration, n float64, err error) {
-			q := workload.Request{LatencyS: took.Seconds(), Outcome: "ok"}
-			if err != nil {
-				q.Outcome, q.Error = "error", err.Error()
-			}
-			r.request(q)
+		h.Loop.KeepGoing = func(took time.Duration, _ float64, err error) {
+			r.request(workload.PieceRecord(took, err))
 		}
 		return h, close, nil
 	case "ollama":

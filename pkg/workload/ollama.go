@@ -294,6 +294,15 @@ func RequestRecord(at time.Time, g Generation, err error) Request {
 	return r
 }
 
+// PieceRecord is the journal record of one piece of a Loop's work (a
+// hailortcli benchmark run): how long it took and whether it failed.
+func PieceRecord(took time.Duration, err error) Request {
+	if err != nil {
+		return Request{LatencyS: took.Seconds(), Outcome: "error", Error: err.Error()}
+	}
+	return Request{LatencyS: took.Seconds(), Outcome: "ok"}
+}
+
 // NewOllama is a load of back-to-back generations, one unit per generated
 // token. OnRequest, when set, sees every request (the load test journals
 // them); a failed request does not stop the loop, so a long run counts
