@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"sort"
 	"sync"
 	"time"
@@ -91,6 +90,7 @@ type run struct {
 	health   []report.Event
 	failures int
 	checks   int
+	faults   faultState // outage, failed work, brown-outs (outage.go)
 
 	mu       sync.Mutex
 	requests []workload.Request
@@ -116,7 +116,7 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 	var w workload.Workload
 	switch o.Runtime {
 	case "", "model":
-		w = &workload.Sim{Board: env.Board, Kind: workload.Kind{CPU: true, NPU: true}}
+		w = &workload.Sim{Board: env.Board, Kind: workload.Kind{CPU: true, NPU: true}, NeedsNode: true}
 	case "ollama":
 		if o.Endpoint == "" || o.Model == "" {
 			return fmt.Errorf("loadtest --runtime ollama needs --endpoint URL and --model NAME")
@@ -131,10 +131,8 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 	for _, n := range notes {
 		step.Logf("telemetry: %s", n)
 	}
-	pid, label := o.PID, "server"
-	if pid == 0 {
-		pid, label = os.Getpid(), "aihat"
-	}
+	srcs = append(srcs, faultSources(env.Board.FS(), w)...)
+	pid, label := watchedProcess(env.Board.FS(), o.PID, step.Logf)
 	proc := &telemetry.Process{FS: env.Board.FS(), PID: pid, Label: label}
 	if _, _, err := proc.Sample(ctx, clk.Now()); err == nil {
 		srcs = append(srcs, proc)
@@ -222,6 +220,7 @@ func (r *run) observe(sw telemetry.Sweep) {
 	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
 		r.watch["fan_rpm_full"] = append(r.watch["fan_rpm_full"], point{h, rpm * 255 / pwm})
 	}
+	r.faults.observe(sw)
 }
 
 func (r *run) isWatched(name string) bool {
@@ -278,6 +277,7 @@ func (r *run) verdicts(res *telemetry.Result, w workload.Workload) {
 	stage.Measure(env, step, stage.M{Name: "health_failures", Value: float64(r.failures), Unit: "count", Code: "LOADTEST_HEALTH",
 		Remedy: "a health check failed during the run (see the health_failed events): under-voltage wants a 5 V 5 A supply; a missing /dev/hailo0 is a driver reset (dmesg | grep hailo)"})
 	stage.Measure(env, step, stage.M{Name: "work", Value: w.Done(), Unit: w.Unit()})
+	r.faults.verdicts(env, step, r.start)
 	warm := r.o.Warmup.Hours()
 	win := r.o.Window.Hours()
 	names := make([]string, 0, len(r.watch))

@@ -19,6 +19,9 @@ type entry struct {
 	mode    fs.FileMode
 	content func() []byte
 	sys     *syscall.Stat_t
+	// present, when set, says whether the file exists now (a device
+	// node that comes and goes); callers hold b.mu.
+	present func() bool
 }
 
 // tree lists every file of the simulated root at the current state.
@@ -133,10 +136,19 @@ func (b *Board) tree() map[string]entry {
 	// label only through the chip-info ioctl on /dev/gpiochipN, and the sim
 	// keeps the label as a property of its chip (Line in gpio.go).
 
-	// Device nodes: character devices with owner and mode.
+	// The inference server's process (issue 16's load test watches it).
+	b.procFiles(files)
+
+	// Device nodes: character devices with owner and mode. The NPU's
+	// is gone while its driver resets (the driver-reset fault).
 	for p, n := range st.DevNodes {
 		n := n
+		var present func() bool
+		if p == "dev/hailo0" || p == "dev/h1x-0" {
+			present = func() bool { return !b.model.npuGone(b.clk.Now()) }
+		}
 		files[p] = entry{
+			present: present,
 			mode:    fs.ModeDevice | fs.ModeCharDevice | n.Mode.Perm(),
 			content: func() []byte { return nil },
 			sys:     &syscall.Stat_t{Uid: n.UID, Gid: n.GID, Rdev: uint64(n.Major)<<8 | uint64(n.Minor), Mode: syscall.S_IFCHR | uint32(n.Mode.Perm())},
@@ -233,8 +245,19 @@ func (f fsys) Open(name string) (fs.File, error) {
 	now := f.b.clk.Now()
 	var content []byte
 	e, isFile := files[name]
+	if isFile && e.present != nil && !e.present() {
+		isFile = false
+	}
 	if isFile {
 		content = e.content()
+	}
+	gone := map[string]bool{} // files that come and go, absent now
+	if !isFile {
+		for p, e := range files {
+			if e.present != nil && !e.present() {
+				gone[p] = true
+			}
+		}
 	}
 	f.b.mu.Unlock()
 
@@ -248,7 +271,7 @@ func (f fsys) Open(name string) (fs.File, error) {
 	}
 	children := map[string]bool{} // name → is a directory
 	for p := range files {
-		if !strings.HasPrefix(p, prefix) {
+		if !strings.HasPrefix(p, prefix) || gone[p] {
 			continue
 		}
 		rest := p[len(prefix):]
