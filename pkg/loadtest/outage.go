@@ -36,6 +36,10 @@ func (s nodeSource) Sample(context.Context, time.Time) ([]telemetry.Reading, []t
 	return []telemetry.Reading{{Series: "npu.node_present", Unit: "", Value: v}}, nil, nil
 }
 
+// liveUV is get_throttled's bit 0 (under-voltage now) in a sweep, as
+// telemetry's Throttle source names it (pipower.ThrottleBits).
+const liveUV = "throttle.under_voltage_now"
+
 // erring is a workload that counts its failed work (the sim's load).
 type erring interface{ Errors() float64 }
 
@@ -99,7 +103,7 @@ func (f *faultState) observe(sw telemetry.Sweep) {
 		}
 		f.lastCount = v
 	}
-	live, okLive := sw.Values["throttle.under_voltage"]
+	live, okLive := sw.Values[liveUV]
 	alarm, okAlarm := sw.Values["undervoltage_alarm"]
 	if okLive || okAlarm {
 		f.uvSeen = true

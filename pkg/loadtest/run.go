@@ -239,7 +239,7 @@ func (r *run) isWatched(name string) bool {
 func (r *run) healthCheck(sw telemetry.Sweep) {
 	r.checks++
 	var bad []string
-	if v, ok := sw.Values["throttle.under_voltage"]; ok && v != 0 {
+	if v, ok := sw.Values[liveUV]; ok && v != 0 {
 		bad = append(bad, "under-voltage now (get_throttled bit 0)")
 	}
 	if v, ok := sw.Values["undervoltage_alarm"]; ok && v != 0 {
