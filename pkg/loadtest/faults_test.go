@@ -272,3 +272,31 @@ func TestOwnProcOnlyWhenItIsThisMachines(t *testing.T) {
 		t.Error("another machine's proc/self taken for this one")
 	}
 }
+
+// TestCatalogueFaultsCaughtInADay: with the catalogue's own onsets and
+// the plan's 24 h run and 1 h warm-up (sampled every minute to keep it
+// quick), each long-run fault fails its own verdicts.
+func TestCatalogueFaultsCaughtInADay(t *testing.T) {
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := FromPlan(p.Loadtest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Interval = time.Minute
+	for _, tc := range []struct {
+		fault  string
+		fails  map[string]string
+		rollup []string
+	}{
+		{"npu-mem-leak", map[string]string{"server.rss_slope": "LOADTEST_DRIFT"}, nil},
+		{"driver-reset", map[string]string{"npu_outage": "LOADTEST_NPU_OUTAGE", "workload_errors": "LOADTEST_WORKLOAD_ERRORS", "health_failures": "LOADTEST_HEALTH"}, nil},
+		{"late-undervoltage", map[string]string{"undervoltage_episodes": "LOADTEST_UNDERVOLTAGE"}, []string{"health_failures"}},
+	} {
+		t.Run(tc.fault, func(t *testing.T) {
+			onlyFails(t, faultRun(t, tc.fault, o, nil), tc.fails, tc.rollup...)
+		})
+	}
+}

@@ -22,8 +22,8 @@ type Options struct {
 	// Runtime is "model" (the board's load model: the sim) or "ollama".
 	Runtime, Endpoint, Model string
 	// PID is the process whose RSS and open fds are watched for leaks:
-	// the inference server's for ollama; 0 watches aihat's own (the load
-	// runs in process), when the board's /proc is this machine's.
+	// the inference server's; 0 looks for one in the board's /proc, then
+	// watches aihat's own when that /proc is this machine's (discover.go).
 	PID int
 	// Live, when set, sees the run as it goes: the Prometheus exporter,
 	// the progress display. Its methods run on the sampler's goroutine
