@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -185,5 +186,48 @@ func TestLateUndervoltageBrownsOutAfterItsOnset(t *testing.T) {
 	}
 	if got := strings.TrimSpace(read(t, b, "sys/class/hwmon/hwmon2/in0_lcrit_alarm")); got != "1" {
 		t.Errorf("rpi_volt alarm %s after brown-outs", got)
+	}
+}
+
+// TestServerStatusLaidOutAsThisKernels: every line of the sim's
+// /proc/<pid>/status is laid out as the running kernel's own
+// /proc/self/status lays the same key (fs/proc/array.c and task_mmu.c:
+// "Key:\t", sizes right-aligned to 8 columns then " kB"), and the keys
+// come in its order.
+func TestServerStatusLaidOutAsThisKernels(t *testing.T) {
+	real, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc on this machine")
+	}
+	kb := regexp.MustCompile(`^[A-Za-z_]+:\t[ \d]{8} kB$`)
+	digits := regexp.MustCompile(`\d+`)
+	pos, lines := map[string]int{}, map[string]string{}
+	for i, line := range strings.Split(strings.TrimRight(string(real), "\n"), "\n") {
+		k, _, _ := strings.Cut(line, ":")
+		pos[k], lines[k] = i, line
+	}
+	b := newBoard(t)
+	last := -1
+	for _, line := range strings.Split(strings.TrimRight(read(t, b, fmt.Sprintf("proc/%d/status", ServerPID)), "\n"), "\n") {
+		k, _, _ := strings.Cut(line, ":")
+		p, ok := pos[k]
+		if !ok {
+			t.Errorf("%q: this kernel's status has no %s line", line, k)
+			continue
+		}
+		if p < last {
+			t.Errorf("%s out of the kernel's order", k)
+		}
+		last = p
+		switch {
+		case strings.HasSuffix(line, " kB"):
+			if !kb.MatchString(line) || !kb.MatchString(lines[k]) {
+				t.Errorf("%q against the kernel's %q: want Key:\\t, 8 columns, kB", line, lines[k])
+			}
+		case k == "Name" || k == "State" || k == "Groups":
+			// Values of their own: the process's name, state and groups.
+		case digits.ReplaceAllString(line, "N") != digits.ReplaceAllString(lines[k], "N"):
+			t.Errorf("%q is not laid out as the kernel's %q", line, lines[k])
+		}
 	}
 }
