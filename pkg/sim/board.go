@@ -55,6 +55,7 @@ type Board struct {
 	// state's values and its dynamic ones read the model when opened.
 	// State() drops it, since a caller may then change the state.
 	files map[string]entry
+	dirs  map[string][]dirChild // each directory's children, built with files
 	// bootHooks run once the board's devices exist; faults that change a
 	// device (not just the state it is built from) register one.
 	bootHooks []func(*Board)
@@ -123,7 +124,7 @@ func (b *Board) Faults() []string { return append([]string(nil), b.faults...) }
 // kept from before an open.
 func (b *Board) State() *State {
 	b.mu.Lock()
-	b.files = nil
+	b.files, b.dirs = nil, nil
 	b.mu.Unlock()
 	return b.state
 }
