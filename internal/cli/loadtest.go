@@ -59,8 +59,8 @@ func newCmdLoadtest(f *Factory, runF func(*LoadtestOptions) error) *cobra.Comman
 		Short: "Hours of inference with health checks and leak and drift verdicts (step loadtest.run)",
 		Long: `Run a workload for --duration (the plan's default 24h) on the telemetry sampler: SoC
 temperature, ARM clock, throttle flags, PMIC rails, fan, MemAvailable and Slab every
---interval, and the watched process's RSS and open fds (the server's with --server-pid,
-aihat's own otherwise). Every --health-every a health check looks at the live
+--interval, and the watched process's RSS and open fds (--server-pid; by default a
+hailo-ollama, ollama or hailortcli found in the board's /proc, else aihat's own). Every --health-every a health check looks at the live
 under-voltage flag, the rpi_volt alarm and /dev/hailo0; a failure is an event with its
 time and the run goes on. After --warmup, each watched series' slope per hour (Theil–Sen
 over --window medians, with a 95 % interval in the log) and, for --runtime ollama, the p99
@@ -137,6 +137,6 @@ a power cut. 'aihat loadtest status DIR' says where a run stands.`,
 	fl.StringVar(&o.HEF, "hef", "", "compiled model (.hef) --runtime hailortcli runs, in hailortcli benchmark runs of 30 s")
 	fl.StringVar(&o.Resume, "resume", "", "take up the killed or crashed run whose journal is in `DIR` (its --report-dir), with its own parameters and run id")
 	cmd.AddCommand(newCmdLoadtestStatus(f))
-	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (the inference server's; default aihat's own)")
+	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (default: a hailo-ollama, ollama or hailortcli found in /proc, else aihat's own)")
 	return cmd
 }

@@ -68,14 +68,6 @@ func journalRun(t *testing.T, ctx context.Context, dir string, start time.Time, 
 	return step, b
 }
 
-func value(t *testing.T, step *report.Step, name string) float64 {
-	t.Helper()
-	m, ok := measurement(step, name)
-	if !ok {
-		t.Fatalf("no %s in %+v", name, step.Measurements)
-	}
-	return m.Value.(float64)
-}
 
 // A run cut off after some sweeps and resumed from its journal ends as
 // the uncut run does: every sweep journalled before the cut is kept, the

@@ -26,8 +26,8 @@ type Options struct {
 	// hailortcli's compiled model.
 	Runtime, Endpoint, Model, HEF string
 	// PID is the process whose RSS and open fds are watched for leaks:
-	// the inference server's for ollama; 0 watches aihat's own (the load
-	// runs in process), when the board's /proc is this machine's.
+	// the inference server's; 0 looks for one in the board's /proc, then
+	// watches aihat's own when that /proc is this machine's (discover.go).
 	PID int
 	// Live, when set, sees the run as it goes: the Prometheus exporter,
 	// the progress display. Its methods run on the sampler's goroutine
@@ -113,8 +113,9 @@ type run struct {
 	failures int
 	checks   int
 	outages  []Outage
-	workBase float64 // work done before a resume
-	linkBase string  // the accelerator's PCIe link at the first health check
+	workBase float64    // work done before a resume
+	linkBase string     // the accelerator's PCIe link at the first health check
+	faults   faultState // outage, failed work, brown-outs (outage.go)
 
 	mu       sync.Mutex
 	requests []workload.Request
@@ -162,10 +163,8 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 	for _, n := range notes {
 		step.Logf("telemetry: %s", n)
 	}
-	pid, label := o.PID, "server"
-	if pid == 0 {
-		pid, label = os.Getpid(), "aihat"
-	}
+	srcs = append(srcs, faultSources(env.Board.FS(), w)...)
+	pid, label := watchedProcess(env.Board.FS(), o.PID, step.Logf)
 	proc := &telemetry.Process{FS: env.Board.FS(), PID: pid, Label: label}
 	if _, _, err := proc.Sample(ctx, clk.Now()); err == nil {
 		srcs = append(srcs, proc)
@@ -273,6 +272,7 @@ func (r *run) observe(sw telemetry.Sweep) {
 	if pwm, rpm := sw.Values["fan_pwm"], sw.Values["fan_rpm"]; pwm > 0 {
 		r.watchAdd("fan_rpm_full", h, rpm*255/pwm)
 	}
+	r.faults.observe(sw)
 }
 
 // watchAdd adds a watched series' point to its window medians.
@@ -301,7 +301,7 @@ func (r *run) isWatched(name string) bool {
 func (r *run) healthCheck(sw telemetry.Sweep) {
 	r.checks++
 	var bad []string
-	if v, ok := sw.Values["throttle.under_voltage_now"]; ok && v != 0 {
+	if v, ok := sw.Values[liveUV]; ok && v != 0 {
 		bad = append(bad, "under-voltage now (get_throttled bit 0)")
 	}
 	if v, ok := sw.Values["undervoltage_alarm"]; ok && v != 0 {
@@ -342,6 +342,7 @@ func (r *run) verdicts(res *telemetry.Result, w workload.Workload) {
 		Remedy: "a health check failed during the run (see the health_failed events): under-voltage wants a 5 V 5 A supply; a missing /dev/hailo0 is a driver reset (dmesg | grep hailo)"})
 	stage.Measure(env, step, stage.M{Name: "work", Value: r.workBase + w.Done(), Unit: w.Unit()})
 	r.outageVerdicts(sweeps)
+	r.faults.verdicts(env, step, r.start)
 	warm := r.o.Warmup.Hours()
 	win := r.o.Window.Hours()
 	names := make([]string, 0, len(r.watch))

@@ -67,7 +67,8 @@ func TestHealthySimPasses(t *testing.T) {
 			t.Errorf("%s = %+v, want %v", name, m, want)
 		}
 	}
-	for _, name := range []string{"mem_available_slope", "slab_slope", "fan_rpm_full_slope"} {
+	for _, name := range []string{"mem_available_slope", "slab_slope", "fan_rpm_full_slope", "server.rss_slope", "server.fds_slope",
+		"npu_outage", "workload_errors", "undervoltage_episodes"} {
 		m, ok := measurement(step, name)
 		if !ok || m.Limits == nil || m.Outcome != report.Pass {
 			t.Errorf("%s = %+v: want a judged PASS", name, m)
@@ -118,6 +119,12 @@ func TestNoFalseAlarmsOver30HealthySeeds(t *testing.T) {
 	alarms := 0
 	for seed := int64(1); seed <= 30; seed++ {
 		step, _ := simRunSeed(t, seed, o, nil)
+		// The fault verdicts are judged on every healthy run, not left out.
+		for _, name := range []string{"server.rss_slope", "npu_outage", "workload_errors", "undervoltage_episodes"} {
+			if m, ok := measurement(step, name); !ok || m.Limits == nil {
+				t.Errorf("seed %d: %s not judged: %+v", seed, name, m)
+			}
+		}
 		if step.Outcome != report.Pass {
 			alarms++
 			for _, m := range step.Measurements {

@@ -27,7 +27,7 @@ func (r *run) newWorkload(env *stage.Env, o Options) (w workload.Workload, close
 		if env.Board.Name() != "sim" {
 			return nil, close, fmt.Errorf("loadtest --runtime model is the simulated board's load model: on %s choose onnxruntime, hailortcli (with --hef) or ollama", env.Board.Name())
 		}
-		return &workload.Sim{Board: env.Board, Kind: workload.Kind{CPU: true, NPU: true}}, close, nil
+		return &workload.Sim{Board: env.Board, Kind: workload.Kind{CPU: true, NPU: true}, NeedsNode: true}, close, nil
 	case "onnxruntime":
 		bo, err := bench.FromPlan(env.Plan.Bench)
 		if err != nil {

@@ -59,6 +59,7 @@ type Board struct {
 	// state's values and its dynamic ones read the model when opened.
 	// State() drops it, since a caller may then change the state.
 	files map[string]entry
+	dirs  map[string][]dirChild // each directory's children, built with files
 	// bootHooks run once the board's devices exist; faults that change a
 	// device (not just the state it is built from) register one.
 	bootHooks []func(*Board)
@@ -109,6 +110,9 @@ func New(o Options) (*Board, error) {
 	}
 	sort.Strings(b.faults)
 	b.model = newModel(o.Seed, b.state, o.Start)
+	// Wear and the long-run faults count from power-on: a board resumed
+	// later in the same boot is as worn as it was.
+	b.model.start = o.Booted
 	b.eeprom = at24.New(b.clk, at24.Options{})
 	b.eeprom.Load(b.state.EEPROMImage)
 	b.eeprom.SetStuck(b.state.EEPROMStuck)
@@ -136,7 +140,7 @@ func (b *Board) Faults() []string { return append([]string(nil), b.faults...) }
 // kept from before an open.
 func (b *Board) State() *State {
 	b.mu.Lock()
-	b.files = nil
+	b.files, b.dirs = nil, nil
 	b.mu.Unlock()
 	return b.state
 }

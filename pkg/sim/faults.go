@@ -25,6 +25,7 @@ func Catalogue() []Fault {
 	all = append(all, overlayFaults()...)
 	all = append(all, powerFaults()...)
 	all = append(all, benchFaults()...)
+	all = append(all, loadtestFaults()...)
 	sort.Slice(all, func(i, j int) bool { return all[i].Name < all[j].Name })
 	return all
 }

@@ -19,6 +19,9 @@ type entry struct {
 	mode    fs.FileMode
 	content func() []byte
 	sys     *syscall.Stat_t
+	// present, when set, says whether the file exists now (a device
+	// node that comes and goes); callers hold b.mu.
+	present func() bool
 }
 
 // tree lists every file of the simulated root at the current state.
@@ -134,10 +137,19 @@ func (b *Board) tree() map[string]entry {
 	// label only through the chip-info ioctl on /dev/gpiochipN, and the sim
 	// keeps the label as a property of its chip (Line in gpio.go).
 
-	// Device nodes: character devices with owner and mode.
+	// The inference server's process (issue 16's load test watches it).
+	b.procFiles(files)
+
+	// Device nodes: character devices with owner and mode. The NPU's
+	// is gone while its driver resets (the driver-reset fault).
 	for p, n := range st.DevNodes {
 		n := n
+		var present func() bool
+		if p == "dev/hailo0" || p == "dev/h1x-0" {
+			present = func() bool { return !b.model.npuGone(b.clk.Now()) }
+		}
 		files[p] = entry{
+			present: present,
 			mode:    fs.ModeDevice | fs.ModeCharDevice | n.Mode.Perm(),
 			content: func() []byte { return nil },
 			sys:     &syscall.Stat_t{Uid: n.UID, Gid: n.GID, Rdev: uint64(n.Major)<<8 | uint64(n.Minor), Mode: syscall.S_IFCHR | uint32(n.Mode.Perm())},
@@ -229,47 +241,45 @@ func (f fsys) Open(name string) (fs.File, error) {
 	f.b.sync()
 	if f.b.files == nil {
 		f.b.files = f.b.tree()
+		f.b.dirs = dirIndex(f.b.files)
 	}
 	files := f.b.files
 	now := f.b.clk.Now()
 	var content []byte
 	e, isFile := files[name]
+	if isFile && e.present != nil && !e.present() {
+		isFile = false
+	}
 	if isFile {
 		content = e.content()
+	}
+	// A directory exists when some file lies below it; a file that comes
+	// and goes is left out while it is gone.
+	prefix := name + "/"
+	if name == "." {
+		prefix = ""
+	}
+	var names []dirChild
+	if !isFile {
+		for _, c := range f.b.dirs[name] {
+			if e := files[prefix+c.name]; !c.dir && e.present != nil && !e.present() {
+				continue
+			}
+			names = append(names, c)
+		}
 	}
 	f.b.mu.Unlock()
 
 	if isFile {
 		return &file{name: path.Base(name), e: e, r: bytes.NewReader(content), size: statSize(name, int64(len(content))), mod: now}, nil
 	}
-	// A directory exists when some file lies below it.
-	prefix := name + "/"
-	if name == "." {
-		prefix = ""
-	}
-	children := map[string]bool{} // name → is a directory
-	for p := range files {
-		if !strings.HasPrefix(p, prefix) {
-			continue
-		}
-		rest := p[len(prefix):]
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			children[rest[:i]] = true
-		} else {
-			children[rest] = false
-		}
-	}
-	if len(children) == 0 {
+	if len(names) == 0 {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	d := &dir{name: path.Base(name), mod: now}
-	names := make([]string, 0, len(children))
-	for n := range children {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if children[n] {
+	d := &dir{name: path.Base(name), mod: now, entries: make([]fs.DirEntry, 0, len(names))}
+	for _, c := range names {
+		n := c.name
+		if c.dir {
 			d.entries = append(d.entries, fs.FileInfoToDirEntry(dirInfo{name: n, mod: now}))
 		} else {
 			e := files[prefix+n]
@@ -281,6 +291,49 @@ func (f fsys) Open(name string) (fs.File, error) {
 		}
 	}
 	return d, nil
+}
+
+// dirChild is one entry of a directory of the rendered tree.
+type dirChild struct {
+	name string
+	dir  bool
+}
+
+// dirIndex lists every directory's children in name order, from the
+// tree's file paths (directories are implied by them), once per tree:
+// listing a directory does not scan every file.
+func dirIndex(files map[string]entry) map[string][]dirChild {
+	kids := map[string]map[string]bool{}
+	for p := range files {
+		parent := "."
+		for rest := p; ; {
+			i := strings.IndexByte(rest, '/')
+			if kids[parent] == nil {
+				kids[parent] = map[string]bool{}
+			}
+			if i < 0 {
+				kids[parent][rest] = kids[parent][rest] || false
+				break
+			}
+			kids[parent][rest[:i]] = true
+			if parent == "." {
+				parent = p[:i]
+			} else {
+				parent = p[:len(parent)+1+i]
+			}
+			rest = rest[i+1:]
+		}
+	}
+	idx := make(map[string][]dirChild, len(kids))
+	for d, m := range kids {
+		cs := make([]dirChild, 0, len(m))
+		for n, isDir := range m {
+			cs = append(cs, dirChild{n, isDir})
+		}
+		sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+		idx[d] = cs
+	}
+	return idx
 }
 
 // statSize is the size stat reports: sysfs attributes are 4096 bytes and

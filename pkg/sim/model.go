@@ -161,7 +161,11 @@ func (m *model) socPower() float64 {
 }
 
 func (m *model) npuPower(t time.Time) float64 {
-	p := npuIdleW + (npuFullW-npuIdleW)*m.npuLoad
+	load := m.npuLoad
+	if m.npuGone(t) {
+		load = 0 // its driver resets: no inference runs
+	}
+	p := npuIdleW + (npuFullW-npuIdleW)*load
 	if m.inBurst(t) {
 		p += npuBurstW * m.npuLoad
 	}
@@ -170,7 +174,7 @@ func (m *model) npuPower(t time.Time) float64 {
 
 // inBurst reports whether the NPU is in a power burst at t.
 func (m *model) inBurst(t time.Time) bool {
-	if m.npuLoad <= 0 {
+	if m.npuLoad <= 0 || m.npuGone(t) {
 		return false
 	}
 	return time.Duration(t.UnixNano())%burstPeriod < burstLength
@@ -198,6 +202,9 @@ func (m *model) inputVolts(t time.Time) float64 {
 	v -= i * m.st.SupplyOhm
 	if m.inBurst(t) {
 		v -= m.st.BurstSagV
+	}
+	if m.inBrownout(t) {
+		v -= m.st.Loadtest.BrownoutSagV
 	}
 	return v + 0.004*m.noise("ext5v", t)
 }

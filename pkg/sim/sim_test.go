@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"io/fs"
+	"math"
 	"path"
 	"regexp"
 	"strconv"
@@ -385,5 +386,36 @@ func TestHeaderChipIsFoundByLabelWithoutASysfsLabelFile(t *testing.T) {
 	}
 	if _, err := b.Line("gpio-brcmstb@107d508500", 4); err == nil || !strings.Contains(err.Error(), "pinctrl-rp1") {
 		t.Fatalf("unknown chip: err = %v, want the header chip named", err)
+	}
+}
+
+// A board taken up later in the same boot (a resumed load test) keeps its
+// boot_id and its wear: the fan has worn as long as the board has been on.
+func TestSameBootLaterKeepsBootIDAndWear(t *testing.T) {
+	first, err := New(Options{Seed: 4, Faults: []string{"fan-degrade"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := New(Options{Seed: 4, Faults: []string{"fan-degrade"}, Start: EpochStart.Add(10 * time.Hour), Booted: EpochStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reboot, err := New(Options{Seed: 4, Faults: []string{"fan-degrade"}, Start: EpochStart.Add(10 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := read(t, first, "proc/sys/kernel/random/boot_id")
+	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\n$`).MatchString(id) {
+		t.Fatalf("boot_id %q is not a version 4 UUID", id)
+	}
+	if got := read(t, later, "proc/sys/kernel/random/boot_id"); got != id {
+		t.Errorf("same boot, boot_id %q, first %q", got, id)
+	}
+	if got := read(t, reboot, "proc/sys/kernel/random/boot_id"); got == id {
+		t.Errorf("a new boot kept boot_id %q", got)
+	}
+	// 10 h at 2 %/h of wear: the fan turns 20 % slower than new.
+	if w := later.model.fanWear(later.clk.Now()); math.Abs(w-0.8) > 1e-9 {
+		t.Errorf("wear after 10 h of the same boot %v, want 0.8", w)
 	}
 }

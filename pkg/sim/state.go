@@ -1,6 +1,9 @@
 package sim
 
-import "io/fs"
+import (
+	"io/fs"
+	"time"
+)
 
 // State is what the simulated board is: how it is installed (files,
 // modules, devices) and the knobs of its physical model. The board is built
@@ -77,6 +80,26 @@ type State struct {
 	// power stage (issue 5).
 
 	// bench stage (issue 6).
+
+	// loadtest (issue 16): the long-run faults, onsets counted from
+	// power-on so a test can bring them into a short virtual run.
+	Loadtest LoadtestFaults
+}
+
+// LoadtestFaults are the knobs of the faults only a long run sees. Zero
+// values are a healthy board.
+type LoadtestFaults struct {
+	// ServerLeakPerHour is how many bytes the inference server's
+	// resident set grows each hour from LeakOnset on.
+	ServerLeakPerHour float64
+	LeakOnset         time.Duration
+	// NodeGoneAt is when the NPU's driver resets after power-on: its
+	// device node is gone for NodeGoneFor (0: never).
+	NodeGoneAt, NodeGoneFor time.Duration
+	// Brown-outs: from BrownoutOnset on, the supply drops BrownoutSagV
+	// for BrownoutFor about every BrownoutEvery (seeded jitter).
+	BrownoutOnset, BrownoutEvery, BrownoutFor time.Duration
+	BrownoutSagV                              float64
 }
 
 // DevNode is a character device node under dev/.

@@ -3,6 +3,8 @@ package workload
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,10 +29,17 @@ const (
 type Sim struct {
 	Board board.Board
 	Kind  Kind
+	// NeedsNode makes NPU work need the NPU's device node (/dev/hailo0,
+	// or /dev/h1x-0 with driver 5.3), as a real runtime does: while it is
+	// gone (a driver reset) no inference runs and each attempt fails,
+	// one a second (a loop that retries its device every second), counted
+	// in Errors. Checked whenever the work is counted (Done).
+	NeedsNode bool
 
 	mu      sync.Mutex
 	duty    float64
 	done    float64
+	errors  float64
 	last    time.Time
 	started bool
 }
@@ -78,6 +87,29 @@ func (s *Sim) Done() float64 {
 	return s.done
 }
 
+// Errors counts the inferences that failed up to the board's clock now:
+// attempts while the NPU's device node was gone (NeedsNode).
+func (s *Sim) Errors() float64 {
+	s.account()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return math.Floor(s.errors) // whole attempts
+}
+
+// SimRetryEvery is how often the simulated load retries a device it has
+// lost: each retry is one failed inference.
+const SimRetryEvery = time.Second
+
+// nodePresent reports whether the board has the NPU's device node.
+func nodePresent(fsys fs.FS) bool {
+	for _, p := range []string{"dev/hailo0", "dev/h1x-0"} {
+		if _, err := fs.Stat(fsys, p); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Stop returns the model to idle.
 func (s *Sim) Stop() error {
 	s.account()
@@ -118,10 +150,19 @@ func (s *Sim) account() {
 			factor = 0.5 + 0.5*clk
 		}
 	}
+	// The node is looked at now: the interval since the last count is
+	// taken as all up or all down, so a count per sweep times an outage
+	// to the sweep.
+	up := !s.Kind.NPU || !s.NeedsNode || nodePresent(s.Board.FS())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
-		s.done += s.duty * rate * factor * now.Sub(s.last).Seconds()
+		dt := now.Sub(s.last).Seconds()
+		if up {
+			s.done += s.duty * rate * factor * dt
+		} else if s.duty > 0 {
+			s.errors += dt / SimRetryEvery.Seconds()
+		}
 	}
 	s.last = now
 }

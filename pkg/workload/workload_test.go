@@ -67,3 +67,37 @@ func TestSimLoadDrivesTheModelAndCountsWorkOnItsClock(t *testing.T) {
 		t.Fatal("Stop left the model loaded")
 	}
 }
+
+// TestSimLoadFailsWhileTheNPUIsGone: with NeedsNode, an NPU load does no
+// work while /dev/hailo0 is gone (the sim's driver-reset, here from 1:00
+// to 3:00) and fails an attempt a second; the node is looked at when the
+// work is counted, so each interval between counts is all up or all
+// down. Without NeedsNode the model's load counts on as before.
+func TestSimLoadFailsWhileTheNPUIsGone(t *testing.T) {
+	for _, needs := range []bool{true, false} {
+		b, err := sim.New(sim.Options{Seed: 1, Faults: []string{"driver-reset"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lt := &b.State().Loadtest
+		lt.NodeGoneAt, lt.NodeGoneFor = time.Minute, 2*time.Minute
+		w := &Sim{Board: b, Kind: Kind{NPU: true}, NeedsNode: needs}
+		w.Start(context.Background())
+		var work, errs []float64
+		for _, d := range []time.Duration{59 * time.Second, 60 * time.Second, 61 * time.Second} {
+			b.Clock().Advance(d) // counts at 0:59 (up), 1:59 (gone), 3:00 (back)
+			work, errs = append(work, w.Done()), append(errs, w.Errors())
+		}
+		w.Stop()
+		want := [][2]float64{{59 * SimNPURate, 0}, {59 * SimNPURate, 60}, {120 * SimNPURate, 60}}
+		if !needs {
+			want = [][2]float64{{59 * SimNPURate, 0}, {119 * SimNPURate, 0}, {180 * SimNPURate, 0}}
+		}
+		for i := range want {
+			// Work is rate × seconds in float64: 1e-9 relative is rounding.
+			if math.Abs(work[i]-want[i][0]) > 1e-9*want[i][0] || errs[i] != want[i][1] {
+				t.Errorf("NeedsNode %v, count %d: work %v errors %v, want %v", needs, i, work[i], errs[i], want[i])
+			}
+		}
+	}
+}
