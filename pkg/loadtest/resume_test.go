@@ -68,7 +68,6 @@ func journalRun(t *testing.T, ctx context.Context, dir string, start time.Time, 
 	return step, b
 }
 
-
 // A run cut off after some sweeps and resumed from its journal ends as
 // the uncut run does: every sweep journalled before the cut is kept, the
 // health checks and the work count on, the gap is one outage, a reboot
