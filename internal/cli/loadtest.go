@@ -16,6 +16,7 @@ type LoadtestOptions struct {
 	Duration, Interval, HealthEvery, Warmup, Window time.Duration
 	Runtime, Endpoint, Model                        string
 	ServerPID                                       int
+	MetricsAddr, MetricsTextfile                    string // loadtest_metrics.go
 }
 
 // apply lays the flags given over the plan's options.
@@ -63,7 +64,14 @@ latency and error rate per window are judged by the plan's loadtest.run limits.
 --runtime model is the board's own load model (the sim); --runtime ollama sends
 streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8000) for
 --model, each request's latency, tokens and outcome going to the journal with
---report-dir. On the sim the clock is virtual: a day takes seconds.`,
+--report-dir. On the sim the clock is virtual: a day takes seconds.
+
+--metrics-addr serves live Prometheus metrics on /metrics while the run goes:
+node_exporter's names where the quantity is the same (node_thermal_zone_temp,
+node_hwmon_fan_rpm, node_memory_MemAvailable_bytes, ...), aihat_* for the rest
+(throttle flags, PMIC rails, requests, latency histogram, health checks), and
+aihat's own process_* metrics. --metrics-textfile keeps the aihat_* ones in a
+file for node_exporter's textfile collector.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Duration < 0 || o.Interval < 0 || o.HealthEvery < 0 || o.Warmup < 0 || o.Window < 0 || o.ServerPID < 0 {
@@ -77,6 +85,9 @@ streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8
 				}
 			default:
 				return usageErrorf("--runtime %q: choose model or ollama", o.Runtime)
+			}
+			if err := o.checkMetrics(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
@@ -93,6 +104,11 @@ streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8
 				return usageErrorf("plan: %v", err)
 			}
 			run := o.apply(base)
+			stopMetrics, err := o.startMetrics(f, env, &run)
+			if err != nil {
+				return err
+			}
+			defer stopMetrics()
 			steps := tableStep("loadtest.run")
 			steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
 				return loadtest.Run(ctx, env, step, run)
@@ -110,5 +126,7 @@ streaming /api/generate requests to --endpoint (hailo-ollama: http://127.0.0.1:8
 	fl.StringVar(&o.Endpoint, "endpoint", "", "server of --runtime ollama, e.g. http://127.0.0.1:8000")
 	fl.StringVar(&o.Model, "model", "", "model name of --runtime ollama")
 	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (the inference server's; default aihat's own)")
+	fl.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve live Prometheus metrics on HOST:PORT/metrics while the run goes, e.g. 127.0.0.1:9101 (port 0 picks a free one, printed on stderr)")
+	fl.StringVar(&o.MetricsTextfile, "metrics-textfile", "", "keep the aihat_* metrics in this .prom file for node_exporter's textfile collector (rewritten at most once a second)")
 	return cmd
 }
