@@ -142,7 +142,7 @@ func TestLoadtestServesLiveMetrics(t *testing.T) {
 	first := scrape(t, url)
 	for _, name := range []string{"node_thermal_zone_temp", "node_hwmon_fan_rpm", "node_memory_MemAvailable_bytes", "node_memory_Slab_bytes",
 		"aihat_arm_clock_hertz", "aihat_throttled", "aihat_rail_volts", "aihat_pmic_power_watts", "aihat_sweeps_total",
-		"aihat_health_checks_total", "aihat_requests_total", "aihat_request_duration_seconds", "aihat_run_elapsed_seconds",
+		"aihat_health_checks_total", "aihat_health_ok", "aihat_request_duration_seconds", "aihat_run_elapsed_seconds",
 		"aihat_loadtest_info", "process_resident_memory_bytes", "process_open_fds"} {
 		if first[name] == nil {
 			t.Errorf("no %s in the scrape", name)

@@ -210,6 +210,12 @@ func TestSimLoadTestFeedsNodeExporterAndAihatFamilies(t *testing.T) {
 	if got, want := f.must(t, "aihat_sweep_timestamp_seconds"), float64(rec.last.T.UnixNano())/1e9; got != want {
 		t.Errorf("aihat_sweep_timestamp_seconds %v, want %v", got, want)
 	}
+	// The board model sends no requests: no request series, no 0 tokens/s.
+	for _, name := range []string{"aihat_requests_total", "aihat_request_errors_total", "aihat_request_tokens_per_second"} {
+		if mf := f[name]; mf != nil && len(mf.GetMetric()) > 0 {
+			t.Errorf("%s on a run without requests: %v", name, mf.GetMetric())
+		}
+	}
 	if got := f.must(t, "aihat_loadtest_info", "model=", "runtime=model", "target=sim"); got != 1 {
 		t.Errorf("aihat_loadtest_info %v", got)
 	}
@@ -369,6 +375,9 @@ func TestRequestsByOutcomeLatencyAndTokens(t *testing.T) {
 
 func TestHealthCountersFollowTheRun(t *testing.T) {
 	e := New(Options{})
+	if _, ok := gather(t, e.Gatherer()).value("aihat_health_ok"); ok {
+		t.Error("aihat_health_ok before any health check")
+	}
 	e.Health(loadtest.Health{Checks: 5, Failures: 2, Bad: []string{"/dev/hailo0 missing"}, Work: 1234})
 	f := gather(t, e.Gatherer())
 	for name, want := range map[string]float64{"aihat_health_checks_total": 5, "aihat_health_check_failures_total": 2,
