@@ -132,10 +132,11 @@ func TestLoadtestServesLiveMetrics(t *testing.T) {
 	// Before the first sweep there is no board value to show (not a zero).
 	// A scrape is no snapshot (the registry collects its families
 	// concurrently), so the families are looked for in a scrape that starts
-	// after one that saw a sweep.
-	for deadline := time.Now().Add(10 * time.Second); scalar(t, scrape(t, url), "aihat_sweeps_total") == 0; {
+	// after one that saw the first health check, which follows the first
+	// sweep's values.
+	for deadline := time.Now().Add(10 * time.Second); scalar(t, scrape(t, url), "aihat_health_checks_total") == 0; {
 		if time.Now().After(deadline) {
-			t.Fatal("no sweep in 10 s")
+			t.Fatal("no health check in 10 s")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
