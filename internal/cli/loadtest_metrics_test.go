@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -240,5 +243,59 @@ func TestLoadtestMetricsUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d %q, want exit %d saying %q", c.args, code, errOut, c.code, c.says)
 		}
 		assertOneLineError(t, errOut)
+	}
+}
+
+// TestLoadtestMetricsCountOllamaRequests: with --runtime ollama, each
+// request reaches the metrics through the load test's Live hook. The
+// server answers in hailo-ollama's shape (eval_count and total_duration
+// only), so tokens/s is flagged as including prefill.
+func TestLoadtestMetricsCountOllamaRequests(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/generate" {
+			http.NotFound(w, r)
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+		fmt.Fprintln(w, `{"model":"qwen2:1.5b","response":"An","done":false}`)
+		fmt.Fprintln(w, `{"model":"qwen2:1.5b","response":"","done":true,"eval_count":64,"total_duration":6800000000}`)
+	}))
+	defer srv.Close()
+	run := startCLI(context.Background(), "loadtest", "--target", "sim", "--duration", "1h", "--interval", "10s", "--time-scale", "1200",
+		"--warmup", "1h", // no slopes judged: the exit code is the run's health alone
+		"--runtime", "ollama", "--endpoint", srv.URL, "--model", "qwen2:1.5b", "--metrics-addr", "127.0.0.1:0")
+	url := run.url(t)
+	var fams map[string]*dto.MetricFamily
+	ok := func() float64 {
+		for _, m := range fams["aihat_requests_total"].GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "outcome" && l.GetValue() == "ok" {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+		return 0
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		fams = scrape(t, url)
+		if ok() >= 3 && fams["aihat_request_tokens_per_second"] != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no 3 successful requests counted in 10 s: %v", fams["aihat_requests_total"])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := fams["aihat_request_duration_seconds"].GetMetric()[0].GetHistogram().GetSampleCount(); n == 0 {
+		t.Error("latency histogram empty after successful requests")
+	}
+	if got := scalar(t, fams, "aihat_request_tokens_per_second"); math.Abs(got-64/6.8) > 1e-9 { // 1e-9: one float division
+		t.Errorf("tokens/s %v, want 64 tokens / 6.8 s total", got)
+	}
+	if got := scalar(t, fams, "aihat_request_tokens_per_second_includes_prefill"); got != 1 {
+		t.Errorf("includes_prefill %v, want 1 (no eval_duration)", got)
+	}
+	if code := run.wait(t); code != 0 {
+		t.Fatalf("exit %d\n%s", code, run.errOut.String())
 	}
 }
