@@ -100,7 +100,7 @@ func New(o Options) *Exporter {
 	e.memAvail = gv("node_memory_MemAvailable_bytes", "Memory information field MemAvailable_bytes.")
 	e.slab = gv("node_memory_Slab_bytes", "Memory information field Slab_bytes.")
 	e.arm = gv("aihat_arm_clock_hertz", "ARM clock the firmware runs (vcgencmd measure_clock arm), in hertz: unlike cpufreq's scaling_cur_freq it shows firmware capping.")
-	e.uvAlarm = gv("aihat_undervoltage_alarm", "rpi_volt in0_lcrit_alarm: 1 when the PMIC saw the 5 V input under its limit (sticky).")
+	e.uvAlarm = gv("aihat_undervoltage_alarm", "rpi_volt in0_lcrit_alarm: 1 once the firmware saw the 5 V input under its limit (sticky).")
 	e.throttled = gv("aihat_throttled", "vcgencmd get_throttled bit by name, 0 or 1 (*_now: now; *_occurred: since boot).", "flag")
 	e.throttledRaw = gv("aihat_throttled_raw", "vcgencmd get_throttled bitmask as a number.")
 	e.railV = gv("aihat_rail_volts", "Power rail voltage in volts (source pmic: vcgencmd pmic_read_adc; hwmon, ina: power monitors).", "source", "rail")
@@ -204,9 +204,13 @@ func (e *Exporter) Sweep(sw telemetry.Sweep) {
 		s, ok := e.setters[name]
 		if !ok {
 			s = e.classify(name)
-			// Remember at most twice the cap of names, dropped ones too, so
-			// a flood of new names costs classification, not memory.
-			if len(e.setters) < 2*e.max {
+			// Remember at most twice the cap of names, those dropped at the
+			// cap too, so a flood of new names costs classification, not
+			// memory. A name dropped below the cap (no valid label value)
+			// is not remembered: the cache then holds only names that made
+			// a label set or came after the cap, and a name not in it never
+			// makes a second label set.
+			if (s != nil || e.made >= e.max) && len(e.setters) < 2*e.max {
 				e.setters[name] = s
 			}
 		}

@@ -510,3 +510,26 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(sw.Values)), "series/sweep")
 }
+
+// TestInvalidNamesDoNotUseUpTheCap: names that can be no label value are
+// dropped every time, and a valid name seen again and again makes one
+// label set, so the cap is still there for the names that come later.
+func TestInvalidNamesDoNotUseUpTheCap(t *testing.T) {
+	e := New(Options{MaxSeries: 3})
+	bad := telemetry.Sweep{Values: map[string]float64{}}
+	for i := range 6 { // as many as the name cache holds (twice the cap)
+		bad.Values[fmt.Sprintf("bad\xff%d", i)] = 1
+	}
+	e.Sweep(bad)
+	for range 10 {
+		e.Sweep(telemetry.Sweep{Values: map[string]float64{"mystery.a": 1}})
+	}
+	e.Sweep(telemetry.Sweep{Values: map[string]float64{"mystery.b": 2, "mystery.c": 3}})
+	f := gather(t, e.Gatherer())
+	for _, s := range []string{"mystery.a", "mystery.b", "mystery.c"} {
+		f.must(t, "aihat_sweep_value", "series="+s)
+	}
+	if got := f.must(t, "aihat_sweep_values_dropped_total"); got != 6 {
+		t.Errorf("dropped %v, want the 6 invalid names", got)
+	}
+}
