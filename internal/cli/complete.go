@@ -49,6 +49,13 @@ func completions() []flagCompletion {
 			cobra.CompletionWithDesc("onnxruntime", "ONNX Runtime inferences in process"),
 			cobra.CompletionWithDesc("hailortcli", "a compiled HEF on the NPU through HailoRT (--hef)"),
 			cobra.CompletionWithDesc("ollama", "an LLM behind an Ollama-compatible server (hailo-ollama)"))},
+		// Not closed sets, but with one usual answer each.
+		{"loadtest", "metrics-addr", fixed(
+			cobra.CompletionWithDesc("127.0.0.1:9101", "this machine only"),
+			cobra.CompletionWithDesc("0.0.0.0:9101", "every interface: a Prometheus elsewhere scrapes it"))},
+		{"loadtest", "metrics-textfile", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return []cobra.Completion{"prom"}, cobra.ShellCompDirectiveFilterFileExt // node_exporter reads only *.prom
+		}},
 		{"bench", "cpu-fallback", fixed("marginal", "fail", "pass")},
 		{"bench", "opt-level", fixed("disable", "basic", "extended", "all")},
 		{"model synth", "params", fixed(synthSizes()...)},

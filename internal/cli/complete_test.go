@@ -78,6 +78,7 @@ func TestFlagValuesComplete(t *testing.T) {
 		{[]string{"bench", "--synth", ""}, []string{"50M", "100M", "200M"}, false},
 		{[]string{"bench", "--sweep", "50M,"}, []string{"50M,100M", "50M,200M"}, true},
 		{[]string{"bench", "--quant", ""}, []string{"fp32", "int8", "int4"}, false},
+		{[]string{"loadtest", "--metrics-addr", "127"}, []string{"127.0.0.1:9101"}, false},
 		{[]string{"model", "synth", "--quant", "int"}, []string{"int8", "int4"}, false},
 		{[]string{"model", "synth", "--params", ""}, []string{"50M", "100M", "200M"}, false},
 		{[]string{"bench", "--runtime", ""}, []string{"ort", "hailortcli", "ollama"}, false},

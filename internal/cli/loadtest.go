@@ -17,6 +17,7 @@ type LoadtestOptions struct {
 	Duration, Interval, HealthEvery, Warmup, Window time.Duration
 	Runtime, Endpoint, Model, HEF                   string
 	ServerPID                                       int
+	MetricsAddr, MetricsTextfile                    string // loadtest_metrics.go
 	// Resume is the directory of a killed run to take up again.
 	Resume string
 }
@@ -79,7 +80,15 @@ happens. A run killed (SIGKILL, the OOM killer, a crash) or cut by a power loss 
 up with --resume DIR: the same run id, parameters and planned end, its state rebuilt
 from the journal, the gap recorded as an outage with its cause (a changed boot_id is a
 reboot). At most the sweep in progress is lost to a kill, at most a second of records to
-a power cut. 'aihat loadtest status DIR' says where a run stands.`,
+a power cut. 'aihat loadtest status DIR' says where a run stands.
+
+
+--metrics-addr serves live Prometheus metrics on /metrics while the run goes:
+node_exporter's names where the quantity is the same (node_thermal_zone_temp,
+node_hwmon_fan_rpm, node_memory_MemAvailable_bytes, ...), aihat_* for the rest
+(throttle flags, PMIC rails, requests, latency histogram, health checks), and
+aihat's own process_* metrics. --metrics-textfile keeps the aihat_* ones in a
+file for node_exporter's textfile collector.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.Duration < 0 || o.Interval < 0 || o.HealthEvery < 0 || o.Warmup < 0 || o.Window < 0 || o.ServerPID < 0 {
@@ -97,6 +106,9 @@ a power cut. 'aihat loadtest status DIR' says where a run stands.`,
 				}
 			default:
 				return usageErrorf("--runtime %q: choose %s", o.Runtime, strings.Join(loadtest.Runtimes, ", "))
+			}
+			if err := o.checkMetrics(); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(o)
@@ -118,6 +130,11 @@ a power cut. 'aihat loadtest status DIR' says where a run stands.`,
 			run := o.apply(base)
 			run.Board = boardOf(f)
 			run.TTY = f.IO.ErrTTY && !f.Global.Verbose
+			stopMetrics, err := o.startMetrics(f, env, &run)
+			if err != nil {
+				return err
+			}
+			defer stopMetrics()
 			steps := tableStep("loadtest.run")
 			steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
 				return loadtest.Run(ctx, env, step, run)
@@ -138,5 +155,7 @@ a power cut. 'aihat loadtest status DIR' says where a run stands.`,
 	fl.StringVar(&o.Resume, "resume", "", "take up the killed or crashed run whose journal is in `DIR` (its --report-dir), with its own parameters and run id")
 	cmd.AddCommand(newCmdLoadtestStatus(f))
 	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (default: a hailo-ollama, ollama or hailortcli found in /proc, else aihat's own)")
+	fl.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve live Prometheus metrics on HOST:PORT/metrics while the run goes, e.g. 127.0.0.1:9101 (port 0 picks a free one, printed on stderr)")
+	fl.StringVar(&o.MetricsTextfile, "metrics-textfile", "", "keep the aihat_* metrics in this .prom file for node_exporter's textfile collector (rewritten at most once a second)")
 	return cmd
 }

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bufio"
+	"net/http"
+
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -12,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/aihat/aihat/pkg/journal"
 	"github.com/aihat/aihat/pkg/loadtest"
 	"github.com/aihat/aihat/pkg/report"
@@ -22,9 +28,11 @@ import (
 // points (start-up, sampling, verdicts, writing the reports) and taken up
 // again as aihat-loadtest-run does (--resume when the directory has a
 // journal, else a fresh start). Every run ends with a schema-valid record
-// under its first run id, and the kill lost no journalled sweep: the ones
-// before the gap are the first run's grid without a hole, up to at most
-// the sweep in progress.
+// under its first run id, and the kill lost at most the sweep in
+// progress: the journal holds every sweep the process had reported done
+// on its live metrics (aihat_sweeps_total, scraped just before the kill:
+// a witness apart from the journal), on the first run's grid without a
+// hole.
 func TestLoadtestSurvivesSIGKILLAtRandomPoints(t *testing.T) {
 	if testing.Short() {
 		t.Skip("20 processes killed and resumed")
@@ -47,14 +55,30 @@ func TestLoadtestSurvivesSIGKILLAtRandomPoints(t *testing.T) {
 		args := []string{"loadtest", "--target", "sim", "--seed", fmt.Sprint(i), "--serial", serial,
 			"--duration", "3h", "--interval", interval.String(), "--warmup", "30m", "--time-scale", "5400",
 			"--report-dir", dir, "--report-dir-flat", "-o", "json"}
-		cmd := exec.Command(os.Args[0], args...)
+		cmd := exec.Command(os.Args[0], append(args, "--metrics-addr", "127.0.0.1:0")...)
 		cmd.Env = append(os.Environ(), asMainEnv+"=1")
+		stderr, _ := cmd.StderrPipe()
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		urls := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				if u, ok := strings.CutPrefix(sc.Text(), "metrics on "); ok {
+					urls <- u
+				}
+			}
+		}()
 		slot := 3 * time.Second / 20
 		delay := time.Duration(i)*slot + time.Duration(rng.Int63n(int64(slot)))
 		time.Sleep(delay)
+		reported := -1.0 // sweeps the process said it had done (-1: no scrape)
+		select {
+		case u := <-urls:
+			reported = sweepsReported(u)
+		default:
+		}
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 
@@ -73,7 +97,10 @@ func TestLoadtestSurvivesSIGKILLAtRandomPoints(t *testing.T) {
 		}
 		what := "fresh start"
 		if before != nil {
-			what = fmt.Sprintf("%d sweeps journalled", before.Sweeps)
+			what = fmt.Sprintf("%d sweeps journalled, %v reported on /metrics just before the kill", before.Sweeps, reported)
+			if float64(before.Sweeps) < reported {
+				t.Errorf("kill %d at %s: the journal holds %d sweeps, the process had reported %v done", i, delay, before.Sweeps, reported)
+			}
 		}
 		t.Logf("kill %d at %s (%s): exit %d", i, delay.Round(time.Millisecond), what, code)
 		// A healthy sim board that stayed up (aihat was killed, the same
@@ -145,4 +172,21 @@ func checkGrid(t *testing.T, kill int, path string, interval time.Duration) {
 		}
 		return nil
 	})
+}
+
+// sweepsReported scrapes aihat_sweeps_total; -1 when the process does not
+// answer (not listening yet, or its run already over).
+func sweepsReported(url string) float64 {
+	c := http.Client{Timeout: time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	if mf := fams["aihat_sweeps_total"]; err == nil && mf != nil && len(mf.GetMetric()) == 1 {
+		return mf.GetMetric()[0].GetCounter().GetValue()
+	}
+	return -1
 }

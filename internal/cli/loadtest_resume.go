@@ -107,6 +107,11 @@ func resumeLoadtest(cmd *cobra.Command, f *Factory, o *LoadtestOptions) error {
 	run.Resume = &loadtest.Resume{Journal: j, Outage: outage}
 	run.Board = boardOf(f)
 	run.TTY = f.IO.ErrTTY && !f.Global.Verbose
+	stopMetrics, err := o.startMetrics(f, env, &run)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	f.resume = &resumeRun{dir: dir, head: j.Head, record: outage}
 	steps := tableStep(loadtest.StepName)
 	steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {

@@ -310,3 +310,12 @@ func (r *run) outageVerdicts(sweeps int) {
 	stage.Measure(env, step, stage.M{Name: "coverage", Value: 100 * float64(sweeps) / planned, Unit: "%", Code: "LOADTEST_COVERAGE",
 		Remedy: fmt.Sprintf("the run has %d of its %.0f planned sweeps: outages (see the events) left too little of the run to judge", sweeps, planned)})
 }
+
+// Started is a resumed run's first start (zero for a new run: it starts
+// now).
+func (o Options) Started() time.Time {
+	if o.Resume != nil && o.Resume.Journal.Param != nil {
+		return o.Resume.Journal.Param.Start
+	}
+	return time.Time{}
+}
