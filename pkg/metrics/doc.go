@@ -37,6 +37,9 @@
 //     aihat_watched_process_resident_memory_bytes, _open_fds, _threads
 //     {process}. aihat's own are also process_resident_memory_bytes and
 //     process_open_fds from the process collector.
+//   - npu.node_present (the NPU's device node exists): aihat_npu_node_present;
+//     workload.errors: aihat_workload_errors; workload.done (the work so
+//     far): aihat_work_total.
 //   - any other sweep series: aihat_sweep_value{series}, in its SI unit.
 //
 // The run: aihat_sweeps_total, aihat_sweep_timestamp_seconds (the board's

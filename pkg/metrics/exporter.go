@@ -64,6 +64,7 @@ type Exporter struct {
 	arm, uvAlarm, throttled, throttledRaw     *prometheus.GaugeVec
 	railV, railA, railW, pmicW                *prometheus.GaugeVec
 	procRSS, procFDs, procThreads, sweepValue *prometheus.GaugeVec
+	nodePresent, workErrors                   *prometheus.GaugeVec
 
 	sweeps, dropped             prometheus.Counter
 	sweepTime, elapsed          prometheus.Gauge
@@ -114,6 +115,8 @@ func New(o Options) *Exporter {
 	e.procRSS = gv("aihat_watched_process_resident_memory_bytes", "Resident memory of the process the load test watches for leaks (VmRSS), in bytes.", "process")
 	e.procFDs = gv("aihat_watched_process_open_fds", "Open file descriptors of the watched process.", "process")
 	e.procThreads = gv("aihat_watched_process_threads", "Threads of the watched process.", "process")
+	e.nodePresent = gv("aihat_npu_node_present", "1 while the NPU's device node (/dev/hailo0, /dev/h1x-0) exists, 0 while it is gone (a driver reset).")
+	e.workErrors = gv("aihat_workload_errors", "Work the load could not do since this process started it (the sim's load: an attempt a second while the NPU is gone).")
 	e.sweepValue = gv("aihat_sweep_value", "A sweep series with no metric of its own, in its SI unit.", "series")
 
 	c := func(name, help string) prometheus.Counter {
@@ -172,7 +175,7 @@ func New(o Options) *Exporter {
 	}
 	cf("aihat_health_checks_total", "Health checks run (every --health-every).", &e.checks)
 	cf("aihat_health_check_failures_total", "Health checks that found under-voltage or /dev/hailo0 missing.", &e.failures)
-	cf("aihat_work_total", "Work done by the workload as of the last health check, in its unit (tokens for ollama, inferences for the board model).", &e.work)
+	cf("aihat_work_total", "Work done by the workload as of the last sweep, in its unit (tokens for ollama, inferences for the board model and onnxruntime).", &e.work)
 	e.healthOK = gv("aihat_health_ok", "1 when the last health check passed, 0 when it failed.")
 
 	info := gv("aihat_loadtest_info", "The load test: target (sim is simulated), runtime and model.", "target", "runtime", "model")
@@ -295,6 +298,12 @@ func (e *Exporter) classify(name string) setter {
 		return mk(e.pmicW)
 	case "throttled":
 		return e.throttleBits()
+	case "npu.node_present":
+		return mk(e.nodePresent)
+	case "workload.errors":
+		return mk(e.workErrors)
+	case "workload.done":
+		return e.work.store
 	}
 	if strings.HasPrefix(name, "throttle.") {
 		// The same bits as the raw value, which throttleBits decodes.
