@@ -1,9 +1,12 @@
 package loadtest
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/aihat/aihat/pkg/driver"
+	"github.com/aihat/aihat/pkg/telemetry"
 )
 
 // checkLink is driver.check's PCIe link in the health check: the
@@ -34,4 +37,18 @@ func (r *run) checkLink() (link string, bad []string) {
 		return link, []string{fmt.Sprintf("PCIe link now %s, was %s at the start (retrained: a marginal cable or connector)", link, r.linkBase)}
 	}
 	return link, nil
+}
+
+// healthSource puts the health checks so far into every sweep: the
+// checks are then series in the record (and the journal) as well as
+// events, and a resumed run's counts are in its sweeps too.
+type healthSource struct{ r *run }
+
+func (s healthSource) Name() string { return "health" }
+func (s healthSource) Close()       {}
+func (s healthSource) Sample(context.Context, time.Time) ([]telemetry.Reading, []telemetry.Event, error) {
+	return []telemetry.Reading{
+		{Series: "health.checks", Unit: "count", Value: float64(s.r.checks)},
+		{Series: "health.failures", Unit: "count", Value: float64(s.r.failures)},
+	}, nil, nil
 }

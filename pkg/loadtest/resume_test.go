@@ -217,6 +217,17 @@ func TestLinkRetrainedDownFailsHealth(t *testing.T) {
 			break
 		}
 	}
+	// The checks are a series too: no failure up to 1 h 30 min, then one
+	// more at every check.
+	var failures *report.Series
+	for i := range step.Series {
+		if step.Series[i].Name == "health.failures" {
+			failures = &step.Series[i]
+		}
+	}
+	if failures == nil || failures.Unit != "count" || failures.Buckets[0].Max != 0 || failures.Buckets[len(failures.Buckets)-1].Max < 5 {
+		t.Fatalf("health.failures series %+v", failures)
+	}
 	// Sweep 500 is at 4990 s; the next check is at 5400 s (1 h 30 min).
 	if first == nil || !strings.Contains(first.Detail, "PCIe link now 0001:01:00.0 2.5 GT/s PCIe x1, was 0001:01:00.0 8.0 GT/s PCIe x1") ||
 		first.Time.Sub(sim.EpochStart) != 90*time.Minute {

@@ -174,7 +174,7 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 		step.Logf("no process RSS or fds watched: %v (the board's /proc is not this machine's, or --server-pid is wrong)", err)
 	}
 
-	srcs = append(srcs, &workSource{w: w, base: r.workBase})
+	srcs = append(srcs, &workSource{w: w, base: r.workBase}, healthSource{r})
 	// Sweeps up to the planned end: a resumed run ends when the first
 	// would have, its outage counted against its coverage.
 	if o.Resume != nil {

@@ -304,6 +304,9 @@ func (e *Exporter) classify(name string) setter {
 		return mk(e.workErrors)
 	case "workload.done":
 		return e.work.store
+	case "health.checks", "health.failures":
+		// aihat_health_checks_total and _failures_total, from the checks.
+		return func(float64) {}
 	}
 	if strings.HasPrefix(name, "throttle.") {
 		// The same bits as the raw value, which throttleBits decodes.
