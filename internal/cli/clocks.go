@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
@@ -25,14 +23,4 @@ func monotonic(b board.Board) func() time.Duration {
 	clk := b.Clock()
 	t0 := clk.Now()
 	return func() time.Duration { return clk.Since(t0) }
-}
-
-// bootID is the kernel's boot_id: it changes with every boot, so a journal
-// tells a reboot from a process restart.
-func bootID(b board.Board) string {
-	id, err := fs.ReadFile(b.FS(), "proc/sys/kernel/random/boot_id")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(id))
 }

@@ -304,7 +304,7 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 		// way leaves what it measured (aihat report render DIR).
 		head := &report.Run{Schema: report.Schema, ToolVersion: meta.ToolVersion, Target: env.Board.Name(),
 			Serial: meta.Serial, Station: meta.Station, Operator: meta.Operator, Started: env.Board.Clock().Now()}
-		clocks := journal.Clocks{Wall: env.Board.Clock().Now, Mono: monotonic(env.Board), BootID: bootID(env.Board)}
+		clocks := journal.Clocks{Wall: env.Board.Clock().Now, Mono: monotonic(env.Board), BootID: board.BootID(env.Board)}
 		var j *journal.Writer
 		var err error
 		if f.resume != nil {

@@ -62,7 +62,11 @@ func resumeLoadtest(cmd *cobra.Command, f *Factory, o *LoadtestOptions) error {
 			return &ExitError{Code: report.ExitError, Err: err}
 		}
 		fmt.Fprintf(f.IO.ErrOut, "the run in %s had finished; its reports are written from its journal\n", dir)
-		return f.emitOnly(r)
+		format, err := report.ParseFormat(f.Global.Output)
+		if err != nil {
+			return usageErrorf("-o: %v", err)
+		}
+		return f.Emit(r, format) // no run directory set: Render wrote the set
 	}
 	run := o.apply(loadtest.Options{})
 	if p := j.Param; p != nil {
@@ -193,22 +197,6 @@ func (f *Factory) planLoadtest() (loadtest.Options, error) {
 		return o, usageErrorf("plan: %v", err)
 	}
 	return o, nil
-}
-
-// emitOnly prints a run rebuilt from its journal and maps its outcome to
-// the exit code (its reports are already written).
-func (f *Factory) emitOnly(r *report.Run) error {
-	format, err := report.ParseFormat(f.Global.Output)
-	if err != nil {
-		return usageErrorf("-o: %v", err)
-	}
-	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color()}); err != nil {
-		return err
-	}
-	if code := report.ExitCode(r, f.Global.Strict); code != report.ExitPass {
-		return &ExitError{Code: code}
-	}
-	return nil
 }
 
 // newCmdLoadtestStatus builds `aihat loadtest status DIR`.

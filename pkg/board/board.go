@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/aihat/aihat/pkg/clock"
 	"periph.io/x/conn/v3/i2c"
@@ -74,4 +75,14 @@ var ErrPresenceOnly = errors.New("this board can tell the chip is present but ca
 // on I2C bus n (no leading slash, as Board.FS paths are).
 func NVMemPath(n int, addr uint16) string {
 	return fmt.Sprintf("sys/bus/i2c/devices/%d-%04x/eeprom", n, addr)
+}
+
+// BootID is the kernel's boot_id on b ("" when it has none): it changes
+// with every boot, so a journal tells a reboot from a process restart.
+func BootID(b Board) string {
+	id, err := fs.ReadFile(b.FS(), "proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(id))
 }

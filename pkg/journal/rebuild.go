@@ -20,6 +20,18 @@ type End struct {
 	Ended   time.Time      `json:"ended"`
 }
 
+// CompleteRun lays a later run record of the journal (the run's end, a
+// resume) over the identity its first one had: the run id and the serial
+// are known only once the run has them.
+func CompleteRun(first *report.Run, later report.Run) {
+	if later.ID != "" {
+		first.ID = later.ID
+	}
+	if later.Serial != "" {
+		first.Serial = later.Serial
+	}
+}
+
 // Rebuild makes the run record from a journal's records: the run's
 // identity, every finished step, and, when the journal stops before the
 // run's end (the writer was killed or the board lost power), the step in
@@ -51,12 +63,7 @@ func Rebuild(recs []Record) (*report.Run, error) {
 				r.Steps = nil
 				continue
 			}
-			if id.ID != "" {
-				r.ID = id.ID
-			}
-			if id.Serial != "" {
-				r.Serial = id.Serial
-			}
+			CompleteRun(r, id)
 		case KindBegin:
 			var b Begin
 			if err := json.Unmarshal(rec.Data, &b); err != nil {
@@ -102,11 +109,7 @@ func Rebuild(recs []Record) (*report.Run, error) {
 		return nil, fmt.Errorf("the journal holds no run (%d records)", len(recs))
 	}
 	if r.ID == "" {
-		serial := r.Serial
-		if serial == "" {
-			serial = "noserial"
-		}
-		r.ID = serial + "-" + r.Started.UTC().Format("20060102T150405Z")
+		r.ID = report.RunID(r.Serial, r.Started) // as bringup.Run names it
 	}
 	if end != nil {
 		r.Finish(end.Ended)

@@ -2,7 +2,6 @@ package loadtest
 
 import (
 	"context"
-	"io"
 	"math"
 	"os"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
-	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/telemetry"
 )
 
@@ -21,19 +19,10 @@ import (
 // tweak into the short run.
 func faultRun(t *testing.T, fault string, o Options, tweak func(*sim.LoadtestFaults)) *report.Step {
 	t.Helper()
-	b, err := sim.New(sim.Options{Seed: 3, Faults: []string{fault}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, env := simEnv(t, sim.Options{Seed: 3, Faults: []string{fault}})
 	if tweak != nil {
 		tweak(&b.State().Loadtest)
 	}
-	p, err := plan.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := stage.NewEnv(b, p)
-	env.Progress = io.Discard
 	step := report.NewStep("loadtest.run", time.Now())
 	step.Finish(time.Now(), Run(context.Background(), env, step, o))
 	return step

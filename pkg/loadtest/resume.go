@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
@@ -118,12 +117,7 @@ func ReadJournal(path string) (*Journal, error) {
 			if j.Head == nil {
 				j.Head = &id
 			} else {
-				if id.ID != "" {
-					j.Head.ID = id.ID
-				}
-				if id.Serial != "" {
-					j.Head.Serial = id.Serial
-				}
+				journal.CompleteRun(j.Head, id)
 			}
 		case KindParams:
 			var p Params
@@ -195,7 +189,7 @@ func ReadJournal(path string) (*Journal, error) {
 // on board b: a changed boot_id is a reboot (a power cut, a panic, a
 // watchdog); the same boot_id is aihat itself killed or crashed.
 func NewOutage(b board.Board, j *Journal, now time.Time) Outage {
-	o := Outage{From: j.Last, To: now, BootBefore: j.LastBoot, BootAfter: ReadBootID(b)}
+	o := Outage{From: j.Last, To: now, BootBefore: j.LastBoot, BootAfter: board.BootID(b)}
 	if raw, err := fs.ReadFile(b.FS(), "proc/device-tree/chosen/power/power_reset"); err == nil && len(raw) > 0 {
 		o.PowerReset = fmt.Sprintf("0x%x", raw)
 	}
@@ -214,18 +208,12 @@ func NewOutage(b board.Board, j *Journal, now time.Time) Outage {
 	return o
 }
 
-// ReadBootID is the kernel's boot_id on b ("" when it has none).
-func ReadBootID(b board.Board) string {
-	id, err := fs.ReadFile(b.FS(), "proc/sys/kernel/random/boot_id")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(id))
-}
-
 // replay folds the journal's records of this load test into r and
-// returns the sampler's result as it stood: the state the killed process
-// had, up to its last journalled sweep.
+// returns the sampler's result as it stood. It is the journal's second
+// pass: ReadJournal's first had to come before the board was built (the
+// board, its boot and its start come from it), and holding the sweeps in
+// between would cost a day's 130 MB. The result is the state the killed
+// process had, up to its last journalled sweep.
 func (r *run) replay(path string) (*telemetry.Result, error) {
 	res := telemetry.NewResult()
 	started := false

@@ -2,7 +2,6 @@ package loadtest
 
 import (
 	"context"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,11 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/journal"
-	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
-	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/telemetry"
 	"github.com/aihat/aihat/pkg/workload"
 )
@@ -38,18 +36,9 @@ func (c *cutAt) Health(Health)            {}
 // sees the run. It returns the step and the board.
 func journalRun(t *testing.T, ctx context.Context, dir string, start time.Time, o Options) (*report.Step, *sim.Board) {
 	t.Helper()
-	b, err := sim.New(sim.Options{Seed: 3, Start: start})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := stage.NewEnv(b, p)
-	env.Progress = io.Discard
+	b, env := simEnv(t, sim.Options{Seed: 3, Start: start})
 	clk := b.Clock()
-	j, err := journal.Create(filepath.Join(dir, journal.FileName), journal.Clocks{Wall: clk.Now, BootID: ReadBootID(b)})
+	j, err := journal.Create(filepath.Join(dir, journal.FileName), journal.Clocks{Wall: clk.Now, BootID: board.BootID(b)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,12 +137,7 @@ func TestResumeGoesOnFromTheJournal(t *testing.T) {
 // an ETA; elsewhere plain lines, one per health interval.
 func TestProgressOnATerminalAndInALog(t *testing.T) {
 	for _, tty := range []bool{true, false} {
-		b, err := sim.New(sim.Options{Seed: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, _ := plan.Default()
-		env := stage.NewEnv(b, p)
+		b, env := simEnv(t, sim.Options{Seed: 1})
 		var out strings.Builder
 		env.Progress = &out
 		o := shortSim
@@ -195,13 +179,7 @@ func (r *retrainAt) Sweep(telemetry.Sweep) {
 // The health check compares the PCIe link with the first check's: a link
 // that retrained down mid-run is a health failure with its time.
 func TestLinkRetrainedDownFailsHealth(t *testing.T) {
-	b, err := sim.New(sim.Options{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, _ := plan.Default()
-	env := stage.NewEnv(b, p)
-	env.Progress = io.Discard
+	b, env := simEnv(t, sim.Options{Seed: 1})
 	o := shortSim
 	o.Live = &retrainAt{cutAt: cutAt{n: 500}, b: b}
 	step := report.NewStep(StepName, time.Now())

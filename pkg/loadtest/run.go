@@ -6,10 +6,10 @@ import (
 	"math"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/driver"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
@@ -437,18 +437,18 @@ func (r *run) requestVerdicts(warm, win float64) {
 	}
 }
 
-// selfRSS is this process's VmRSS in bytes (0 where /proc is not Linux's).
+// selfRSS is this process's VmRSS in bytes, read as the watched
+// process is (telemetry.Process) from this machine's /proc; 0 where there
+// is none.
 func selfRSS() float64 {
-	b, err := os.ReadFile("/proc/self/status")
+	p := &telemetry.Process{FS: board.RootFS("/"), PID: os.Getpid(), Label: "aihat"}
+	rs, _, err := p.Sample(context.Background(), time.Time{})
 	if err != nil {
 		return 0
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb float64
-			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%g kB", &kb); err == nil {
-				return kb * 1024
-			}
+	for _, r := range rs {
+		if r.Series == "aihat.rss" {
+			return r.Value
 		}
 	}
 	return 0

@@ -15,18 +15,13 @@ import (
 	"github.com/aihat/aihat/pkg/stage"
 )
 
-func simRun(t *testing.T, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
-	return simRunSeed(t, 1, o, setup)
-}
-
-func simRunSeed(t *testing.T, seed int64, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
+// simEnv is a sim board built from so and a stage env on it with the
+// default plan, its progress discarded.
+func simEnv(t *testing.T, so sim.Options) (*sim.Board, *stage.Env) {
 	t.Helper()
-	b, err := sim.New(sim.Options{Seed: seed})
+	b, err := sim.New(so)
 	if err != nil {
 		t.Fatal(err)
-	}
-	if setup != nil {
-		setup(b)
 	}
 	p, err := plan.Default()
 	if err != nil {
@@ -34,9 +29,22 @@ func simRunSeed(t *testing.T, seed int64, o Options, setup func(*sim.Board)) (*r
 	}
 	env := stage.NewEnv(b, p)
 	env.Progress = io.Discard
+	return b, env
+}
+
+func simRun(t *testing.T, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
+	return simRunSeed(t, 1, o, setup)
+}
+
+func simRunSeed(t *testing.T, seed int64, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
+	t.Helper()
+	b, env := simEnv(t, sim.Options{Seed: seed})
+	if setup != nil {
+		setup(b)
+	}
 	step := report.NewStep("loadtest.run", time.Now())
 	t0 := time.Now()
-	err = Run(context.Background(), env, step, o)
+	err := Run(context.Background(), env, step, o)
 	step.Finish(time.Now(), err)
 	return step, time.Since(t0)
 }
@@ -165,16 +173,7 @@ func TestOllamaRuntimeCountsRequests(t *testing.T) {
 // TestFanDegradeIsCaught: the sim's fan-degrade fault (2 % of full speed
 // lost an hour) fails fan_rpm_full_slope; nothing else is flagged.
 func TestFanDegradeIsCaught(t *testing.T) {
-	b, err := sim.New(sim.Options{Seed: 3, Faults: []string{"fan-degrade"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := plan.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := stage.NewEnv(b, p)
-	env.Progress = io.Discard
+	_, env := simEnv(t, sim.Options{Seed: 3, Faults: []string{"fan-degrade"}})
 	step := report.NewStep("loadtest.run", time.Now())
 	o := shortSim
 	o.Interval = 30 * time.Second
