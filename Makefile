@@ -17,7 +17,7 @@ ORT_ARCH := $(shell uname -m | sed -e 's/x86_64/x64/' -e 's/aarch64/arm64/')
 ORT_LIB  := .cache/onnxruntime/linux-$(ORT_ARCH)/libonnxruntime.so.1
 export ONNXRUNTIME_LIB := $(CURDIR)/$(ORT_LIB)
 
-.PHONY: all build build-arm64 run test test-arm64 test-avx2 bench ort fuzz lint clean killtest killtest-journal loadtest-sim hwtest conformance deb deb-test
+.PHONY: all build build-arm64 run test test-arm64 test-avx2 bench ort fuzz lint clean killtest killtest-journal killtest-loadtest loadtest-sim hwtest conformance deb deb-test
 
 all: build
 
@@ -48,9 +48,11 @@ deb-test:
 run: build ort
 	./$(BIN) bringup --target sim --report-dir reports/
 
+# gotestsum (a go.mod tool) prints each package's line as it finishes,
+# where plain go test ./... holds them back in import-path order.
 test: ort
 	$(GO) vet ./...
-	$(GO) test -race -timeout 15m ./...
+	$(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg -- -race -timeout 15m ./...
 
 # The test binaries on CPUs this machine is not, under QEMU user-mode
 # emulation, with -test.short: ONNX Runtime picks its kernels by CPU, so
@@ -104,6 +106,13 @@ fuzz:
 KILLS ?= 200
 killtest: ort
 	bash scripts/killtest.sh $(KILLS)
+
+# The load test killed with SIGKILL at LOADTEST_KILLS random points and
+# resumed each time (issue 16's 20; make test makes 5 of them).
+LOADTEST_KILLS ?= 20
+killtest-loadtest: ort
+	AIHAT_LOADTEST_KILLS=$(LOADTEST_KILLS) $(GO) test -race -count=1 -v -timeout 20m \
+	  -run '^TestLoadtestSurvivesSIGKILLAtRandomPoints$$' ./internal/cli/
 
 # The load test's sim figures (issue 16): 24 h of virtual time at 1 Hz with
 # a journal: wall time, peak RSS, aihat's RSS at 1 h and at the end.

@@ -11,21 +11,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/aihat/aihat/internal/prereq"
 )
 
 const unitFile = "aihat-loadtest@.service"
 
-// needTool skips without the tool, except in CI (which installs it).
+// needTool finds a tool from the systemd package (prereq: a skip outside
+// CI, a failure in it).
 func needTool(t *testing.T, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing in CI (apt-get install systemd)", name)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
+	return prereq.Command(t, "systemd", name)
 }
 
 // verify runs systemd-analyze verify on unit text installed as an instance

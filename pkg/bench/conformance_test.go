@@ -12,13 +12,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aihat/aihat/internal/prereq"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/onnx"
 	"github.com/aihat/aihat/pkg/plan"
@@ -65,8 +65,8 @@ func TestConformance(t *testing.T) {
 	}
 	// The known-failure list was taken with the en_US.UTF-8 locale, which
 	// ONNX Runtime's StringNormalizer builds (20 models need it).
-	if out, err := exec.Command("locale", "-a").Output(); err != nil || !strings.Contains(strings.ToLower(string(out)), "en_us.utf8") {
-		t.Fatal("the en_US.UTF-8 locale is missing (StringNormalizer models need it): Debian: apt-get install locales, enable en_US.UTF-8 in /etc/locale.gen, run locale-gen (.ci/run does)")
+	if !prereq.HasLocale("en_US.UTF-8") {
+		t.Fatal("the en_US.UTF-8 locale is missing (StringNormalizer models need it): " + prereq.LocaleUTF8 + " (.ci/run does)")
 	}
 	sb, err := sim.New(sim.Options{Seed: 1})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aihat/aihat/internal/prereq"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/onnx"
 	"github.com/aihat/aihat/pkg/report"
@@ -40,7 +41,7 @@ func TestOnnxruntimeGoTestModelsAllBench(t *testing.T) {
 			s, err := Open(o)
 			if err != nil {
 				if strings.Contains(err.Error(), "locale") {
-					t.Fatalf("%v: ONNX Runtime's StringNormalizer needs the en_US.UTF-8 locale (Debian: apt-get install locales; enable it in /etc/locale.gen; locale-gen)", err)
+					prereq.Missing(t, "the en_US.UTF-8 locale for ONNX Runtime's StringNormalizer ("+err.Error()+")", prereq.LocaleUTF8)
 				}
 				t.Fatal(err)
 			}

@@ -162,3 +162,34 @@ func TestCommandOnlyStepsAcceptLimitsButAreNoStages(t *testing.T) {
 		t.Fatal("model.compare resolved as a plan stage")
 	}
 }
+
+// Every fault of the sim's catalogue, alone, through the default plan:
+// the run ends PASS or FAIL, never ERROR (a fault the board can really
+// have must be judged, not crash a stage). The bench runs the tiny model
+// of short mode: the faults are what is tested here, and the bench's own
+// tests run the plan's 50M model.
+func TestEveryFaultPassesOrFailsTheDefaultPlanNeverErrors(t *testing.T) {
+	model, err := shortBenchModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range sim.Catalogue() {
+		t.Run(f.Name, func(t *testing.T) {
+			e := env(t, f.Name)
+			e.Plan.Bench.Model = model
+			steps, err := Resolve(e.Plan.Stages)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := Run(context.Background(), e, steps, Meta{})
+			if r.Outcome != report.Pass && r.Outcome != report.Fail {
+				for _, s := range r.Steps {
+					if s.Outcome != report.Pass && s.Outcome != report.Fail && s.Outcome != report.Skip {
+						t.Errorf("step %s: %s %s", s.Name, s.Outcome, s.Error)
+					}
+				}
+				t.Fatalf("fault %s: run %s, want PASS or FAIL", f.Name, r.Outcome)
+			}
+		})
+	}
+}

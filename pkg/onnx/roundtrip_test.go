@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aihat/aihat/internal/prereq"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/onnx"
 	"github.com/aihat/aihat/pkg/synth"
@@ -78,7 +79,7 @@ func outputs(t *testing.T, path string) []*onnx.Tensor {
 		"input_vectors_dynamic_axes_1": 2, "batch": 1, "seq": 3, "past": 0, "total": 3}})
 	if err != nil {
 		if strings.Contains(err.Error(), "locale") {
-			t.Skipf("ONNX Runtime's StringNormalizer needs the en_US.UTF-8 locale: %v", err)
+			prereq.Missing(t, "the en_US.UTF-8 locale for ONNX Runtime's StringNormalizer ("+err.Error()+")", prereq.LocaleUTF8)
 		}
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aihat/aihat/internal/prereq"
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/plan"
@@ -31,16 +32,7 @@ import (
 // in CI (CI set), where a missing browser is a failure.
 func chromium(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium-headless-shell", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("no headless Chromium (apt-get install chromium-headless-shell; .ci/run does)")
-	}
-	t.Skip("no headless Chromium installed (apt-get install chromium-headless-shell)")
-	return ""
+	return prereq.Command(t, "chromium-headless-shell", "chromium-headless-shell", "chromium", "chromium-browser", "google-chrome")
 }
 
 // browse is one page load: the DOM Chromium built, its console errors and

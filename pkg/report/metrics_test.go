@@ -2,10 +2,11 @@ package report
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/aihat/aihat/internal/prereq"
 )
 
 func TestMetricsCarryValuesLimitsAndVerdicts(t *testing.T) {
@@ -41,10 +42,7 @@ func TestMetricsParseWithTheOpenMetricsParser(t *testing.T) {
 	py := "/usr/bin/python3"
 	check := exec.Command(py, "-c", "import prometheus_client.openmetrics.parser")
 	if err := check.Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3-prometheus-client is not installed (.ci/run installs it)")
-		}
-		t.Skip("python3-prometheus-client not installed")
+		prereq.Missing(t, "the Python module prometheus_client for "+py, "apt-get install python3-prometheus-client")
 	}
 	r := sampleRun()
 	r.Steps[1].Measurements[1].Name = `quote " back\slash` // label escaping

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aihat/aihat/internal/prereq"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -166,12 +168,7 @@ func TestJUnitValidatesAgainstSchema(t *testing.T) {
 	// properties are taken out: they are the only departure.
 	xsd := filepath.Join("testdata", "JUnit-testcase-properties.xsd")
 	ant := filepath.Join("testdata", "JUnit.xsd")
-	if _, err := exec.LookPath("xmllint"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("xmllint is needed in CI (apt-get install libxml2-utils)")
-		}
-		t.Skip("xmllint not installed (apt-get install libxml2-utils)")
-	}
+	prereq.Command(t, "libxml2-utils", "xmllint")
 	runs := map[string]*Run{"sample": sampleRun(), "empty": func() *Run {
 		r := &Run{Target: "sim", Started: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 		r.Finish(r.Started)
