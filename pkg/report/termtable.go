@@ -46,16 +46,17 @@ const minColumn = 10
 
 // Render writes the table in the layout its width allows.
 func (t *Table) Render() error {
-	cells := t.cellWidths()
-	natural := make([]int, len(cells))
-	for i, col := range cells {
-		natural[i] = slices.Max(col)
+	natural := make([]int, len(t.header))
+	for i, col := range t.columns() {
+		for _, c := range col {
+			natural[i] = max(natural[i], cellWidth(c))
+		}
 	}
 	if t.width <= 0 || boxWidth(natural) <= t.width {
 		return t.renderBox(nil)
 	}
 	budget := t.width - boxWidth(make([]int, len(natural)))
-	if widths := shrink(cells, t.floors(natural), budget); widths != nil {
+	if widths := shrink(t.columns(), natural, t.floors(natural), budget); widths != nil {
 		return t.renderBox(widths)
 	}
 	return t.renderVertical()
@@ -72,18 +73,18 @@ func boxWidth(content []int) int {
 	return w
 }
 
-// cellWidths is, per column, the width of its header and of each of its
-// cells unwrapped.
-func (t *Table) cellWidths() [][]int {
-	cols := make([][]int, len(t.header))
+// columns is the table by column: each column's header, then its cells
+// ("" where a row is short).
+func (t *Table) columns() [][]string {
+	cols := make([][]string, len(t.header))
 	for i, h := range t.header {
-		cols[i] = []int{cellWidth(h)}
-	}
-	for _, row := range t.rows {
-		for i, c := range row {
-			if i < len(cols) {
-				cols[i] = append(cols[i], cellWidth(c))
+		cols[i] = []string{h}
+		for _, row := range t.rows {
+			c := ""
+			if i < len(row) {
+				c = row[i]
 			}
+			cols[i] = append(cols[i], c)
 		}
 	}
 	return cols
@@ -100,40 +101,65 @@ func (t *Table) floors(natural []int) []int {
 	return floors
 }
 
-// shrink narrows columns one cell at a time until they sum to budget,
-// each time the column where the fewest cells reach its edge (so the
-// fewest rows gain a line; the wider on a tie), keeping each at or above
-// its floor; nil when the floors alone are over budget. cells is each
-// column's cell widths.
-func shrink(cells [][]int, floors []int, budget int) []int {
-	widths := make([]int, len(cells))
-	sum := 0
-	for i, col := range cells {
-		widths[i] = slices.Max(col)
-		sum += widths[i]
+// shrink narrows columns one cell at a time, from their natural widths,
+// until they sum to budget, keeping each at or above its floor; nil when
+// the floors alone are over budget. Each time it narrows the column that
+// costs least (the wider on a tie), so a column whose cells already wrap
+// gives way before one that fits on a line.
+func shrink(cols [][]string, natural, floors []int, budget int) []int {
+	widths := slices.Clone(natural)
+	heights := make([]int, len(cols[0])) // each row's lines
+	for i, col := range cols {
+		for r, c := range col {
+			heights[r] = max(heights[r], len(WrapText(c, widths[i])))
+		}
 	}
-	for ; sum > budget; sum-- {
+	for sum := sumOf(widths); sum > budget; sum-- {
 		best, bestCost := -1, 0
 		for i, w := range widths {
 			if w <= floors[i] {
 				continue
 			}
-			cost := 0
-			for _, c := range cells[i] {
-				if c >= w {
-					cost++
-				}
-			}
-			if best < 0 || cost < bestCost || (cost == bestCost && w > widths[best]) {
-				best, bestCost = i, cost
+			if c := cost(cols[i], w-1, heights); best < 0 || c < bestCost || (c == bestCost && w > widths[best]) {
+				best, bestCost = i, c
 			}
 		}
 		if best < 0 {
 			return nil
 		}
 		widths[best]--
+		for r, c := range cols[best] {
+			heights[r] = max(heights[r], len(WrapText(c, widths[best])))
+		}
 	}
 	return widths
+}
+
+// cost is what narrowing col to width costs: the rows its cells make
+// taller than heights, and the words it newly breaks (a name split over
+// two lines reads worse than a sentence wrapped at a space).
+func cost(col []string, width int, heights []int) int {
+	n := 0
+	for r, c := range col {
+		if cellWidth(c) <= width {
+			continue
+		}
+		if len(WrapText(c, width)) > heights[r] {
+			n++
+		}
+		if longestWord(c) == width+1 {
+			n++
+		}
+	}
+	return n
+}
+
+func sumOf(v []int) int {
+	s := 0
+	for _, x := range v {
+		s += x
+	}
+	return s
 }
 
 // renderBox renders with tablewriter; widths, when set, are the content
@@ -196,7 +222,7 @@ func (t *Table) renderVertical() error {
 				continue
 			}
 			label := strings.ToUpper(t.header[i])
-			lines := wrapText(c, valueWidth)
+			lines := WrapText(c, valueWidth)
 			fmt.Fprintf(&b, "%s%s%s\n", label, strings.Repeat(" ", labelWidth+2-cellWidth(label)), strings.Join(lines, "\n"+indent))
 		}
 	}
@@ -204,9 +230,12 @@ func (t *Table) renderVertical() error {
 	return err
 }
 
-// wrapText word-wraps s to lines at most width cells wide, breaking the
-// words that are wider on their own.
-func wrapText(s string, width int) []string {
+// WrapText word-wraps s to lines at most width cells wide (0: no limit,
+// s's own lines), breaking the words that are wider on their own.
+func WrapText(s string, width int) []string {
+	if width <= 0 {
+		return strings.Split(s, "\n")
+	}
 	var lines []string
 	for _, line := range strings.Split(breakLongWords(s, width), "\n") {
 		wrapped, _ := twwarp.WrapString(line, width)
@@ -222,7 +251,7 @@ func WrapLine(s string, width int) string {
 	if width <= 0 || cellWidth(s) <= width {
 		return s
 	}
-	return strings.Join(wrapText(s, width-2), "\n  ")
+	return strings.Join(WrapText(s, width-2), "\n  ")
 }
 
 // breakLongWords puts a line break into each word of s wider than width,
