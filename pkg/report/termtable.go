@@ -204,7 +204,7 @@ func breakRows(rows [][]string, widths []int) [][]string {
 }
 
 // renderVertical prints each row as a block of "HEADER  value" lines,
-// values wrapped beside the headers, blocks apart by a blank line.
+// values wrapped beside the headers, each block ended by a blank line.
 func (t *Table) renderVertical() error {
 	labelWidth := 0
 	for _, h := range t.header {
@@ -213,10 +213,7 @@ func (t *Table) renderVertical() error {
 	valueWidth := max(t.width-labelWidth-2, minColumn)
 	indent := strings.Repeat(" ", labelWidth+2)
 	var b strings.Builder
-	for r, row := range t.rows {
-		if r > 0 {
-			b.WriteString("\n")
-		}
+	for _, row := range t.rows {
 		for i, c := range row {
 			if i >= len(t.header) || c == "" {
 				continue
@@ -225,6 +222,7 @@ func (t *Table) renderVertical() error {
 			lines := WrapText(c, valueWidth)
 			fmt.Fprintf(&b, "%s%s%s\n", label, strings.Repeat(" ", labelWidth+2-cellWidth(label)), strings.Join(lines, "\n"+indent))
 		}
+		b.WriteString("\n")
 	}
 	_, err := io.WriteString(t.w, b.String())
 	return err
