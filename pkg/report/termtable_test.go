@@ -199,3 +199,22 @@ func TestWrapLineKeepsItsBeginningOnTheFirstLine(t *testing.T) {
 		t.Error("a line that fits changed")
 	}
 }
+
+func TestDiffTableFitsTheWidth(t *testing.T) {
+	a, b := bringupRun(), bringupRun()
+	b.Steps[4].Measurements[1].Value = 12.5
+	b.Steps[1].Measurements[0].Value = "00000000-0000-0000-0000-000000000000"
+	rows := Diff(a, b, 0.05)
+	var out bytes.Buffer
+	if err := WriteDiffTable(&out, a, b, rows, 0.05, 60); err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range displayWidths(out.String()) {
+		if w > 60 {
+			t.Errorf("line %d is %d cells wide:\n%s", i+1, w, out.String())
+		}
+	}
+	if len(rows) != 2 || !strings.Contains(out.String(), "decode_tokens_per_s") {
+		t.Errorf("%d rows:\n%s", len(rows), out.String())
+	}
+}
