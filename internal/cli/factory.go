@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/station"
 	"github.com/mattn/go-isatty"
+	"golang.org/x/sys/unix"
 )
 
 // IOStreams is the one place that knows about the terminal.
@@ -37,17 +39,46 @@ type IOStreams struct {
 	// needs it (otherwise progress is plain lines).
 	ErrTTY  bool
 	NoColor bool
+	// Width is the display width, in cells, tables and their notes fit;
+	// 0 is no limit (one line per row). See outputWidth.
+	Width int
 }
 
 // SystemIO returns the process's streams.
 func SystemIO() *IOStreams {
 	_, noColor := os.LookupEnv("NO_COLOR")
+	outTTY := isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd())
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		OutTTY:  isatty.IsTerminal(os.Stdout.Fd()) || isatty.IsCygwinTerminal(os.Stdout.Fd()),
+		OutTTY:  outTTY,
 		ErrTTY:  isatty.IsTerminal(os.Stderr.Fd()) || isatty.IsCygwinTerminal(os.Stderr.Fd()),
 		NoColor: noColor,
+		Width:   outputWidth(os.Getenv("COLUMNS"), func() int { return terminalWidth(os.Stdout, outTTY) }),
 	}
+}
+
+// outputWidth is the width tables fit: COLUMNS when it is a positive
+// number (POSIX: the user's preferred width, over the terminal's), else
+// the terminal's width (0 when stdout is not a terminal: piped output
+// keeps one line per row for the scripts that read it).
+func outputWidth(columns string, terminal func() int) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(columns)); err == nil && n > 0 {
+		return n
+	}
+	return terminal()
+}
+
+// terminalWidth is f's terminal's width in columns, 0 when f is not a
+// terminal or does not say.
+func terminalWidth(f *os.File, tty bool) int {
+	if !tty {
+		return 0
+	}
+	ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ)
+	if err != nil {
+		return 0
+	}
+	return int(ws.Col)
 }
 
 // Color reports whether output may be coloured.
@@ -338,7 +369,7 @@ func (f *Factory) RunSteps(ctx context.Context, env *stage.Env, steps []bringup.
 // Emit writes a finished run to stdout and the report directory and maps
 // its outcome to the exit code.
 func (f *Factory) Emit(r *report.Run, format report.Format) error {
-	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color()}); err != nil {
+	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color(), Width: f.IO.Width}); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if dir := f.runDir; dir != "" {

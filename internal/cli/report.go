@@ -101,7 +101,7 @@ func reportRender(f *Factory, o *ReportRenderOptions) error {
 		}
 		note = fmt.Sprintf("rendered %s from its %s", o.Path, report.RunJSONFile)
 	}
-	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color()}); err != nil {
+	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color(), Width: f.IO.Width}); err != nil {
 		return err
 	}
 	fmt.Fprintln(f.IO.ErrOut, note)
@@ -157,7 +157,7 @@ func reportDiff(f *Factory, o *ReportDiffOptions) error {
 	if o.HTML {
 		err = report.WriteDiffHTML(f.IO.Out, a, b, rows, o.Tolerance)
 	} else {
-		err = report.WriteDiffTable(f.IO.Out, a, b, rows, o.Tolerance)
+		err = report.WriteDiffTable(f.IO.Out, a, b, rows, o.Tolerance, f.IO.Width)
 	}
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
 	"github.com/spf13/cobra"
 )
@@ -32,8 +33,14 @@ func newCmdSim(f *Factory) *cobra.Command {
 			}
 			w := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "FAULT\tBREAKS")
+			width := breaksWidth(f.IO.Width)
 			for _, flt := range sim.Catalogue() {
-				fmt.Fprintf(w, "%s\t%s\n", flt.Name, flt.Breaks)
+				// A continuation line's empty first cell keeps it under BREAKS.
+				name := flt.Name
+				for _, line := range report.WrapText(flt.Breaks, width) {
+					fmt.Fprintf(w, "%s\t%s\n", name, line)
+					name = ""
+				}
 			}
 			return w.Flush()
 		},
@@ -59,4 +66,18 @@ func newCmdSim(f *Factory) *cobra.Command {
 	addTextOutput(status, "")
 	cmd.AddCommand(status)
 	return cmd
+}
+
+// breaksWidth is what `sim faults`'s BREAKS column wraps to so that its
+// lines fit width (0: no limit): the rest after the widest fault name
+// and tabwriter's two-space gap.
+func breaksWidth(width int) int {
+	if width <= 0 {
+		return 0
+	}
+	name := len("FAULT")
+	for _, flt := range sim.Catalogue() {
+		name = max(name, len(flt.Name))
+	}
+	return max(width-name-2, 10)
 }

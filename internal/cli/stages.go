@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/aihat/aihat/pkg/bringup"
-	"github.com/olekukonko/tablewriter"
+	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
 )
 
@@ -65,16 +65,13 @@ func stagesRun(f *Factory, opts StagesOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
 	case "table", "":
-		t := tablewriter.NewWriter(f.IO.Out)
-		t.Header("stage", "plan", "summary")
+		t := report.NewTable(f.IO.Out, f.IO.Width, "stage", "plan", "summary")
 		for _, r := range rows {
 			in := "yes"
 			if !r.InPlan {
 				in = "no"
 			}
-			if err := t.Append(r.Name, in, r.Summary); err != nil {
-				return err
-			}
+			t.Append(r.Name, in, r.Summary)
 		}
 		return t.Render()
 	}

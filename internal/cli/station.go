@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/station"
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
 
@@ -67,18 +67,15 @@ overriding the one before. show prints each setting's value and its source.
   serial_source: /proc/device-tree/serial-number`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			t := tablewriter.NewWriter(f.IO.Out)
-			t.Header([]string{"Setting", "Value", "From"})
+			t := report.NewTable(f.IO.Out, f.IO.Width, "Setting", "Value", "From")
 			for _, k := range station.Keys {
 				s := f.Station[k.Name]
-				if err := t.Append([]string{k.Name, s.Value, s.Source}); err != nil {
-					return err
-				}
+				t.Append(k.Name, s.Value, s.Source)
 			}
 			if err := t.Render(); err != nil {
 				return err
 			}
-			_, err := fmt.Fprintf(f.IO.Out, "files, in order: %s\n", strings.Join(station.Files(f.getenv()), ", "))
+			_, err := fmt.Fprintln(f.IO.Out, report.WrapLine("files, in order: "+strings.Join(station.Files(f.getenv()), ", "), f.IO.Width))
 			return err
 		},
 	}

@@ -6,8 +6,6 @@ import (
 	"io"
 	"math"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
 )
 
 // DiffRow is one measurement compared between two runs: a golden board
@@ -95,20 +93,24 @@ func Diff(a, b *Run, tol float64) []DiffRow {
 	return rows
 }
 
-// WriteDiffTable prints the rows that moved as a table, or one line saying
-// nothing did.
-func WriteDiffTable(w io.Writer, a, b *Run, rows []DiffRow, tol float64) error {
-	fmt.Fprintf(w, "A: %s (%s)\nB: %s (%s)\n", a.ID, Verdict(a.Outcome, a.Marginal), b.ID, Verdict(b.Outcome, b.Marginal))
+// WriteDiffTable prints the rows that moved as a table fitting width
+// cells (0: no limit), or one line saying nothing did.
+func WriteDiffTable(w io.Writer, a, b *Run, rows []DiffRow, tol float64, width int) error {
+	for _, line := range []string{
+		fmt.Sprintf("A: %s (%s)", a.ID, Verdict(a.Outcome, a.Marginal)),
+		fmt.Sprintf("B: %s (%s)", b.ID, Verdict(b.Outcome, b.Marginal)),
+	} {
+		if _, err := fmt.Fprintln(w, WrapLine(line, width)); err != nil {
+			return err
+		}
+	}
 	if len(rows) == 0 {
 		_, err := fmt.Fprintf(w, "no measurement moved beyond %g %%\n", 100*tol)
 		return err
 	}
-	t := tablewriter.NewWriter(w)
-	t.Header([]string{"Measurement", "A", "B", "B-A", "Moved"})
+	t := NewTable(w, width, "Measurement", "A", "B", "B-A", "Moved")
 	for _, r := range rows {
-		if err := t.Append([]string{r.Key, r.A, r.B, r.Delta, r.Why}); err != nil {
-			return err
-		}
+		t.Append(r.Key, r.A, r.B, r.Delta, r.Why)
 	}
 	if err := t.Render(); err != nil {
 		return err

@@ -3,14 +3,16 @@ package report
 import (
 	"fmt"
 	"io"
-
-	"github.com/olekukonko/tablewriter"
+	"strings"
 )
 
 // TableOptions controls the terminal table.
 type TableOptions struct {
 	// Color marks outcomes with ANSI colours (only on a terminal).
 	Color bool
+	// Width is the display width, in cells, every line fits (the
+	// terminal's); 0 is no limit, one line per row.
+	Width int
 }
 
 const (
@@ -20,39 +22,43 @@ const (
 	ansiReset  = "\x1b[0m"
 )
 
+// colorize colours each word of s on its own, so that a cell wrapped
+// between words never carries a colour past its line.
 func colorize(s string, o Outcome, marginal bool, on bool) string {
 	if !on {
 		return s
 	}
+	var color string
 	switch {
 	case o == Pass && marginal:
-		return ansiYellow + s + ansiReset
+		color = ansiYellow
 	case o == Pass:
-		return ansiGreen + s + ansiReset
+		color = ansiGreen
 	case o == Skip || o == NotRun:
 		return s
+	default:
+		color = ansiRed
 	}
-	return ansiRed + s + ansiReset
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = color + w + ansiReset
+	}
+	return strings.Join(words, " ")
 }
 
 // WriteTable writes one row per measurement, then the messages of
 // everything that did not pass, then the run's verdict on its own line so
-// a station script can grep it.
+// a station script can grep it. With opt.Width set every line fits it:
+// cells wrap in their columns and notes wrap, indented.
 func WriteTable(w io.Writer, r *Run, opt TableOptions) error {
-	t := tablewriter.NewWriter(w)
-	t.Header([]string{"Step", "Measurement", "Value", "Limits", "Result"})
+	t := NewTable(w, opt.Width, "Step", "Measurement", "Value", "Limits", "Result")
 	var notes []string
 	for _, s := range r.Steps {
 		if len(s.Measurements) == 0 {
-			if err := t.Append([]string{s.Name, "", "", "", colorize(Verdict(s.Outcome, s.Marginal), s.Outcome, s.Marginal, opt.Color)}); err != nil {
-				return err
-			}
+			t.Append(s.Name, "", "", "", colorize(Verdict(s.Outcome, s.Marginal), s.Outcome, s.Marginal, opt.Color))
 		}
 		for _, m := range s.Measurements {
-			row := []string{s.Name, m.Name, FormatValue(m), FormatLimits(m), colorize(Verdict(m.Outcome, m.Marginal), m.Outcome, m.Marginal, opt.Color)}
-			if err := t.Append(row); err != nil {
-				return err
-			}
+			t.Append(s.Name, m.Name, FormatValue(m), FormatLimits(m), rowResult(m, opt.Color))
 			if m.Outcome != Pass && m.Outcome != Skip && m.Message != "" {
 				notes = append(notes, fmt.Sprintf("%s %s.%s: %s", m.Outcome, s.Name, m.Name, oneLine(m.Message)))
 			}
@@ -64,22 +70,60 @@ func WriteTable(w io.Writer, r *Run, opt TableOptions) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	for _, n := range notes {
-		if _, err := fmt.Fprintln(w, n); err != nil {
-			return err
-		}
-	}
-	verdict := colorize(Verdict(r.Outcome, r.Marginal), r.Outcome, r.Marginal, opt.Color)
+	verdict := colorize(runVerdict(r), r.Outcome, r.Marginal, opt.Color)
 	if r.IsSimulated() {
 		// A simulated pass must not read as a board's pass, to a person or
 		// to a script that greps "RESULT: PASS".
-		if _, err := fmt.Fprintln(w, SimulatedNote); err != nil {
-			return err
-		}
+		notes = append(notes, SimulatedNote)
 		verdict = "SIMULATED " + verdict
 	}
-	_, err := fmt.Fprintf(w, "RESULT: %s (target %s, serial %s, run %s)\n", verdict, r.Target, orDash(r.Serial), r.ID)
-	return err
+	notes = append(notes, fmt.Sprintf("RESULT: %s (target %s, serial %s, run %s)", verdict, r.Target, orDash(r.Serial), r.ID))
+	for _, n := range notes {
+		if _, err := fmt.Fprintln(w, WrapLine(n, opt.Width)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowResult is a measurement's Result cell: its verdict, and its code when
+// it failed or is marginal, so the row says which check to look up.
+func rowResult(m Measurement, color bool) string {
+	v := colorize(Verdict(m.Outcome, m.Marginal), m.Outcome, m.Marginal, color)
+	if m.Code != "" && (m.Marginal || m.Outcome == Fail || m.Outcome == Error) {
+		v += " " + m.Code
+	}
+	return v
+}
+
+// runVerdict is the run's verdict for its RESULT line: a marginal pass
+// says which measurements made it marginal.
+func runVerdict(r *Run) string {
+	codes := MarginalCodes(r)
+	if r.Outcome != Pass || !r.Marginal || len(codes) == 0 {
+		return Verdict(r.Outcome, r.Marginal)
+	}
+	return fmt.Sprintf("%s (marginal: %s)", r.Outcome, strings.Join(codes, ", "))
+}
+
+// MarginalCodes names the marginal measurements of r in run order, each
+// once: by its code, else as step.measurement (as FailureCodes does).
+func MarginalCodes(r *Run) []string {
+	var codes []string
+	seen := map[string]bool{}
+	for _, s := range r.Steps {
+		for _, m := range s.Measurements {
+			code := m.Code
+			if code == "" {
+				code = s.Name + "." + m.Name
+			}
+			if m.Marginal && !seen[code] {
+				seen[code] = true
+				codes = append(codes, code)
+			}
+		}
+	}
+	return codes
 }
 
 // SimulatedNote is what every human-readable report of a simulated run
