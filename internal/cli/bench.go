@@ -158,7 +158,7 @@ func runBench(ctx context.Context, f *Factory, o *BenchOptions) error {
 		return err
 	}
 	if !f.Global.Verbose {
-		env.Progress = f.IO.ErrOut // the benchmark's own progress, always
+		env.Progress = f.IO.PlainProgress() // the benchmark's own progress, always
 	}
 	planned, err := bench.FromPlan(env.Plan.Bench)
 	if err != nil {

@@ -40,7 +40,7 @@ as run.json, junit.xml, report.md and report.html.`,
 				return usageErrorf("%v", err)
 			}
 			if !f.Global.Verbose {
-				env.Progress = f.IO.ErrOut // the quiet "== step" lines, always
+				env.Progress = f.IO.PlainProgress() // the quiet "== step" lines, always
 			}
 			return f.RunSteps(cmd.Context(), env, steps)
 		},

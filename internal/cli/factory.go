@@ -84,6 +84,10 @@ func terminalWidth(f *os.File, tty bool) int {
 // Color reports whether output may be coloured.
 func (s *IOStreams) Color() bool { return s.OutTTY && !s.NoColor }
 
+// PlainProgress is where a run's plain progress lines go (stderr), each
+// wrapped to Width so none is wider than the terminal.
+func (s *IOStreams) PlainProgress() io.Writer { return report.Wrap(s.ErrOut, s.Width) }
+
 // GlobalOptions are the flags every command shares.
 type GlobalOptions struct {
 	Target    string
@@ -376,7 +380,7 @@ func (f *Factory) Emit(r *report.Run, format report.Format) error {
 		if err := report.WriteDir(dir, r); err != nil {
 			return fmt.Errorf("write reports to %s: %w", dir, err)
 		}
-		fmt.Fprintf(f.IO.ErrOut, "reports written to %s (%s)\n", dir, strings.Join(report.ReportFiles, ", "))
+		fmt.Fprintf(f.IO.PlainProgress(), "reports written to %s (%s)\n", dir, strings.Join(report.ReportFiles, ", "))
 	}
 	if code := report.ExitCode(r, f.Global.Strict); code != report.ExitPass {
 		return &ExitError{Code: code}

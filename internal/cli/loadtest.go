@@ -121,7 +121,7 @@ file for node_exporter's textfile collector.`,
 				return err
 			}
 			if !f.Global.Verbose {
-				env.Progress = f.IO.ErrOut // plain periodic progress lines
+				env.Progress = f.IO.PlainProgress() // plain periodic progress lines
 			}
 			base, err := loadtest.FromPlan(env.Plan.Loadtest)
 			if err != nil {

@@ -103,7 +103,7 @@ func resumeLoadtest(cmd *cobra.Command, f *Factory, o *LoadtestOptions) error {
 		return err
 	}
 	if !f.Global.Verbose {
-		env.Progress = f.IO.ErrOut
+		env.Progress = f.IO.PlainProgress()
 	}
 	outage := loadtest.NewOutage(env.Board, j, env.Board.Clock().Now())
 	fmt.Fprintf(f.IO.ErrOut, "resuming run %s in %s after %d sweeps: %s without samples; %s\n", j.Head.ID, dir, j.Sweeps,

@@ -57,7 +57,7 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 				return err
 			}
 			if !f.Global.Verbose {
-				env.Progress = f.IO.ErrOut // one line per minute of the soak
+				env.Progress = f.IO.PlainProgress() // one line per minute of the soak
 			}
 			run := *o
 			if f.IO.ErrTTY && !f.Global.Verbose {

@@ -59,22 +59,40 @@ func (p *Progress) StepEnded(s *Step) {
 // Stamp returns a writer that prefixes each line written to w with now()
 // (RFC 3339, milliseconds, UTC). Partial lines wait for their newline, so
 // lines from a stage's progress and from the runner never interleave
-// mid-line. Safe for concurrent use.
+// mid-line. Blank lines are dropped. Safe for concurrent use.
 func Stamp(w io.Writer, now func() time.Time) io.Writer {
-	return &stamper{w: w, now: now}
+	return &lineWriter{w: w, line: func(l []byte) string {
+		if len(bytes.TrimSpace(l)) == 0 {
+			return ""
+		}
+		return now().UTC().Format(StampLayout) + " " + string(l) + "\n"
+	}}
 }
 
-type stamper struct {
-	mu  sync.Mutex
-	w   io.Writer
-	now func() time.Time
-	buf []byte
+// Wrap returns a writer that wraps each line written to w to width cells
+// (WrapLine: the first line keeps its beginning, the rest are indented),
+// so plain progress lines fit a terminal of that width. Width 0 is no
+// limit: w itself. Safe for concurrent use.
+func Wrap(w io.Writer, width int) io.Writer {
+	if width <= 0 {
+		return w
+	}
+	return &lineWriter{w: w, line: func(l []byte) string { return WrapLine(string(l), width) + "\n" }}
+}
+
+// lineWriter hands each complete line (ended by \r or \n) to line and
+// writes what it returns; partial lines wait for their end.
+type lineWriter struct {
+	mu   sync.Mutex
+	w    io.Writer
+	line func([]byte) string
+	buf  []byte
 }
 
 // StampLayout is the time format of -v lines.
 const StampLayout = "2006-01-02T15:04:05.000Z07:00"
 
-func (s *stamper) Write(p []byte) (int, error) {
+func (s *lineWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.buf = append(s.buf, p...)
@@ -83,12 +101,12 @@ func (s *stamper) Write(p []byte) (int, error) {
 		if i < 0 {
 			return len(p), nil
 		}
-		line := s.buf[:i]
+		out := s.line(s.buf[:i])
 		s.buf = s.buf[i+1:]
-		if len(bytes.TrimSpace(line)) == 0 {
+		if out == "" {
 			continue
 		}
-		if _, err := fmt.Fprintf(s.w, "%s %s\n", s.now().UTC().Format(StampLayout), line); err != nil {
+		if _, err := io.WriteString(s.w, out); err != nil {
 			return len(p), err
 		}
 	}

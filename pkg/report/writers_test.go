@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aihat/aihat/internal/prereq"
 )
@@ -279,6 +280,39 @@ func TestStampPrefixesWholeLinesOnly(t *testing.T) {
 	want := "2026-01-01T08:00:01.234Z first half\n2026-01-01T08:00:01.234Z bar 10%\n2026-01-01T08:00:01.234Z bar 20%\n"
 	if b.String() != want {
 		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+}
+
+// Plain progress lines fit the terminal: a long one is wrapped at word
+// boundaries, its continuation indented, its beginning kept; short lines
+// and width 0 pass through unchanged.
+func TestWrapFitsEachProgressLineToTheWidth(t *testing.T) {
+	var b bytes.Buffer
+	w := Wrap(&b, 40)
+	io.WriteString(w, "short\nthermal.soak load 3m0s: SoC 58.6 °C, ARM 2.40 GHz, fan 2363 rpm")
+	if b.String() != "short\n" {
+		t.Fatalf("half a line written: %q", b.String())
+	}
+	io.WriteString(w, "\n")
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) < 3 || !strings.HasPrefix(lines[1], "thermal.soak load") {
+		t.Fatalf("not wrapped, or the beginning moved: %q", lines)
+	}
+	var words []string
+	for i, l := range lines {
+		if n := utf8.RuneCountInString(l); n > 40 {
+			t.Errorf("line %d is %d wide: %q", i, n, l)
+		}
+		if i > 1 && !strings.HasPrefix(l, "  ") {
+			t.Errorf("continuation %q not indented", l)
+		}
+		words = append(words, strings.Fields(l)...)
+	}
+	if got := strings.Join(words, " "); got != "short thermal.soak load 3m0s: SoC 58.6 °C, ARM 2.40 GHz, fan 2363 rpm" {
+		t.Errorf("words lost or changed: %q", got)
+	}
+	if Wrap(&b, 0) != io.Writer(&b) {
+		t.Error("width 0 must leave the writer as it is")
 	}
 }
 
