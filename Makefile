@@ -140,10 +140,11 @@ clean:
 # reports/conformance.txt. Needs the en_US.UTF-8 locale (StringNormalizer
 # models; .ci/run generates it). Also checks that pkg/onnx decodes every
 # model and that its re-encoding runs with the same outputs.
+# And onnxruntime_go's example_big_compute.onnx (too slow for make test).
 CONFORMANCE_DATA ?= /usr/share/libonnx-testdata/data
 conformance: ort
 	@test -d $(CONFORMANCE_DATA) || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null \
 	  || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libonnx-testdata >/dev/null; }
 	CONFORMANCE_DATA=$(CONFORMANCE_DATA) CONFORMANCE_SUMMARY=$(CURDIR)/reports/conformance.txt \
-	  $(GO) test -tags conformance -run '^Test(Conformance|OnnxRoundTripSuite)$$' -count=1 -timeout 30m ./pkg/bench/ ./pkg/onnx/
+	  $(GO) test -tags conformance -run '^Test(Conformance|OnnxRoundTripSuite|OnnxruntimeGoTestModelsAllBench)$$' -count=1 -timeout 30m ./pkg/bench/ ./pkg/onnx/
 	@head -3 reports/conformance.txt

@@ -33,6 +33,9 @@ func TestOnnxruntimeGoTestModelsAllBench(t *testing.T) {
 			o := Options{Model: m, Iterations: 2, Warmup: 0, Infer: infer.Options{Threads: 1,
 				Dims: map[string]int64{"input_vectors_dynamic_axes_1": 3}}}
 			big := strings.Contains(m, "big_compute")
+			if big && !benchBigModels {
+				t.Skip("example_big_compute.onnx is benched by make conformance (bigmodels_test.go)")
+			}
 			if big {
 				// About 6 s per inference on one core (25 s under -race):
 				// one timed run.
