@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mattn/go-isatty"
 	"golang.org/x/sys/unix"
 )
 
@@ -105,4 +106,11 @@ func (l *Line) End() {
 		io.WriteString(l.W, "\n")
 		l.drawn = false
 	}
+}
+
+// IsTerminal tells whether w is a terminal (a status line is redrawn
+// there; a log or a pipe gets plain lines).
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }
