@@ -211,8 +211,8 @@ func (p *proc) waitFor(re *regexp.Regexp) {
 }
 
 func tail(s string) string {
-	if len(s) > 3000 {
-		s = "…" + s[len(s)-3000:]
+	if r := []rune(s); len(r) > 3000 {
+		s = "…" + string(r[len(r)-3000:])
 	}
 	return fmt.Sprintf("%q", s)
 }
