@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -24,13 +25,38 @@ var (
 	// a tiny synthetic model (the bring-up's bench in well under a second).
 	aihat, tinyPlan string
 	tmp             string
+	// skipAll, when set, is why no test here can run.
+	skipAll string
 )
+
+// needAihat skips t when the binary could not be built for this run;
+// needORT also when ONNX Runtime is missing (on CI, where it is
+// installed, that fails instead).
+func needAihat(t *testing.T, ort bool) {
+	t.Helper()
+	if skipAll != "" {
+		t.Skip(skipAll)
+	}
+	if ort && os.Getenv("ONNXRUNTIME_LIB") == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ONNXRUNTIME_LIB unset on CI (make test sets it)")
+		}
+		t.Skip("ONNXRUNTIME_LIB unset (make test sets it)")
+	}
+}
 
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
 
 func testMain(m *testing.M) int {
+	// make test-arm64 runs this package's test binary under qemu-user,
+	// where go build would make a binary of the host's arch: what the
+	// terminal shows does not depend on the arch, so nothing runs there.
+	if host, err := exec.Command("go", "env", "GOHOSTARCH").Output(); err != nil || strings.TrimSpace(string(host)) != runtime.GOARCH {
+		skipAll = fmt.Sprintf("the test binary is %s, the host's go builds for %q: run natively", runtime.GOARCH, strings.TrimSpace(string(host)))
+		return m.Run()
+	}
 	var err error
 	tmp, err = os.MkdirTemp("", "aihat-ptytest-")
 	if err != nil {
@@ -303,9 +329,7 @@ func TestProgressOnATerminal(t *testing.T) {
 	for _, c := range commands() {
 		for _, cols := range widths {
 			t.Run(fmt.Sprintf("%s/%d", c.name, cols), func(t *testing.T) {
-				if c.ort && os.Getenv("ONNXRUNTIME_LIB") == "" {
-					t.Skip("ONNXRUNTIME_LIB unset (make test sets it)")
-				}
+				needAihat(t, c.ort)
 				p := start(t, cols, false, nil, c.args...)
 				code := p.wait(runTimeout, c.name)
 				raw := p.output()
@@ -360,9 +384,7 @@ func TestCtrlCAbortsARun(t *testing.T) {
 		}
 		for _, cols := range widths {
 			t.Run(fmt.Sprintf("%s/%d", c.name, cols), func(t *testing.T) {
-				if c.ort && os.Getenv("ONNXRUNTIME_LIB") == "" {
-					t.Skip("ONNXRUNTIME_LIB unset (make test sets it)")
-				}
+				needAihat(t, c.ort)
 				p := start(t, cols, false, nil, c.long...)
 				p.waitFor(c.ready)
 				t0 := time.Now()
@@ -398,9 +420,7 @@ func TestCtrlCAbortsARun(t *testing.T) {
 // wide, the test skips and says so; once they fit it runs for real, and
 // anything else too wide fails it now.
 func TestBringupFitsAnEightyColumnTerminal(t *testing.T) {
-	if os.Getenv("ONNXRUNTIME_LIB") == "" {
-		t.Skip("ONNXRUNTIME_LIB unset (make test sets it)")
-	}
+	needAihat(t, true)
 	p := start(t, 80, true, []string{"COLUMNS=80"}, "bringup", "--target", "sim", "--plan", tinyPlan)
 	code := p.wait(runTimeout, "bringup")
 	if code == 3 || code >= 64 {
