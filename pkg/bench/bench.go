@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/plan"
@@ -557,7 +558,7 @@ type progress struct {
 	label string
 	last  time.Time
 	start time.Time
-	drawn bool
+	line  termline.Line
 	// finished: the 100 % line is out (duration runs may overshoot).
 	finished bool
 }
@@ -566,7 +567,7 @@ func newProgress(w io.Writer, label string) *progress {
 	if w == nil {
 		w = io.Discard
 	}
-	p := &progress{w: w, label: label, start: time.Now()}
+	p := &progress{w: w, label: label, start: time.Now(), line: termline.Line{W: w}}
 	if f, ok := w.(*os.File); ok {
 		p.tty = isatty.IsTerminal(f.Fd())
 	}
@@ -584,8 +585,10 @@ func (p *progress) update(done, total int, d time.Duration, extra string) {
 	if p.tty {
 		const width = 30
 		n := int(frac * width)
-		fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %d runs %s", p.label, strings.Repeat("#", n), strings.Repeat(" ", width-n), frac*100, done, extra)
-		p.drawn = true
+		// Fitted to the terminal, the label and the bar first: a line
+		// wider than the terminal wraps and each redraw leaves a trail.
+		p.line.Draw([]string{p.label, fmt.Sprintf("[%s%s] %3.0f%%", strings.Repeat("#", n), strings.Repeat(" ", width-n), frac*100),
+			fmt.Sprintf("%d runs", done), extra}, " ")
 		return
 	}
 	if frac >= 1 {
@@ -601,7 +604,7 @@ func (p *progress) update(done, total int, d time.Duration, extra string) {
 }
 
 func (p *progress) done() {
-	if p.tty && p.drawn {
-		fmt.Fprintln(p.w)
+	if p.tty {
+		p.line.End()
 	}
 }

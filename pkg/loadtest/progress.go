@@ -3,9 +3,9 @@ package loadtest
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
+	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/telemetry"
 )
 
@@ -21,14 +21,14 @@ type progress struct {
 	// The ETA is measured, not assumed: remaining board time at the rate
 	// board time has gone by in real time since this process started (a
 	// real board 1:1, the sim as fast as it runs).
-	wall0      time.Time
-	board0     time.Time
-	lastDraw   time.Time
-	drawnWidth int
+	wall0    time.Time
+	board0   time.Time
+	lastDraw time.Time
+	line     termline.Line
 }
 
 func newProgress(w io.Writer, tty bool, r *run, now time.Time) *progress {
-	return &progress{w: w, tty: tty, r: r, next: now, wall0: time.Now(), board0: now}
+	return &progress{w: w, tty: tty, r: r, next: now, wall0: time.Now(), board0: now, line: termline.Line{W: w}}
 }
 
 func (p *progress) sweep(sw telemetry.Sweep) {
@@ -50,17 +50,15 @@ func (p *progress) sweep(sw telemetry.Sweep) {
 	} else {
 		p.lastDraw = now
 	}
-	line := p.line(sw)
-	pad := ""
-	if n := len(line); n < p.drawnWidth {
-		pad = strings.Repeat(" ", p.drawnWidth-n)
-	}
-	p.drawnWidth = len(line)
-	fmt.Fprintf(p.w, "\r%s%s", line, pad)
+	// Fitted to the terminal's width at each draw: a wider line wraps and
+	// every redraw leaves a trail of rows behind (issue 23).
+	p.line.Draw(p.fields(sw), " | ")
 }
 
-// line is the terminal's status line for the latest sweep.
-func (p *progress) line(sw telemetry.Sweep) string {
+// fields are the terminal's status line for the latest sweep, the most
+// important first (a narrow terminal drops the last ones): how far and the
+// ETA, the health checks, the requests, then the board's figures.
+func (p *progress) fields(sw telemetry.Sweep) []string {
 	r := p.r
 	done := sw.T.Sub(r.start)
 	pct := 100 * done.Seconds() / r.o.Duration.Seconds()
@@ -69,11 +67,9 @@ func (p *progress) line(sw telemetry.Sweep) string {
 		left := r.start.Add(r.o.Duration).Sub(sw.T)
 		eta = time.Duration(float64(left) * float64(time.Since(p.wall0)) / float64(b)).Round(time.Second).String()
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s/%s (%.1f %%) ETA %s | health %d checks, %d failed", r.step.Name,
-		done.Round(time.Second), r.o.Duration, pct, eta, r.checks, r.failures)
-	if v, ok := sw.Values[workSeries]; ok {
-		fmt.Fprintf(&b, " | %.0f %s", v, r.w.Unit())
+	f := []string{
+		fmt.Sprintf("%s %s/%s (%.1f %%) ETA %s", r.step.Name, done.Round(time.Second), r.o.Duration, pct, eta),
+		fmt.Sprintf("health %d checks, %d failed", r.checks, r.failures),
 	}
 	r.mu.Lock()
 	nreq, nerr := len(r.requests), 0
@@ -84,23 +80,26 @@ func (p *progress) line(sw telemetry.Sweep) string {
 	}
 	r.mu.Unlock()
 	if nreq > 0 {
-		fmt.Fprintf(&b, " | %d requests, %d failed", nreq, nerr)
+		f = append(f, fmt.Sprintf("%d requests, %d failed", nreq, nerr))
 	}
 	if v, ok := sw.Values["soc_temp"]; ok {
-		fmt.Fprintf(&b, " | SoC %.1f °C", v)
+		f = append(f, fmt.Sprintf("SoC %.1f °C", v))
+	}
+	if v, ok := sw.Values[workSeries]; ok {
+		f = append(f, fmt.Sprintf("%.0f %s", v, r.w.Unit()))
 	}
 	if v, ok := sw.Values["arm_clock"]; ok {
-		fmt.Fprintf(&b, " %.2f GHz", v/1e9)
+		f = append(f, fmt.Sprintf("ARM %.2f GHz", v/1e9))
 	}
 	if v, ok := sw.Values["fan_rpm"]; ok {
-		fmt.Fprintf(&b, " fan %.0f rpm", v)
+		f = append(f, fmt.Sprintf("fan %.0f rpm", v))
 	}
-	return b.String()
+	return f
 }
 
 // end finishes the terminal's status line.
 func (p *progress) end() {
-	if p.w != nil && p.tty && p.drawnWidth > 0 {
-		fmt.Fprintln(p.w)
+	if p.w != nil && p.tty {
+		p.line.End()
 	}
 }

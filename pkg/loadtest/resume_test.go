@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/journal"
@@ -136,6 +137,8 @@ func TestResumeGoesOnFromTheJournal(t *testing.T) {
 // On a terminal the progress is one line redrawn with live counters and
 // an ETA; elsewhere plain lines, one per health interval.
 func TestProgressOnATerminalAndInALog(t *testing.T) {
+	// Not a terminal: the line's width is $COLUMNS, wide enough for all.
+	t.Setenv("COLUMNS", "300")
 	for _, tty := range []bool{true, false} {
 		b, env := simEnv(t, sim.Options{Seed: 1})
 		var out strings.Builder
@@ -154,11 +157,44 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 		}
 		s := out.String()
 		if tty {
-			if !strings.Contains(s, "\rloadtest.run ") || !strings.Contains(s, "ETA ") || !strings.Contains(s, "inference | SoC ") || strings.Count(s, "\r") < 2 || !strings.HasSuffix(s, "\n") {
+			if !strings.Contains(s, "\rloadtest.run ") || !strings.Contains(s, "ETA ") || !strings.Contains(s, " | SoC ") || !strings.Contains(s, " inference") || strings.Count(s, "\r") < 2 || !strings.HasSuffix(s, "\n") {
 				t.Errorf("terminal progress %q", s)
 			}
 		} else if n := strings.Count(s, "\n"); n != 7 || strings.Contains(s, "\r") {
 			t.Errorf("log progress: %d lines, want one per 10 min health interval of the hour, ends included:\n%s", n, s)
+		}
+	}
+}
+
+// On an 80-column terminal each redraw fits in 79 columns, keeping the
+// progress and the health checks and dropping the board's figures, and
+// clears what the previous one left (issue 23: a 125-column line wrapped
+// and each redraw left a trail).
+func TestProgressFitsTheTerminal(t *testing.T) {
+	t.Setenv("COLUMNS", "80")
+	b, env := simEnv(t, sim.Options{Seed: 1})
+	var out strings.Builder
+	env.Progress = &out
+	o := shortSim
+	o.Duration = time.Hour
+	o.TTY = true
+	b.VirtualClock().SetTimeScale(3600)
+	step := report.NewStep(StepName, time.Now())
+	if err := Run(context.Background(), env, step, o); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	draws := strings.Split(strings.TrimSuffix(s, "\n"), "\r")[1:]
+	if len(draws) < 2 {
+		t.Fatalf("terminal progress drawn %d times: %q", len(draws), s)
+	}
+	for _, d := range draws {
+		line, ok := strings.CutSuffix(d, "\x1b[K")
+		if !ok {
+			t.Errorf("redraw %q does not clear to the end of the line", d)
+		}
+		if n := utf8.RuneCountInString(line); n > 79 || !strings.Contains(line, "ETA ") || !strings.Contains(line, "health ") {
+			t.Errorf("redraw %q: %d columns, want <= 79 with the ETA and the health checks", line, n)
 		}
 	}
 }

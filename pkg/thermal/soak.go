@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
+	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
@@ -553,9 +555,20 @@ func (r *run) progress(now time.Time, el time.Duration, soc float64, sw telemetr
 		end, what = r.coolEnd, "cooldown ends in"
 	}
 	eta := max(end.Sub(now), 0)
-	fmt.Fprintf(r.env.Progress, "thermal.soak %s %s (%s %s): SoC %.1f °C, ARM %.2f GHz, fan %.0f rpm (PWM %.0f), %.3g %s, duty %.2f\n",
-		r.phase, el.Round(time.Second), what, eta.Round(time.Second), soc, sw.Values["arm_clock"]/1e9, sw.Values["fan_rpm"], sw.Values["fan_pwm"],
-		sw.Values["throughput"], r.w.Unit()+"/s", r.w.Duty())
+	fields := []string{
+		fmt.Sprintf("thermal.soak %s %s (%s %s): SoC %.1f °C", r.phase, el.Round(time.Second), what, eta.Round(time.Second), soc),
+		fmt.Sprintf("ARM %.2f GHz", sw.Values["arm_clock"]/1e9),
+		fmt.Sprintf("fan %.0f rpm (PWM %.0f)", sw.Values["fan_rpm"], sw.Values["fan_pwm"]),
+		fmt.Sprintf("%.3g %s", sw.Values["throughput"], r.w.Unit()+"/s"),
+		fmt.Sprintf("duty %.2f", r.w.Duty()),
+	}
+	line := strings.Join(fields, ", ")
+	if termline.IsTerminal(r.env.Progress) {
+		// A bring-up on a terminal: a line wider than the terminal wraps
+		// (issue 23), so the last figures go first; a log keeps them all.
+		line = termline.Fit(fields, ", ", termline.Width(r.env.Progress)-1)
+	}
+	fmt.Fprintln(r.env.Progress, line)
 }
 
 // throttleSpans are the stretches the board was throttled, for the plots.
