@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -180,19 +181,32 @@ func TestEachThermalFaultFailsItsOwnMeasurement(t *testing.T) {
 	}
 }
 
-// The issue's budget: 30 virtual minutes in at most 5 s of wall time.
+// The issue's budget: 30 virtual minutes in at most 5 s. The sim never
+// waits, so the run's wall time on a quiet machine is its CPU time; the
+// budget is held against the CPU time, which other processes on a loaded
+// machine do not add to (issue 23).
 func TestThirtyMinuteSoakIsFastOnTheSim(t *testing.T) {
-	wall := time.Now()
+	cpu0 := cpuTime(t)
 	step, _ := runSoakPlan(t, 1, Options{Duration: 30 * time.Minute}, func(p *plan.Plan) { p.Thermal.SteadyRate = 1e-9 })
-	took := time.Since(wall)
+	took := cpuTime(t) - cpu0
+	t.Logf("30 min soak on the sim: %s of CPU time", took)
 	if d := step.Duration; d < 32*time.Minute {
 		t.Fatalf("soak took %s of virtual time, want 2 min idle + 30 min load", d)
 	}
 	// The budget is native speed's: under qemu (make test-arm64, -short)
 	// the same run is an order of magnitude slower and proves nothing.
 	if took > 5*time.Second && !testing.Short() {
-		t.Fatalf("30 min soak took %s of wall time, want <= 5 s", took)
+		t.Fatalf("30 min soak took %s of CPU time, want <= 5 s", took)
 	}
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // Throttling costs work: with the fan stalled and the governor off the
@@ -386,7 +400,9 @@ func TestSoakOnACaptureIsSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	step.Finish(time.Now(), nil)
-	if step.Outcome != report.Skip || !strings.Contains(step.Measurements[0].Message, "captured tree") || time.Since(wall) > time.Second {
+	// At once: a soak that began would wait minutes of real time on a
+	// capture (its clock is the wall's); 10 s is far from both.
+	if step.Outcome != report.Skip || !strings.Contains(step.Measurements[0].Message, "captured tree") || time.Since(wall) > 10*time.Second {
 		t.Fatalf("step %s %+v", step.Outcome, step.Measurements)
 	}
 }
