@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -30,12 +31,27 @@ func TestSignalsStopARunAtOnceAndKeepTheRecord(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			cmd := exec.Command(bin, "power", "rails", "--target", "sim", "--time-scale", "1", "--samples", "10", "--interval", "30s", "-o", "json")
+			dir := t.TempDir()
+			cmd := exec.Command(bin, "power", "rails", "--target", "sim", "--time-scale", "1", "--samples", "10", "--interval", "30s", "-o", "json", "--report-dir", dir)
+			cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+t.TempDir())
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(500 * time.Millisecond)
+			// The signal goes once the first sample is in the journal (a
+			// fixed delay could beat it, or the handler, on a loaded
+			// machine); the deadline only catches a hang.
+			journal := filepath.Join(dir, "latest", "journal.jsonl")
+			for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				if b, _ := os.ReadFile(journal); bytes.Contains(b, []byte(`"k":"sweep"`)) {
+					break
+				}
+				if time.Now().After(deadline) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("no sample in the journal after 60 s; stderr %s", errOut.String())
+				}
+			}
 			sent := time.Now()
 			cmd.Process.Signal(sig)
 			err := cmd.Wait()

@@ -209,7 +209,15 @@ func TestRailsInterruptedKeepsPartialStatistics(t *testing.T) {
 	p.Power.Samples, p.Power.Interval = 10, "30s"
 	env := stage.NewEnv(b, p)
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
+	// The cancel comes after the first sample is journaled (a fixed delay
+	// from the start could come before it on a loaded machine), during the
+	// 30 s wait for the second.
+	env.Journal = journalFunc(func(kind string, _ any) error {
+		if kind == "sweep" {
+			time.AfterFunc(20*time.Millisecond, cancel)
+		}
+		return nil
+	})
 	step := report.NewStep("power.rails", b.Clock().Now())
 	wall := time.Now()
 	err = RailsStage(ctx, env, step)

@@ -136,9 +136,11 @@ func TestThrottleChangesAreEvents(t *testing.T) {
 func TestSamplerStopsAtOnceAndKeepsWhatItHas(t *testing.T) {
 	b := newSim(t)
 	b.VirtualClock().SetTimeScale(1)
-	s := &Sampler{Clock: b.Clock(), Interval: time.Hour, Sources: []Source{&ARMClock{Board: b}}}
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(100*time.Millisecond, cancel)
+	// The cancel comes after the first sweep (a fixed delay from the start
+	// could come before it on a loaded machine), during the hour's wait.
+	s := &Sampler{Clock: b.Clock(), Interval: time.Hour, Sources: []Source{&ARMClock{Board: b}},
+		Sink: func(Sweep) error { time.AfterFunc(20*time.Millisecond, cancel); return nil }}
 	wall := time.Now()
 	res, err := s.Run(ctx, 3)
 	if !errors.Is(err, context.Canceled) || res.Sweeps != 1 {

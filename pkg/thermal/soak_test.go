@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -180,19 +181,32 @@ func TestEachThermalFaultFailsItsOwnMeasurement(t *testing.T) {
 	}
 }
 
-// The issue's budget: 30 virtual minutes in at most 5 s of wall time.
+// The issue's budget: 30 virtual minutes in at most 5 s. The sim never
+// waits, so the run's wall time on a quiet machine is its CPU time; the
+// budget is held against the CPU time, which other processes on a loaded
+// machine do not add to (issue 23).
 func TestThirtyMinuteSoakIsFastOnTheSim(t *testing.T) {
-	wall := time.Now()
+	cpu0 := cpuTime(t)
 	step, _ := runSoakPlan(t, 1, Options{Duration: 30 * time.Minute}, func(p *plan.Plan) { p.Thermal.SteadyRate = 1e-9 })
-	took := time.Since(wall)
+	took := cpuTime(t) - cpu0
+	t.Logf("30 min soak on the sim: %s of CPU time", took)
 	if d := step.Duration; d < 32*time.Minute {
 		t.Fatalf("soak took %s of virtual time, want 2 min idle + 30 min load", d)
 	}
 	// The budget is native speed's: under qemu (make test-arm64, -short)
 	// the same run is an order of magnitude slower and proves nothing.
 	if took > 5*time.Second && !testing.Short() {
-		t.Fatalf("30 min soak took %s of wall time, want <= 5 s", took)
+		t.Fatalf("30 min soak took %s of CPU time, want <= 5 s", took)
 	}
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // Throttling costs work: with the fan stalled and the governor off the
@@ -342,10 +356,22 @@ func TestSoakStopsAtOnceOnCancel(t *testing.T) {
 	p, _ := plan.Default()
 	env := stage.NewEnv(b, p)
 	step := report.NewStep("thermal.soak", b.Clock().Now())
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	// The cancel comes once the first sweep is done with (the second is
+	// journaled), not at a fixed wall time that a loaded machine could
+	// reach before any sweep.
+	sweeps := 0
+	env.Journal = journalFunc(func(kind string, _ any) error {
+		if kind == "sweep" {
+			if sweeps++; sweeps == 2 {
+				time.AfterFunc(20*time.Millisecond, cancel)
+			}
+		}
+		return nil
+	})
 	err := SoakStage(ctx, env, step)
-	if !errors.Is(err, context.DeadlineExceeded) {
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
 	if s := b.Snapshot(); s.CPULoad != 0 || s.NPULoad != 0 {
@@ -355,6 +381,11 @@ func TestSoakStopsAtOnceOnCancel(t *testing.T) {
 		t.Fatal("what was measured before the cut is lost")
 	}
 }
+
+// journalFunc is a stage.Journal that calls itself on every record.
+type journalFunc func(kind string, data any) error
+
+func (f journalFunc) Append(kind string, data any) error { return f(kind, data) }
 
 // A captured tree does not heat: the soak is skipped, saying why, at once.
 func TestSoakOnACaptureIsSkipped(t *testing.T) {
@@ -369,7 +400,9 @@ func TestSoakOnACaptureIsSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	step.Finish(time.Now(), nil)
-	if step.Outcome != report.Skip || !strings.Contains(step.Measurements[0].Message, "captured tree") || time.Since(wall) > time.Second {
+	// At once: a soak that began would wait minutes of real time on a
+	// capture (its clock is the wall's); 10 s is far from both.
+	if step.Outcome != report.Skip || !strings.Contains(step.Measurements[0].Message, "captured tree") || time.Since(wall) > 10*time.Second {
 		t.Fatalf("step %s %+v", step.Outcome, step.Measurements)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aihat/aihat/pkg/clock"
 )
 
 // CPU is a real CPU load: one goroutine per core runs a fixed numeric
@@ -21,6 +23,9 @@ type CPU struct {
 	// the die sees the mean power, long enough that the scheduler's
 	// granularity does not blur the duty.
 	Period time.Duration
+	// Clock times the periods (the real clock when nil): a test's clock
+	// makes the busy time per period a count instead of a wall-time race.
+	Clock clock.Clock
 
 	duty   atomic.Uint64 // math.Float64bits
 	ops    atomic.Uint64
@@ -71,26 +76,36 @@ func (c *CPU) Stop() error {
 	return nil
 }
 
+func (c *CPU) clk() clock.Clock {
+	if c.Clock != nil {
+		return c.Clock
+	}
+	return clock.Real()
+}
+
 func (c *CPU) run(ctx context.Context) {
 	defer c.wg.Done()
+	clk := c.clk()
 	var acc float64
 	for ctx.Err() == nil {
-		start := time.Now()
-		busy := time.Duration(c.Duty() * float64(c.Period))
-		for time.Since(start) < busy && ctx.Err() == nil {
-			acc += Kernel()
-			c.ops.Add(1)
-		}
-		if rest := c.Period - time.Since(start); rest > 0 {
-			t := time.NewTimer(rest)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-			case <-t.C:
-			}
-		}
+		acc += c.period(ctx, clk)
 	}
 	c.sink.Add(math.Float64bits(acc) & 1)
+}
+
+// period is one duty cycle: the kernel, one op at a time, for Duty of
+// Period, then asleep for what is left of Period (nothing when the work
+// overran it). It returns the sum of the kernels' results.
+func (c *CPU) period(ctx context.Context, clk clock.Clock) float64 {
+	var acc float64
+	start := clk.Now()
+	busy := time.Duration(c.Duty() * float64(c.Period))
+	for clk.Since(start) < busy && ctx.Err() == nil {
+		acc += Kernel()
+		c.ops.Add(1)
+	}
+	clk.Sleep(ctx, c.Period-clk.Since(start))
+	return acc
 }
 
 // Kernel is one op: 64 rotations of a unit vector by a fixed angle, whose

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aihat/aihat/pkg/clock"
 )
 
 // Loop is a load made of repeated pieces of work (an inference, a
@@ -27,6 +29,9 @@ type Loop struct {
 	// trying again after RetryAfter (1 s when 0).
 	KeepGoing  func(took time.Duration, n float64, err error)
 	RetryAfter time.Duration
+	// Clock times the pieces and the rests (the real clock when nil): on
+	// a test's virtual clock the duty cycle is exact and load-independent.
+	Clock clock.Clock
 
 	duty   atomic.Uint64
 	done   atomic.Uint64 // math.Float64bits, written by the one worker
@@ -76,26 +81,34 @@ func (l *Loop) Stop() error {
 	return l.Err()
 }
 
+func (l *Loop) clk() clock.Clock {
+	if l.Clock != nil {
+		return l.Clock
+	}
+	return clock.Real()
+}
+
 func (l *Loop) run(ctx context.Context) {
 	defer l.wg.Done()
+	clk := l.clk()
 	for ctx.Err() == nil {
 		d := l.Duty()
 		if d <= 0 {
-			if sleep(ctx, l.Idle) != nil {
+			if clk.Sleep(ctx, l.Idle) != nil {
 				return
 			}
 			continue
 		}
-		t0 := time.Now()
+		t0 := clk.Now()
 		n, err := l.Step(ctx)
 		if l.KeepGoing != nil && ctx.Err() == nil {
-			l.KeepGoing(time.Since(t0), n, err)
+			l.KeepGoing(clk.Since(t0), n, err)
 			if err != nil {
 				retry := l.RetryAfter
 				if retry <= 0 {
 					retry = time.Second
 				}
-				if sleep(ctx, retry) != nil {
+				if clk.Sleep(ctx, retry) != nil {
 					return
 				}
 				continue
@@ -111,8 +124,8 @@ func (l *Loop) run(ctx context.Context) {
 		}
 		l.done.Store(math.Float64bits(l.Done() + n))
 		if d < 1 {
-			rest := time.Duration(float64(time.Since(t0)) * (1 - d) / d)
-			if sleep(ctx, rest) != nil {
+			rest := time.Duration(float64(clk.Since(t0)) * (1 - d) / d)
+			if clk.Sleep(ctx, rest) != nil {
 				return
 			}
 		}
@@ -120,12 +133,5 @@ func (l *Loop) run(ctx context.Context) {
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return clock.Real().Sleep(ctx, d)
 }

@@ -11,38 +11,63 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aihat/aihat/pkg/clock"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/onnx"
 	"github.com/aihat/aihat/pkg/sim"
 )
 
-// A loop at half duty rests as long as it works.
+// waitFor polls cond until it holds. The deadline only catches a hang:
+// nothing here is asserted about how long it took.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 30 s", what)
+		}
+	}
+}
+
+// A loop at duty d starts a piece every s/d, s being how long a piece
+// takes: timed on a virtual clock, where a piece takes exactly 2 ms.
 func TestLoopDutyCycle(t *testing.T) {
-	run := func(d float64) float64 {
-		l := &Loop{Label: "sleeper", WorkUnit: "op", Step: func(ctx context.Context) (float64, error) {
-			time.Sleep(2 * time.Millisecond)
+	const piece, pieces = 2 * time.Millisecond, 20
+	for _, duty := range []float64{1, 0.25} {
+		clk := clock.NewVirtual(time.Unix(0, 0))
+		ctx, cancel := context.WithCancel(context.Background())
+		var starts []time.Time // the loop's goroutine writes, the test reads after Stop
+		l := &Loop{Label: "sleeper", WorkUnit: "op", Clock: clk}
+		l.Step = func(context.Context) (float64, error) {
+			l.SetDuty(duty) // from the second piece on: the first ran at Start's duty 1
+			starts = append(starts, clk.Now())
+			clk.Advance(piece)
+			if len(starts) == pieces {
+				cancel()
+			}
 			return 1, nil
-		}}
-		l.Start(context.Background())
-		l.SetDuty(d)
-		time.Sleep(300 * time.Millisecond)
+		}
+		l.Start(ctx)
+		waitFor(t, "end of the loop", func() bool { return ctx.Err() != nil })
 		if err := l.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		return l.Done()
-	}
-	full, half := run(1), run(0.25)
-	// A quarter duty does about a quarter of the work; 0.6 is loose for a
-	// shared 2-core machine whose timers run late.
-	if full < 10 || half > 0.6*full || half == 0 {
-		t.Fatalf("duty 1: %v, duty 0.25: %v", full, half)
+		if l.Done() != pieces || len(starts) != pieces {
+			t.Fatalf("duty %v: %v done in %d pieces, want %d", duty, l.Done(), len(starts), pieces)
+		}
+		// The rest is a float product rounded to a whole nanosecond.
+		want := time.Duration(float64(piece) / duty)
+		for i := 2; i < pieces; i++ {
+			if gap := starts[i].Sub(starts[i-1]); gap < want-1 || gap > want+1 {
+				t.Fatalf("duty %v: piece %d started %v after the one before, want %v", duty, i, gap, want)
+			}
+		}
 	}
 }
 
 func TestLoopStopsOnAStepErrorAndSaysWhich(t *testing.T) {
 	l := &Loop{Label: "broken", Step: func(context.Context) (float64, error) { return 0, errors.New("device gone") }}
 	l.Start(context.Background())
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, "step error", func() bool { return l.Err() != nil })
 	if err := l.Stop(); err == nil || !strings.Contains(err.Error(), "broken: device gone") {
 		t.Fatalf("err %v", err)
 	}
@@ -58,7 +83,7 @@ func TestHailortcliLoadCountsFramesAndReadsTheNPUTemperature(t *testing.T) {
 		t.Fatal("a temperature before any run")
 	}
 	h.Start(context.Background())
-	time.Sleep(50 * time.Millisecond)
+	waitFor(t, "hailortcli run", func() bool { return h.Done() > 0 })
 	if err := h.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +98,7 @@ func TestHailortcliLoadCountsFramesAndReadsTheNPUTemperature(t *testing.T) {
 	}
 	bad := NewHailortcli(b, "model.onnx", 1)
 	bad.Start(context.Background())
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, "error from a .onnx model", func() bool { return bad.Err() != nil })
 	if err := bad.Stop(); err == nil || !strings.Contains(err.Error(), ".hef") {
 		t.Fatalf("err %v", err)
 	}
@@ -106,12 +131,12 @@ func TestORTLoadRunsInferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Start(context.Background())
-	time.Sleep(100 * time.Millisecond)
+	waitFor(t, "10 inferences", func() bool { return l.Done() >= 10 || l.Err() != nil })
 	if err := l.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	if l.Done() < 10 || l.Unit() != "inference" {
-		t.Fatalf("%v %ss in 100 ms", l.Done(), l.Unit())
+		t.Fatalf("%v %ss", l.Done(), l.Unit())
 	}
 }
 
@@ -125,7 +150,7 @@ func TestBothSetsOneDutyAndCountsTheNPUsWork(t *testing.T) {
 	if cpu.Duty() != 0.5 || npu.Duty() != 0.5 {
 		t.Fatalf("duties %v %v", cpu.Duty(), npu.Duty())
 	}
-	time.Sleep(30 * time.Millisecond)
+	waitFor(t, "NPU work", func() bool { return npu.Done() > 0 })
 	if err := w.Stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,11 @@ package workload
 import (
 	"context"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/aihat/aihat/pkg/clock"
 	"github.com/aihat/aihat/pkg/sim"
 )
 
@@ -17,26 +19,76 @@ func TestKernelIsAFullTurn(t *testing.T) {
 	}
 }
 
-// A lower duty does less work: the counter is real, not a timer.
+// tickClock is a virtual clock on which every reading moves time on by
+// tick: the CPU load's busy loop reads it once per kernel, so on it each
+// kernel takes one tick whatever else the machine is doing.
+type tickClock struct {
+	*clock.Virtual
+	tick time.Duration
+}
+
+func (c tickClock) Now() time.Time {
+	c.Advance(c.tick)
+	return c.Virtual.Now()
+}
+
+func (c tickClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// A lower duty does less work per period, and every period lasts Period:
+// the ops are real kernel calls, counted per counted period, on a clock
+// the test drives (no wall time: issue 23).
 func TestCPUDutyCycleScalesTheWorkDone(t *testing.T) {
-	measure := func(duty float64) float64 {
-		c := &CPU{Workers: 1, Period: 20 * time.Millisecond}
+	const period, tick, periods = 20 * time.Millisecond, 100 * time.Microsecond, 10
+	for _, duty := range []float64{1, 0.25, 0} {
+		clk := tickClock{clock.NewVirtual(time.Unix(0, 0)), tick}
+		c := &CPU{Workers: 1, Period: period, Clock: clk}
+		c.SetDuty(duty)
+		for i := 0; i < periods; i++ {
+			c.period(context.Background(), clk)
+		}
+		// One op a tick while busy, less one a period: the reads that open
+		// and close the busy part are not kernels.
+		want := duty * float64(periods*period/tick)
+		if got := c.Done(); math.Abs(got-want) > periods {
+			t.Errorf("duty %v: %v ops in %d periods, want %v ± %d", duty, got, periods, want, periods)
+		}
+		// Busy plus asleep is Period, give or take the two reads a period
+		// that may fall after its end (at duty 1 nothing is left to sleep).
+		elapsed := clk.Virtual.Now().Sub(time.Unix(0, 0))
+		if d := elapsed - periods*period; d < 0 || d > 2*periods*tick {
+			t.Errorf("duty %v: %d periods took %v, want %v", duty, periods, elapsed, periods*period)
+		}
+	}
+}
+
+// Start runs the workers on the CPU's clock (the real one when none is
+// set) and Stop ends them in the middle of an hour-long busy part: no op
+// is counted after Stop returns.
+func TestCPUStartsCountsAndStops(t *testing.T) {
+	for name, clk := range map[string]clock.Clock{"real": nil, "tick": tickClock{clock.NewVirtual(time.Unix(0, 0)), time.Microsecond}} {
+		c := &CPU{Workers: 2, Period: time.Hour, Clock: clk}
 		if err := c.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		c.SetDuty(duty)
-		time.Sleep(300 * time.Millisecond)
-		c.Stop()
-		return c.Done()
-	}
-	full, quarter := measure(1), measure(0.25)
-	if full == 0 || quarter == 0 {
-		t.Fatalf("no work counted: full %v quarter %v", full, quarter)
-	}
-	// A quarter duty is at most ~half of full even on a machine whose
-	// other jobs steal time (the bound is loose on purpose: 2 shared cores).
-	if quarter > 0.6*full {
-		t.Fatalf("duty 0.25 did %v ops, duty 1 did %v: the duty does not throttle the work", quarter, full)
+		if err := c.Start(context.Background()); err == nil {
+			t.Errorf("%s: a second Start did not fail", name)
+		}
+		waitFor(t, name+" cpu ops", func() bool { return c.Done() >= 100 })
+		stopped := make(chan struct{})
+		go func() { c.Stop(); close(stopped) }()
+		waitFor(t, name+" Stop during the busy part", func() bool {
+			select {
+			case <-stopped:
+				return true
+			default:
+				return false
+			}
+		})
+		n := c.Done()
+		runtime.Gosched()
+		if c.Done() != n || c.Duty() != 1 {
+			t.Errorf("%s: ops went from %v to %v after Stop; duty %v", name, n, c.Done(), c.Duty())
+		}
 	}
 }
 
