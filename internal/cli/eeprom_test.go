@@ -199,6 +199,9 @@ func TestEEPROMWriteInterruptedSaysTheChipMustBeRewritten(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	// At a tenth of real speed each page's 5 ms write cycle takes 50 ms,
 	// so a cancel at 120 ms lands during the WP test or the image's pages.
+	// Load cannot make it land after them: the two tests and 6 pages sleep
+	// at least 400 ms of wall time; on a slow start it lands before the
+	// write, which is interrupted all the same.
 	time.AfterFunc(120*time.Millisecond, cancel)
 	code := Main(ctx, []string{"eeprom", "write", "--target", "sim", "--time-scale", "0.1", "--yes", "--wp-gpio", "4", eepTestdata("hatplus-custom-power.eep")}, io, BuildInfo{Version: "test"})
 	if code != 3 {

@@ -152,11 +152,17 @@ func TestLoadtestServesLiveMetrics(t *testing.T) {
 			t.Errorf("no %s in the scrape", name)
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // 15 virtual minutes at 1800×: about 90 sweeps
-	second := scrape(t, url)
-	s1, s2 := scalar(t, first, "aihat_sweeps_total"), scalar(t, second, "aihat_sweeps_total")
-	e1, e2 := scalar(t, first, "aihat_run_elapsed_seconds"), scalar(t, second, "aihat_run_elapsed_seconds")
-	t.Logf("two scrapes 0.5 s apart: %v then %v sweeps, %v then %v s elapsed (virtual)", s1, s2, e1, e2)
+	// Live: a later scrape shows more sweeps and more elapsed time. Scraped
+	// until it does (10 s is a hang bound): how many sweeps a stretch of
+	// wall time holds depends on the machine's load.
+	s1, e1 := scalar(t, first, "aihat_sweeps_total"), scalar(t, first, "aihat_run_elapsed_seconds")
+	s2, e2 := s1, e1
+	for deadline := time.Now().Add(10 * time.Second); !(s2 > s1 && e2 > e1) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		second := scrape(t, url)
+		s2, e2 = scalar(t, second, "aihat_sweeps_total"), scalar(t, second, "aihat_run_elapsed_seconds")
+	}
+	t.Logf("two scrapes: %v then %v sweeps, %v then %v s elapsed (virtual)", s1, s2, e1, e2)
 	if !(s2 > s1) || !(e2 > e1) {
 		t.Errorf("not live: sweeps %v then %v, elapsed %v then %v", s1, s2, e1, e2)
 	}
