@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/aihat/aihat/pkg/accel"
 	"github.com/aihat/aihat/pkg/driver"
 	"github.com/spf13/cobra"
 )
@@ -108,7 +109,7 @@ func defaultDevice(f *Factory) string {
 	}
 	if b, err := f.Board(); err == nil {
 		for _, s := range p.Driver.DevNodes {
-			if n := driver.StatNode(b.FS(), s.Name); n.Exists {
+			if n := accel.StatNode(b.FS(), s.Name); n.Exists {
 				return "/" + n.Path
 			}
 		}

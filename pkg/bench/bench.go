@@ -20,6 +20,7 @@ import (
 	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/infer"
+	"github.com/aihat/aihat/pkg/models"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
@@ -84,7 +85,7 @@ func (o Options) withDefaults() Options {
 		o.Runtime = "ort"
 	}
 	if o.Synth == "" && o.Model == "" {
-		o.Synth = "50M"
+		o.Synth = models.DefaultSynth
 	}
 	if o.Quant == "" {
 		o.Quant = synth.Int4
@@ -122,84 +123,14 @@ func (o Options) ModelName() string {
 // StepName is "bench.<model>".
 func (o Options) StepName() string { return "bench." + o.ModelName() }
 
-// SynthConfig is the synthetic model o names.
-func (o Options) SynthConfig() (synth.Config, error) {
-	o = o.withDefaults()
-	c, err := synth.Preset(o.Synth)
-	if err != nil {
-		return c, err
-	}
-	c.Quant = o.Quant
-	return c.Normalize()
-}
-
-// ModelPath returns the ONNX file to run, generating the synthetic model
-// into the cache the first time (same flags, same bytes).
-func (o Options) ModelPath() (string, error) {
-	o = o.withDefaults()
-	if o.Model != "" {
-		return o.Model, nil
-	}
-	c, err := o.SynthConfig()
-	if err != nil {
-		return "", err
-	}
-	dir := o.CacheDir
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			base = os.TempDir()
-		}
-		dir = filepath.Join(base, "aihat", "models")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("model cache %s: %w", dir, err)
-	}
-	// v2: int8 weights within ±synth.WeightMaxInt8; a v1 int8 file
-	// saturates on x86-64 CPUs without VNNI and must not be reused.
-	path := filepath.Join(dir, fmt.Sprintf("synth-%s-%s-seed%d-v2.onnx", strings.ToUpper(o.Synth), o.Quant, c.Seed))
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-		return path, nil
-	}
-	if _, err := synth.Write(c, path); err != nil {
-		return "", err
-	}
-	return path, nil
+// model is the model o names, as pkg/models opens it.
+func (o Options) model() models.Spec {
+	return models.Spec{Model: o.Model, Synth: o.Synth, Quant: o.Quant, CacheDir: o.CacheDir, Inputs: o.Inputs, Infer: o.Infer}
 }
 
 // Open opens the model o names (synthesizing it first if needed) and, for
-// a plain model, checks that its inputs can be filled.
-func Open(o Options) (*infer.Session, error) {
-	o = o.withDefaults()
-	path, err := o.ModelPath()
-	if err != nil {
-		return nil, err
-	}
-	var given map[string]*infer.Data
-	if o.Inputs != "" {
-		if given, err = infer.ReadInputs(path, o.Inputs); err != nil {
-			return nil, err
-		}
-		o.Infer.Given = map[string]bool{}
-		for name := range given {
-			o.Infer.Given[name] = true
-		}
-	}
-	s, err := infer.Open(path, o.Infer)
-	if err != nil {
-		return nil, err
-	}
-	s.SetInputs(given)
-	if _, ok := s.Generative(); !ok || o.Inputs != "" {
-		in, err := s.FillInputs()
-		infer.Destroy(in)
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-	}
-	return s, nil
-}
+// a plain model, checks that its inputs can be filled: models.Open.
+func Open(o Options) (*infer.Session, error) { return models.Open(o.model()) }
 
 // FallbackLimit is the limit bench.cpu_fallback for a policy: a run
 // that fell back to a later provider (the CPU) is a marginal pass, a

@@ -352,12 +352,12 @@ func TestPlanStageRunsThe50MInt4Model(t *testing.T) {
 		t.Fatalf("50M int4 model is %v B, want ≈ 38 MB", v)
 	}
 	o, _ := FromPlan(p.Bench)
-	path, err := o.ModelPath()
+	path, err := o.model().Path()
 	if err != nil {
 		t.Fatal(err)
 	}
 	st1, _ := os.Stat(path)
-	path2, _ := o.ModelPath()
+	path2, _ := o.model().Path()
 	st2, _ := os.Stat(path2)
 	if path != path2 || !st1.ModTime().Equal(st2.ModTime()) {
 		t.Fatal("the cached model was generated again")

@@ -33,7 +33,7 @@ func (o Options) Check() error {
 		}
 	}
 	if o.Runtime != "hailortcli" && o.Model == "" {
-		if _, err := o.SynthConfig(); err != nil {
+		if _, err := o.model().SynthConfig(); err != nil {
 			return &UsageError{err}
 		}
 	}

@@ -7,7 +7,6 @@ package driver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -15,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aihat/aihat/pkg/accel"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
@@ -30,7 +30,6 @@ const (
 	CodeNodeMissing  = "DEVNODE_MISSING"
 	CodeNodeNotChar  = "DEVNODE_NOT_CHAR"
 	CodeNodePerms    = "DEVNODE_PERMS"
-	pciDevicesDir    = "sys/bus/pci/devices"
 	kernelReleaseKey = "proc/sys/kernel/osrelease"
 )
 
@@ -56,7 +55,7 @@ func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	dev, err := FindAccelerator(fsys, d)
+	dev, err := accel.FindAccelerator(fsys, d)
 	if err != nil {
 		return err
 	}
@@ -176,143 +175,14 @@ func moduleAdvice(fsys fs.FS, step *report.Step, name, kernel string) string {
 	return fmt.Sprintf("No %s module file under /lib/modules for any kernel: install the driver package (sudo apt install hailo-h10-all) and reboot", name)
 }
 
-// Device is an accelerator found on the PCI bus.
-type Device struct {
-	Address      string // "0001:01:00.0"
-	Vendor       uint16
-	Device       uint16
-	Chip         string // from the plan's table, or "" when unknown
-	Driver       string // bound driver from uevent, or ""
-	LinkSpeed    string // current_link_speed as read
-	LinkWidth    string
-	MaxLinkSpeed string
-	MaxLinkWidth string
-}
-
-// FindAccelerator finds the first PCI device whose vendor is in the plan's
-// id table (a known device id first). It returns nil when there is none;
-// an error only when the PCI bus cannot be listed at all.
-func FindAccelerator(fsys fs.FS, d plan.DriverPlan) (*Device, error) {
-	entries, err := fs.ReadDir(fsys, pciDevicesDir)
-	if err != nil {
-		if isNotExist(err) {
-			return nil, fmt.Errorf("no /%s: cannot see the PCI bus (is sysfs mounted? is --root a Pi root filesystem?)", pciDevicesDir)
-		}
-		return nil, fmt.Errorf("list /%s: %w", pciDevicesDir, err)
-	}
-	vendors := map[uint16]bool{}
-	for _, v := range d.Vendors() {
-		vendors[v] = true
-	}
-	var best *Device
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		dir := path.Join(pciDevicesDir, name)
-		v, okV := readHex(fsys, dir+"/vendor")
-		id, okD := readHex(fsys, dir+"/device")
-		if !okV || !okD || !vendors[uint16(v)] {
-			continue
-		}
-		dev := &Device{Address: name, Vendor: uint16(v), Device: uint16(id)}
-		if e, ok := d.Lookup(dev.Vendor, dev.Device); ok {
-			dev.Chip = e.Chip
-		}
-		dev.LinkSpeed = readTrim(fsys, dir+"/current_link_speed")
-		dev.LinkWidth = readTrim(fsys, dir+"/current_link_width")
-		dev.MaxLinkSpeed = readTrim(fsys, dir+"/max_link_speed")
-		dev.MaxLinkWidth = readTrim(fsys, dir+"/max_link_width")
-		if ue, err := fs.ReadFile(fsys, dir+"/uevent"); err == nil {
-			for _, l := range strings.Split(string(ue), "\n") {
-				if v, ok := strings.CutPrefix(l, "DRIVER="); ok {
-					dev.Driver = v
-				}
-			}
-		}
-		if best == nil || (best.Chip == "" && dev.Chip != "") {
-			best = dev
-		}
-	}
-	return best, nil
-}
-
-func readTrim(fsys fs.FS, p string) string {
-	b, err := fs.ReadFile(fsys, p)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-}
-
-func readHex(fsys fs.FS, p string) (uint64, bool) {
-	s := readTrim(fsys, p)
-	v, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 32)
-	return v, err == nil && s != ""
-}
-
-// ParseLinkSpeed reads "8.0 GT/s PCIe" (or "8.0 GT/s", "8 GT/s") as GT/s.
-func ParseLinkSpeed(s string) (float64, bool) {
-	f := strings.Fields(s)
-	if len(f) < 2 || f[1] != "GT/s" {
-		return 0, false
-	}
-	v, err := strconv.ParseFloat(f[0], 64)
-	return v, err == nil
-}
-
-// Gen returns the PCIe generation of a link speed in GT/s.
-func Gen(gts float64) int {
-	switch {
-	case gts >= 32:
-		return 5
-	case gts >= 16:
-		return 4
-	case gts >= 8:
-		return 3
-	case gts >= 5:
-		return 2
-	case gts > 0:
-		return 1
-	}
-	return 0
-}
-
-// genSpeed is the speed of a generation in GT/s.
-var genSpeed = map[int]float64{1: 2.5, 2: 5.0, 3: 8.0, 4: 16.0, 5: 32.0}
-
-// wantSpeed is the link speed the plan asks for, in GT/s: the floor of
-// the marginal band of driver.check.pcie.link_speed when it has one (a
-// plan that accepts Gen 2 as marginal), else its low bound; 8 GT/s
-// (Gen 3) when the plan does not bound it.
-func wantSpeed(p *plan.Plan) float64 {
-	l := p.Limit(linkSpeedKey)
-	switch {
-	case l != nil && l.MarginalLow != nil:
-		return *l.MarginalLow
-	case l != nil && l.Low != nil:
-		return *l.Low
-	}
-	return 8.0
-}
-
-// linkSpeedKey is the plan limit for the link speed; overlay.check reads
-// it too, to judge a dtparam=pciex1_gen line against it.
-const linkSpeedKey = "driver.check.pcie.link_speed"
-
-// WantSpeed is wantSpeed for other stages (overlay.check).
-func WantSpeed(p *plan.Plan) float64 { return wantSpeed(p) }
-
-func checkPCIe(env *stage.Env, step *report.Step, d plan.DriverPlan, dev *Device) {
+func checkPCIe(env *stage.Env, step *report.Step, d plan.DriverPlan, dev *accel.Device) {
 	vendors := make([]string, 0)
 	for _, v := range d.Vendors() {
 		vendors = append(vendors, fmt.Sprintf("0x%04x", v))
 	}
 	m := stage.M{Name: "pcie.present", Value: dev != nil, Code: CodeLinkDown}
 	if dev == nil {
-		m.Remedy = fmt.Sprintf("no accelerator (PCI vendor %s) under /%s: the PCIe link did not come up. Power off, reseat the ribbon cable at both ends (contacts the right way round), check dtparam=pciex1 in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and boot again; `lspci` must list it at %s", strings.Join(vendors, "/"), pciDevicesDir, strings.Join(d.PCIAddresses, " or "))
+		m.Remedy = fmt.Sprintf("no accelerator (PCI vendor %s) under /%s: the PCIe link did not come up. Power off, reseat the ribbon cable at both ends (contacts the right way round), check dtparam=pciex1 in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and boot again; `lspci` must list it at %s", strings.Join(vendors, "/"), accel.PCIDevicesDir, strings.Join(d.PCIAddresses, " or "))
 		stage.Measure(env, step, m)
 		why := "not measured: no accelerator on the PCIe bus (see pcie.present)"
 		stage.Skipped(step, "pcie.link_speed", why)
@@ -344,24 +214,24 @@ func checkPCIe(env *stage.Env, step *report.Step, d plan.DriverPlan, dev *Device
 	stage.Measure(env, step, stage.M{Name: "pcie.chip", Value: chip, Code: CodeWrongDevice,
 		Remedy: fmt.Sprintf("the accelerator at %s is a %s%s, the plan is for a %s: the wrong HAT is fitted, or use the plan made for this one (--plan)", dev.Address, chip, mod, env.Plan.Limit(step.Name+".pcie.chip"))})
 
-	speed, ok := ParseLinkSpeed(dev.LinkSpeed)
+	speed, ok := accel.ParseLinkSpeed(dev.LinkSpeed)
 	sm := stage.M{Name: "pcie.link_speed", Unit: "GT/s", Code: CodeLinkSlow}
 	if ok {
 		sm.Value = speed
 		env.Findings.Driver.LinkSpeed = dev.LinkSpeed
 	}
-	want := wantSpeed(env.Plan)
+	want := accel.WantSpeed(env.Plan)
 	read := dev.LinkSpeed
 	if read == "" {
 		read = "nothing"
 	}
-	sm.Remedy = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d): power off and reseat the ribbon cable, try another cable; the Pi 5 is not certified for Gen 3, so if it never trains at Gen 3 either accept Gen 2 in the plan (limits: %s: {low: 5, marginal_low: 8}) or set dtparam=pciex1_gen=2", read, Gen(speed), want, Gen(want), linkSpeedKey)
-	if key, gen := dtLinkLimit(env.Findings.DT.Cells); gen > 0 && gen < Gen(want) {
-		sm.Remedy = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d), and the device tree caps the controller at Gen %d (%s, seen by overlay.check): the firmware did not apply Gen %d; set dtparam=pciex1_gen=%d in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and reboot", read, Gen(speed), want, Gen(want), gen, key, Gen(want), Gen(want))
+	sm.Remedy = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d): power off and reseat the ribbon cable, try another cable; the Pi 5 is not certified for Gen 3, so if it never trains at Gen 3 either accept Gen 2 in the plan (limits: %s: {low: 5, marginal_low: 8}) or set dtparam=pciex1_gen=2", read, accel.Gen(speed), want, accel.Gen(want), accel.LinkSpeedKey)
+	if key, gen := dtLinkLimit(env.Findings.DT.Cells); gen > 0 && gen < accel.Gen(want) {
+		sm.Remedy = fmt.Sprintf("current_link_speed reads %q (Gen %d), the plan expects %g GT/s (Gen %d), and the device tree caps the controller at Gen %d (%s, seen by overlay.check): the firmware did not apply Gen %d; set dtparam=pciex1_gen=%d in config.txt, update the bootloader (sudo rpi-eeprom-update -a) and reboot", read, accel.Gen(speed), want, accel.Gen(want), gen, key, accel.Gen(want), accel.Gen(want))
 	}
-	sm.Marginal = fmt.Sprintf("the link trained at %g GT/s (Gen %d), below the %g GT/s (Gen %d) expected; the plan accepts it as marginal", speed, Gen(speed), want, Gen(want))
+	sm.Marginal = fmt.Sprintf("the link trained at %g GT/s (Gen %d), below the %g GT/s (Gen %d) expected; the plan accepts it as marginal", speed, accel.Gen(speed), want, accel.Gen(want))
 	stage.Measure(env, step, sm)
-	if ms, ok := ParseLinkSpeed(dev.MaxLinkSpeed); ok {
+	if ms, ok := accel.ParseLinkSpeed(dev.MaxLinkSpeed); ok {
 		stage.Measure(env, step, stage.M{Name: "pcie.max_link_speed", Value: ms, Unit: "GT/s"})
 	}
 
@@ -383,12 +253,12 @@ func checkNode(env *stage.Env, step *report.Step, d plan.DriverPlan, loaded, enu
 		return
 	}
 	fsys := env.Board.FS()
-	var node Node
+	var node accel.Node
 	var spec plan.DevNodeSpec
 	names := make([]string, 0, len(d.DevNodes))
 	for _, s := range d.DevNodes {
 		names = append(names, "/dev/"+s.Name)
-		if n := StatNode(fsys, s.Name); n.Exists && !node.Exists {
+		if n := accel.StatNode(fsys, s.Name); n.Exists && !node.Exists {
 			node, spec = n, s
 		}
 	}
@@ -407,13 +277,13 @@ func checkNode(env *stage.Env, step *report.Step, d plan.DriverPlan, loaded, enu
 	stage.Measure(env, step, stage.M{Name: "devnode.char_device", Value: node.Char, Code: CodeNodeNotChar,
 		Remedy: fmt.Sprintf("/%s is not a character device (%s): something created a plain file there; remove it and reload the driver (sudo modprobe -r %s && sudo modprobe %s)", node.Path, node, d.Module, d.Module)})
 
-	user := InvokingUser(env.Board)
-	ok, _ := CanOpen(node, user)
+	user := accel.InvokingUser(env.Board)
+	ok, _ := accel.CanOpen(node, user)
 	am := stage.M{Name: "devnode.accessible", Value: ok, Code: CodeNodePerms}
 	if !ok {
 		group := ""
 		if node.Owner {
-			if g := GroupName(fsys, node.GID); g != "" {
+			if g := accel.GroupName(fsys, node.GID); g != "" {
 				group = " (group " + g + ")"
 			}
 		}
@@ -430,8 +300,6 @@ func checkNode(env *stage.Env, step *report.Step, d plan.DriverPlan, loaded, enu
 	}
 	stage.Measure(env, step, am)
 }
-
-func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 // versionIn reports whether version v ("5.3.0") is in span ("5.3",
 // "5.1-5.2"), comparing major.minor.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/aihat/aihat/pkg/accel"
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/hailortcli"
 	"github.com/aihat/aihat/pkg/report"
@@ -18,7 +19,7 @@ import (
 // choose hailortcli's commands. Without HailoRT, or with a device that
 // does not answer, it logs why and records nothing: the PCIe checks above
 // already decide whether the accelerator is there.
-func npuIdentity(ctx context.Context, env *stage.Env, step *report.Step, dev *Device) {
+func npuIdentity(ctx context.Context, env *stage.Env, step *report.Step, dev *accel.Device) {
 	out, errOut, err := board.RunOutput(ctx, env.Board, "hailortcli", "fw-control", "identify")
 	for _, l := range strings.Split(strings.TrimSpace(string(errOut)), "\n") {
 		if l = strings.TrimSpace(l); l != "" {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aihat/aihat/pkg/driver"
+	"github.com/aihat/aihat/pkg/accel"
 	"github.com/aihat/aihat/pkg/telemetry"
 )
 
@@ -15,7 +15,7 @@ import (
 // device gone from the bus is a failure; the same link is not, whatever
 // it is (driver.check judged it against the plan at bring-up).
 func (r *run) checkLink() (link string, bad []string) {
-	dev, err := driver.FindAccelerator(r.env.Board.FS(), r.env.Plan.Driver)
+	dev, err := accel.FindAccelerator(r.env.Board.FS(), r.env.Plan.Driver)
 	switch {
 	case err != nil:
 		// No PCI bus to read (a captured tree without sysfs): nothing

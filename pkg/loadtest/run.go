@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aihat/aihat/pkg/accel"
 	"github.com/aihat/aihat/pkg/board"
-	"github.com/aihat/aihat/pkg/driver"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
@@ -307,7 +307,7 @@ func (r *run) healthCheck(sw telemetry.Sweep) {
 	if v, ok := sw.Values["undervoltage_alarm"]; ok && v != 0 {
 		bad = append(bad, "rpi_volt in0_lcrit_alarm set")
 	}
-	if n := driver.StatNode(r.env.Board.FS(), "hailo0"); !n.Exists {
+	if n := accel.StatNode(r.env.Board.FS(), "hailo0"); !n.Exists {
 		bad = append(bad, "/dev/hailo0 missing")
 	}
 	link, linkBad := r.checkLink()

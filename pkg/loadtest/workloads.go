@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aihat/aihat/pkg/bench"
+	"github.com/aihat/aihat/pkg/models"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/workload"
 )
@@ -29,15 +29,16 @@ func (r *run) newWorkload(env *stage.Env, o Options) (w workload.Workload, close
 		}
 		return &workload.Sim{Board: env.Board, Kind: workload.Kind{CPU: true, NPU: true}, NeedsNode: true}, close, nil
 	case "onnxruntime":
-		bo, err := bench.FromPlan(env.Plan.Bench)
-		if err != nil {
+		// The plan's bench section names the model, read as bench reads
+		// it: a bad bench.duration is an error here too.
+		if _, err := env.Plan.Bench.DurationValue(); err != nil {
 			return nil, close, err
 		}
-		bo.Runtime = "ort"
+		m := models.FromPlan(env.Plan.Bench)
 		if o.Model != "" {
-			bo.Model = o.Model
+			m.Model = o.Model
 		}
-		s, err := bench.Open(bo)
+		s, err := models.Open(m)
 		if err != nil {
 			return nil, close, fmt.Errorf("loadtest --runtime onnxruntime: %w", err)
 		}

@@ -15,7 +15,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/aihat/aihat/pkg/driver"
+	"github.com/aihat/aihat/pkg/accel"
 	"io/fs"
 	"path"
 	"slices"
@@ -174,7 +174,7 @@ func checkLinkGen(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPat
 	}
 	env.Findings.DT.PCIeX1Gen = p.Value
 	step.Logf("dtparam=pciex1_gen=%s at %s", p.Value, at(cfgPath, p.Pos))
-	want := driver.WantSpeed(env.Plan)
+	want := accel.WantSpeed(env.Plan)
 	wantGen := driverGen(want)
 	treeGen := 0
 	for k, v := range env.Findings.DT.Cells {

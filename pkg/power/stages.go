@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/ina2xx"
 	"github.com/aihat/aihat/pkg/pipower"
 	"github.com/aihat/aihat/pkg/plan"
-	"github.com/aihat/aihat/pkg/power/ina2xx"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/telemetry"

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/pkg/board"
+	"github.com/aihat/aihat/pkg/ina2xx"
 	"github.com/aihat/aihat/pkg/pipower"
-	"github.com/aihat/aihat/pkg/power/ina2xx"
 )
 
 // DefaultSources are the board-wide sources every long run watches: SoC
