@@ -175,7 +175,7 @@ func checkLinkGen(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPat
 	env.Findings.DT.PCIeX1Gen = p.Value
 	step.Logf("dtparam=pciex1_gen=%s at %s", p.Value, at(cfgPath, p.Pos))
 	want := accel.WantSpeed(env.Plan)
-	wantGen := driverGen(want)
+	wantGen := accel.Gen(want)
 	treeGen := 0
 	for k, v := range env.Findings.DT.Cells {
 		if strings.HasSuffix(k, ".max-link-speed") {
@@ -199,19 +199,6 @@ func checkLinkGen(env *stage.Env, step *report.Step, cfg *bootcfg.Config, cfgPat
 		m.Marginal = why + ": accepted as marginal (the plan's limit overlay.check.dtparam.pciex1_gen)"
 	}
 	stage.Measure(env, step, m)
-}
-
-// driverGen is the PCIe generation of a link speed in GT/s (0 unknown).
-func driverGen(gts float64) int {
-	switch {
-	case gts >= 8:
-		return 3
-	case gts >= 5:
-		return 2
-	case gts > 0:
-		return 1
-	}
-	return 0
 }
 
 func checkWarnings(env *stage.Env, step *report.Step, cfg *bootcfg.Config, bootDir string) {
