@@ -166,19 +166,9 @@ func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 
 // Run benchmarks into step.
 func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) error {
-	if opts.CPUFallback != "" {
-		// --cpu-fallback overrides the plan's limit bench.cpu_fallback
-		// for this run only; the verdict is still made by the limit.
-		l, err := FallbackLimit(opts.CPUFallback)
-		if err != nil {
-			return err
-		}
-		p := *env.Plan
-		p.Limits = maps.Clone(p.Limits)
-		p.Limits["bench.cpu_fallback"] = l
-		e := *env
-		e.Plan = &p
-		env = &e
+	env, err := withFallbackLimit(env, opts.CPUFallback)
+	if err != nil {
+		return err
 	}
 	opts = opts.withDefaults()
 	switch opts.Runtime {
@@ -187,9 +177,33 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 	case "ollama":
 		return runOllama(ctx, env, step, opts)
 	case "ort":
-	default:
-		return fmt.Errorf("runtime %q: choose ort, hailortcli or ollama", opts.Runtime)
+		return runORT(ctx, env, step, opts)
 	}
+	return fmt.Errorf("runtime %q: choose ort, hailortcli or ollama", opts.Runtime)
+}
+
+// withFallbackLimit is env with --cpu-fallback over the plan's limit
+// bench.cpu_fallback for this run only (the verdict is still made by the
+// limit); env itself when the flag is not given.
+func withFallbackLimit(env *stage.Env, cpuFallback string) (*stage.Env, error) {
+	if cpuFallback == "" {
+		return env, nil
+	}
+	l, err := FallbackLimit(cpuFallback)
+	if err != nil {
+		return nil, err
+	}
+	p := *env.Plan
+	p.Limits = maps.Clone(p.Limits)
+	p.Limits["bench.cpu_fallback"] = l
+	e := *env
+	e.Plan = &p
+	return &e, nil
+}
+
+// runORT benchmarks a model through ONNX Runtime: token generation for a
+// model with a KV cache, timed runs otherwise.
+func runORT(ctx context.Context, env *stage.Env, step *report.Step, opts Options) error {
 	if opts.Expect != "" && opts.Inputs == "" {
 		return fmt.Errorf("--expect %s needs --inputs DIR: expected outputs belong to the inputs that produced them", opts.Expect)
 	}
@@ -201,25 +215,7 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 		}
 	}
 	defer s.Close()
-	path := s.Path
-	step.Logf("model %s, ONNX Runtime %s, %d threads", path, infer.Version(), s.Threads)
-	for _, a := range s.Attempts {
-		if a.Err != nil {
-			step.Logf("provider %s: %v", a.Provider, a.Err)
-		}
-	}
-	stage.Measure(env, step, stage.M{Name: "provider", Value: s.Provider})
-	stage.Measure(env, step, stage.M{Name: "cpu_fallback", Value: s.Fallback, Code: "BENCH_CPU_FALLBACK",
-		Remedy:   fmt.Sprintf("provider %s did not load (%s); ran on %s: install the NPU's execution provider", s.Requested, attemptErr(s), s.Provider),
-		Marginal: fmt.Sprintf("provider %s did not load (%s); ran on %s", s.Requested, attemptErr(s), s.Provider)})
-	if st, err := os.Stat(path); err == nil {
-		stage.Measure(env, step, stage.M{Name: "model_size", Value: float64(st.Size()), Unit: "B"})
-	}
-	if p := s.Metadata[synth.MetaParams]; p != "" {
-		var n float64
-		fmt.Sscanf(p, "%g", &n)
-		stage.Measure(env, step, stage.M{Name: "params", Value: n, Unit: "count"})
-	}
+	measureSession(env, step, s)
 
 	smp := NewSampler(env.Board)
 	// On the CPU provider the cores are busy; on the NPU's the NPU is.
@@ -246,6 +242,30 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) e
 	smp.Sample(context.WithoutCancel(ctx))
 	boardMeasurements(env, step, smp)
 	return err
+}
+
+// measureSession reports what was loaded: the provider (and whether it
+// fell back to the CPU), the model's size and parameter count.
+func measureSession(env *stage.Env, step *report.Step, s *infer.Session) {
+	path := s.Path
+	step.Logf("model %s, ONNX Runtime %s, %d threads", path, infer.Version(), s.Threads)
+	for _, a := range s.Attempts {
+		if a.Err != nil {
+			step.Logf("provider %s: %v", a.Provider, a.Err)
+		}
+	}
+	stage.Measure(env, step, stage.M{Name: "provider", Value: s.Provider})
+	stage.Measure(env, step, stage.M{Name: "cpu_fallback", Value: s.Fallback, Code: "BENCH_CPU_FALLBACK",
+		Remedy:   fmt.Sprintf("provider %s did not load (%s); ran on %s: install the NPU's execution provider", s.Requested, attemptErr(s), s.Provider),
+		Marginal: fmt.Sprintf("provider %s did not load (%s); ran on %s", s.Requested, attemptErr(s), s.Provider)})
+	if st, err := os.Stat(path); err == nil {
+		stage.Measure(env, step, stage.M{Name: "model_size", Value: float64(st.Size()), Unit: "B"})
+	}
+	if p := s.Metadata[synth.MetaParams]; p != "" {
+		var n float64
+		fmt.Sscanf(p, "%g", &n)
+		stage.Measure(env, step, stage.M{Name: "params", Value: n, Unit: "count"})
+	}
 }
 
 // partial says whether a loop's error is an interruption with timed runs

@@ -42,9 +42,42 @@ func runOllama(ctx context.Context, env *stage.Env, step *report.Step, o Options
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	var gens []workload.Generation
-	errs := map[workload.ErrClass]int{}
-	var lastErr error
+	rs := ollamaRequests(ctx, step, cl, o, smp)
+	nerr := 0
+	for c, k := range rs.errs {
+		nerr += k
+		step.Logf("%d requests failed: %s", k, c)
+	}
+	if len(rs.gens) == 0 {
+		if rs.lastErr != nil {
+			return rs.lastErr
+		}
+		return fmt.Errorf("no generation completed")
+	}
+	stage.Measure(env, step, stage.M{Name: "iterations", Value: float64(len(rs.gens)), Unit: "count"})
+	stage.Measure(env, step, stage.M{Name: "request_errors", Value: float64(nerr), Unit: "count", Code: "BENCH_REQUEST_ERRORS",
+		Remedy: fmt.Sprintf("requests to %s failed (last: %v): check the server's log", o.Endpoint, rs.lastErr)})
+	measureGenerations(env, step, rs.gens)
+	smp.Sample(context.WithoutCancel(ctx))
+	boardMeasurements(env, step, smp)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// ollamaResults are the timed requests' generations and failures.
+type ollamaResults struct {
+	gens    []workload.Generation
+	errs    map[workload.ErrClass]int
+	lastErr error
+}
+
+// ollamaRequests sends the timed requests: o.Iterations of them, or as
+// many as o.Duration allows; it stops early when the server refuses or
+// answers with an error status, as the next request would meet the same.
+func ollamaRequests(ctx context.Context, step *report.Step, cl *workload.Ollama, o Options, smp *Sampler) ollamaResults {
+	rs := ollamaResults{errs: map[workload.ErrClass]int{}}
 	start := time.Now()
 	for n := 0; ; n++ {
 		if o.Duration > 0 && time.Since(start) >= o.Duration || o.Duration <= 0 && n >= o.Iterations || ctx.Err() != nil {
@@ -56,27 +89,22 @@ func runOllama(ctx context.Context, env *stage.Env, step *report.Step, o Options
 			if ctx.Err() != nil {
 				break
 			}
-			errs[workload.Class(err)]++
-			lastErr = err
+			rs.errs[workload.Class(err)]++
+			rs.lastErr = err
 			step.Logf("request %d: %v", n+1, err)
 			if workload.Class(err) == workload.ErrRefused || workload.Class(err) == workload.ErrStatus {
-				break // the next request would meet the same
+				break
 			}
 			continue
 		}
-		gens = append(gens, g)
+		rs.gens = append(rs.gens, g)
 	}
-	nerr := 0
-	for c, k := range errs {
-		nerr += k
-		step.Logf("%d requests failed: %s", k, c)
-	}
-	if len(gens) == 0 {
-		if lastErr != nil {
-			return lastErr
-		}
-		return fmt.Errorf("no generation completed")
-	}
+	return rs
+}
+
+// measureGenerations reports time to first token, latency, and tokens/s
+// from the server's own counts, as far as the server sends them.
+func measureGenerations(env *stage.Env, step *report.Step, gens []workload.Generation) {
 	var ttft, lat []time.Duration
 	var evalTok, promptTok int
 	var evalDur, totalDur, promptDur time.Duration
@@ -92,9 +120,6 @@ func runOllama(ctx context.Context, env *stage.Env, step *report.Step, o Options
 		allEvalDur = allEvalDur && g.EvalDuration > 0
 		allPromptDur = allPromptDur && g.PromptEvalDuration > 0 && g.PromptEvalCount > 0
 	}
-	stage.Measure(env, step, stage.M{Name: "iterations", Value: float64(len(gens)), Unit: "count"})
-	stage.Measure(env, step, stage.M{Name: "request_errors", Value: float64(nerr), Unit: "count", Code: "BENCH_REQUEST_ERRORS",
-		Remedy: fmt.Sprintf("requests to %s failed (last: %v): check the server's log", o.Endpoint, lastErr)})
 	stage.Measure(env, step, stage.M{Name: "ttft", Value: Latency(ttft).P50.Seconds(), Unit: "s"})
 	l := Latency(lat)
 	stage.Measure(env, step, stage.M{Name: "latency_p50", Value: l.P50.Seconds(), Unit: "s"})
@@ -114,10 +139,4 @@ func runOllama(ctx context.Context, env *stage.Env, step *report.Step, o Options
 	if allPromptDur {
 		stage.Measure(env, step, stage.M{Name: "prefill_tokens_per_s", Value: float64(promptTok) / promptDur.Seconds(), Unit: "tokens/s"})
 	}
-	smp.Sample(context.WithoutCancel(ctx))
-	boardMeasurements(env, step, smp)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return nil
 }

@@ -283,6 +283,8 @@ func (p *parser) file(name string, data []byte, depth int, stack []string) {
 	}
 }
 
+// line reads one line of config.txt: a [filter], an initramfs or include
+// command, or key=value.
 func (p *parser) line(pos Pos, raw []byte, depth int, stack []string) {
 	if !utf8.Valid(raw) || strings.ContainsRune(string(raw), 0) {
 		p.warn(pos, "line is not text (binary data or invalid UTF-8): the firmware ignores it")
@@ -299,50 +301,75 @@ func (p *parser) line(pos Pos, raw []byte, depth int, stack []string) {
 		p.filter(pos, s)
 		return
 	}
+	if p.command(pos, s, depth, stack) {
+		return
+	}
+	key, value, ok := p.keyValue(pos, s)
+	if !ok {
+		return
+	}
+	p.setting(pos, key, value)
+}
+
+// command reads an initramfs or include line; it is false when s is
+// neither.
+func (p *parser) command(pos Pos, s string, depth int, stack []string) bool {
 	if rest, ok := cutWord(s, "initramfs"); ok {
 		p.initramfs(pos, rest)
-		return
+		return true
 	}
 	if rest, ok := strings.CutPrefix(s, "initramfs="); ok {
 		p.warn(pos, "initramfs=%s: initramfs takes its file and address after a space, not '=' (initramfs initrd.img followkernel)", clip(rest))
-		return
+		return true
 	}
-	if rest, ok := cutWord(s, "include"); ok && !strings.Contains(s, "=") {
-		if rest == "" {
-			p.warn(pos, "include without a file name")
-			return
-		}
-		if !p.applies() {
-			p.cfg.Skipped++
-			return
-		}
-		p.include(pos, rest, depth, stack)
-		return
+	rest, ok := cutWord(s, "include")
+	if !ok || strings.Contains(s, "=") {
+		return false
 	}
-	key, value, ok := strings.Cut(s, "=")
+	if rest == "" {
+		p.warn(pos, "include without a file name")
+		return true
+	}
+	if !p.applies() {
+		p.cfg.Skipped++
+		return true
+	}
+	p.include(pos, rest, depth, stack)
+	return true
+}
+
+// keyValue splits a key=value line, warning about what the firmware
+// would not read as one; ok is false for those.
+func (p *parser) keyValue(pos Pos, s string) (key, value string, ok bool) {
+	key, value, ok = strings.Cut(s, "=")
 	if !ok {
 		p.warn(pos, "%q is not key=value: the firmware ignores it", clip(s))
-		return
+		return "", "", false
 	}
 	key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 	if key == "" {
 		p.warn(pos, "%q has no key before '='", clip(s))
-		return
+		return "", "", false
 	}
 	if strings.ContainsAny(key, " \t") {
 		p.warn(pos, "key %q contains a space: the firmware does not know it", clip(key))
-		return
+		return "", "", false
 	}
 	if i := strings.Index(value, "#"); i > 0 && (value[i-1] == ' ' || value[i-1] == '\t') {
 		if key == "dtoverlay" || key == "dtparam" {
 			// The firmware cannot load an overlay or parameter so named.
 			p.warn(pos, "%s=%s: the firmware does not strip inline comments, the value includes %q", key, clip(value), clip(value[i:]))
-			return
+			return "", "", false
 		}
 		// A number still reads as its leading digits; a string keeps the
 		// comment. Read, so not malformed, but worth a look.
 		p.note(pos, "%s=%s: the firmware does not strip inline comments, the value includes %q", key, clip(value), clip(value[i:]))
 	}
+	return key, value, true
+}
+
+// setting takes key=value: an overlay, parameters, or another setting.
+func (p *parser) setting(pos Pos, key, value string) {
 	if !p.applies() {
 		p.cfg.Skipped++
 		// Still check the syntax of what would apply on another board.

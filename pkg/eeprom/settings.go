@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -178,6 +179,8 @@ func stripComment(s string) string {
 	return s
 }
 
+// parseLine parses one line: a piece of an open multi-line string, or
+// "key value", or a hex continuation of an open data blob.
 func (p *parser) parseLine(line string) error {
 	if p.inStr {
 		return p.stringLine(line)
@@ -193,142 +196,198 @@ func (p *parser) parseLine(line string) error {
 	if i := strings.IndexAny(c, " \t"); i >= 0 {
 		cmd, rest = c[:i], strings.TrimSpace(c[i+1:])
 	}
-	v1Only := func() error {
-		if !p.o.V1 {
-			return p.errf("%s is an original-HAT (format 1) key: a HAT+ has no GPIO map (remove the line, or make a format 1 image with --v1)", cmd)
-		}
-		return nil
-	}
+	// The data keys open a blob and are not recorded as set here: dt_blob
+	// records its own line (for the second-dt_blob message), custom_data
+	// may repeat.
 	switch cmd {
-	case "product_uuid":
-		u, err := ParseUUID(rest)
-		if err != nil {
-			return p.errf("product_uuid: %v", err)
-		}
-		p.im.Vendor.UUID = u
-	case "product_id", "product_ver":
-		v, err := parseHex16(rest)
-		if err != nil {
-			return p.errf("%s: %v", cmd, err)
-		}
-		if cmd == "product_id" {
-			p.im.Vendor.ProductID = v
-		} else {
-			p.im.Vendor.ProductVer = v
-		}
-	case "vendor", "product":
-		s, err := quoted(rest)
-		if err != nil {
-			return p.errf("%s: %v", cmd, err)
-		}
-		if len(s) > 255 {
-			return p.errf("%s: %d B, at most 255 B fit", cmd, len(s))
-		}
-		if cmd == "vendor" {
-			p.im.Vendor.Vendor = s
-		} else {
-			p.im.Vendor.Product = s
-		}
-	case "current_supply":
-		if p.o.V1 {
-			return p.errf("current_supply is a HAT+ key: an original HAT (format 1) has no power supply atom")
-		}
-		v, err := strconv.ParseUint(rest, 10, 32)
-		if err != nil {
-			return p.errf("current_supply: %q is not a current in mA (0-4294967295)", rest)
-		}
-		if v != 0 {
-			mA := uint32(v)
-			p.im.CurrentSupplymA = &mA
-		} else {
-			p.im.CurrentSupplymA = nil // eepmake leaves a zero supply out
-		}
-	case "gpio_drive", "gpio_slew", "gpio_hysteresis", "back_power",
-		"bank1_gpio_drive", "bank1_gpio_slew", "bank1_gpio_hysteresis":
-		if err := v1Only(); err != nil {
-			return err
-		}
-		max := uint64(2)
-		if strings.HasSuffix(cmd, "gpio_drive") {
-			max = 8
-		}
-		v, err := strconv.ParseUint(rest, 16, 8)
-		if err != nil || v > max {
-			return p.errf("%s: %q is not a value 0-%d", cmd, rest, max)
-		}
-		g := p.bank(strings.HasPrefix(cmd, "bank1_"))
-		switch strings.TrimPrefix(cmd, "bank1_") {
-		case "gpio_drive":
-			g.Drive = uint8(v)
-		case "gpio_slew":
-			g.Slew = uint8(v)
-		case "gpio_hysteresis":
-			g.Hysteresis = uint8(v)
-		case "back_power":
-			g.BackPower = uint8(v)
-		}
-	case "setgpio":
-		if err := v1Only(); err != nil {
-			return err
-		}
-		f := strings.Fields(rest)
-		if len(f) != 3 {
-			return p.errf("setgpio: want \"setgpio GPIO FUNCTION PULL\", got %q", c)
-		}
-		n, err := strconv.Atoi(f[0])
-		if err != nil || n < GPIOMin || n >= GPIOCountBank0+GPIOCountBank1 {
-			return p.errf("setgpio: GPIO %q out of range %d-%d", f[0], GPIOMin, GPIOCountBank0+GPIOCountBank1-1)
-		}
-		fn, pull := -1, -1
-		for i, s := range pinFunctions {
-			if s == f[1] {
-				fn = i
-			}
-		}
-		for i, s := range pinPulls {
-			if s == f[2] {
-				pull = i
-			}
-		}
-		if fn < 0 {
-			return p.errf("setgpio: function %q unknown (INPUT, OUTPUT, ALT0-ALT5)", f[1])
-		}
-		if pull < 0 {
-			return p.errf("setgpio: pull %q unknown (DEFAULT, UP, DOWN, NONE)", f[2])
-		}
-		g := p.bank(n >= GPIOCountBank0)
-		if n >= GPIOCountBank0 {
-			n -= GPIOCountBank0
-		}
-		g.Raw[n] = byte(fn) | byte(pull)<<5 | 0x80
 	case "dt_blob":
-		if p.im.HasDT {
-			return p.errf("a second dt_blob (first on line %d): only one DT atom is allowed", p.set["dt_blob"])
-		}
-		p.im.HasDT = true
-		p.im.DT = []byte{}
-		p.blob = &p.im.DT
-		p.set[cmd] = p.line
-		return p.data(rest)
+		return p.dtBlob(rest)
 	case "custom_data":
-		p.im.Custom = append(p.im.Custom, []byte{})
-		p.blob = &p.im.Custom[len(p.im.Custom)-1]
-		return p.data(rest)
-	case "end":
-		p.blob = nil
-		if rest != "" {
-			return p.errf("end takes nothing after it, got %q", rest)
-		}
-	default:
+		return p.customData(rest)
+	}
+	set, known := settingKeys[cmd]
+	if !known {
 		if p.blob != nil && p.hexOK {
 			return p.data(c)
 		}
 		return p.errf("unknown key %q", cmd)
 	}
+	if err := set(p, cmd, rest, c); err != nil {
+		return err
+	}
 	if _, ok := p.set[cmd]; !ok {
 		p.set[cmd] = p.line
 	}
 	return nil
+}
+
+// settingKeys are the one-line keys: each sets its part of the image
+// from the value (rest); line is the whole line, for messages.
+var settingKeys = map[string]func(p *parser, cmd, rest, line string) error{
+	"product_uuid":          (*parser).productUUID,
+	"product_id":            (*parser).productNumber,
+	"product_ver":           (*parser).productNumber,
+	"vendor":                (*parser).vendorString,
+	"product":               (*parser).vendorString,
+	"current_supply":        (*parser).currentSupply,
+	"gpio_drive":            (*parser).gpioBankSetting,
+	"gpio_slew":             (*parser).gpioBankSetting,
+	"gpio_hysteresis":       (*parser).gpioBankSetting,
+	"back_power":            (*parser).gpioBankSetting,
+	"bank1_gpio_drive":      (*parser).gpioBankSetting,
+	"bank1_gpio_slew":       (*parser).gpioBankSetting,
+	"bank1_gpio_hysteresis": (*parser).gpioBankSetting,
+	"setgpio":               (*parser).setGPIO,
+	"end":                   (*parser).endBlob,
+}
+
+func (p *parser) productUUID(_, rest, _ string) error {
+	u, err := ParseUUID(rest)
+	if err != nil {
+		return p.errf("product_uuid: %v", err)
+	}
+	p.im.Vendor.UUID = u
+	return nil
+}
+
+// productNumber sets product_id or product_ver.
+func (p *parser) productNumber(cmd, rest, _ string) error {
+	v, err := parseHex16(rest)
+	if err != nil {
+		return p.errf("%s: %v", cmd, err)
+	}
+	if cmd == "product_id" {
+		p.im.Vendor.ProductID = v
+	} else {
+		p.im.Vendor.ProductVer = v
+	}
+	return nil
+}
+
+// vendorString sets vendor or product.
+func (p *parser) vendorString(cmd, rest, _ string) error {
+	s, err := quoted(rest)
+	if err != nil {
+		return p.errf("%s: %v", cmd, err)
+	}
+	if len(s) > 255 {
+		return p.errf("%s: %d B, at most 255 B fit", cmd, len(s))
+	}
+	if cmd == "vendor" {
+		p.im.Vendor.Vendor = s
+	} else {
+		p.im.Vendor.Product = s
+	}
+	return nil
+}
+
+func (p *parser) currentSupply(_, rest, _ string) error {
+	if p.o.V1 {
+		return p.errf("current_supply is a HAT+ key: an original HAT (format 1) has no power supply atom")
+	}
+	v, err := strconv.ParseUint(rest, 10, 32)
+	if err != nil {
+		return p.errf("current_supply: %q is not a current in mA (0-4294967295)", rest)
+	}
+	if v != 0 {
+		mA := uint32(v)
+		p.im.CurrentSupplymA = &mA
+	} else {
+		p.im.CurrentSupplymA = nil // eepmake leaves a zero supply out
+	}
+	return nil
+}
+
+// v1Only refuses the GPIO map keys in a HAT+ file.
+func (p *parser) v1Only(cmd string) error {
+	if !p.o.V1 {
+		return p.errf("%s is an original-HAT (format 1) key: a HAT+ has no GPIO map (remove the line, or make a format 1 image with --v1)", cmd)
+	}
+	return nil
+}
+
+// gpioBankSetting sets one of a GPIO bank's drive, slew, hysteresis and
+// back-power values ("bank1_" names bank 1).
+func (p *parser) gpioBankSetting(cmd, rest, _ string) error {
+	if err := p.v1Only(cmd); err != nil {
+		return err
+	}
+	max := uint64(2)
+	if strings.HasSuffix(cmd, "gpio_drive") {
+		max = 8
+	}
+	v, err := strconv.ParseUint(rest, 16, 8)
+	if err != nil || v > max {
+		return p.errf("%s: %q is not a value 0-%d", cmd, rest, max)
+	}
+	g := p.bank(strings.HasPrefix(cmd, "bank1_"))
+	switch strings.TrimPrefix(cmd, "bank1_") {
+	case "gpio_drive":
+		g.Drive = uint8(v)
+	case "gpio_slew":
+		g.Slew = uint8(v)
+	case "gpio_hysteresis":
+		g.Hysteresis = uint8(v)
+	case "back_power":
+		g.BackPower = uint8(v)
+	}
+	return nil
+}
+
+// setGPIO sets one pin's function and pull: "setgpio GPIO FUNCTION PULL".
+func (p *parser) setGPIO(cmd, rest, line string) error {
+	if err := p.v1Only(cmd); err != nil {
+		return err
+	}
+	f := strings.Fields(rest)
+	if len(f) != 3 {
+		return p.errf("setgpio: want \"setgpio GPIO FUNCTION PULL\", got %q", line)
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n < GPIOMin || n >= GPIOCountBank0+GPIOCountBank1 {
+		return p.errf("setgpio: GPIO %q out of range %d-%d", f[0], GPIOMin, GPIOCountBank0+GPIOCountBank1-1)
+	}
+	fn, pull := slices.Index(pinFunctions[:], f[1]), slices.Index(pinPulls[:], f[2]) // the names are unique
+	if fn < 0 {
+		return p.errf("setgpio: function %q unknown (INPUT, OUTPUT, ALT0-ALT5)", f[1])
+	}
+	if pull < 0 {
+		return p.errf("setgpio: pull %q unknown (DEFAULT, UP, DOWN, NONE)", f[2])
+	}
+	g := p.bank(n >= GPIOCountBank0)
+	if n >= GPIOCountBank0 {
+		n -= GPIOCountBank0
+	}
+	g.Raw[n] = byte(fn) | byte(pull)<<5 | 0x80
+	return nil
+}
+
+// endBlob closes the open data blob.
+func (p *parser) endBlob(_, rest, _ string) error {
+	p.blob = nil
+	if rest != "" {
+		return p.errf("end takes nothing after it, got %q", rest)
+	}
+	return nil
+}
+
+// dtBlob opens the (single) DT atom's data.
+func (p *parser) dtBlob(rest string) error {
+	if p.im.HasDT {
+		return p.errf("a second dt_blob (first on line %d): only one DT atom is allowed", p.set["dt_blob"])
+	}
+	p.im.HasDT = true
+	p.im.DT = []byte{}
+	p.blob = &p.im.DT
+	p.set["dt_blob"] = p.line
+	return p.data(rest)
+}
+
+// customData opens a new custom data atom.
+func (p *parser) customData(rest string) error {
+	p.im.Custom = append(p.im.Custom, []byte{})
+	p.blob = &p.im.Custom[len(p.im.Custom)-1]
+	return p.data(rest)
 }
 
 func (p *parser) bank(one bool) *GPIOMap {

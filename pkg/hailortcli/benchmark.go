@@ -71,18 +71,7 @@ var (
 // terminal shows them (posted captures are like that). Lines it does not
 // know are ignored, so progress bars and banners do no harm.
 func Parse(out string) Result {
-	var r Result
-	inSummary := false
-	var dev *DeviceStats
-	device := func(name string) *DeviceStats {
-		for i := range r.Devices {
-			if r.Devices[i].Device == name {
-				return &r.Devices[i]
-			}
-		}
-		r.Devices = append(r.Devices, DeviceStats{Device: name})
-		return &r.Devices[len(r.Devices)-1]
-	}
+	var p benchParser
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -90,74 +79,110 @@ func Parse(out string) Result {
 		if line == "" {
 			continue
 		}
-		if m := reHailoRT.FindStringSubmatch(line); m != nil {
-			r.Log = append(r.Log, m[1]+": "+m[2])
-		} else if reUnsupp.MatchString(line) {
-			r.Log = append(r.Log, line)
+		p.line(line)
+	}
+	return p.r
+}
+
+// benchParser is Parse's state: the result so far, whether the summary
+// has begun, and the device the figures that follow belong to.
+type benchParser struct {
+	r         Result
+	inSummary bool
+	dev       *DeviceStats
+}
+
+func (p *benchParser) line(line string) {
+	r := &p.r
+	if m := reHailoRT.FindStringSubmatch(line); m != nil {
+		r.Log = append(r.Log, m[1]+": "+m[2])
+	} else if reUnsupp.MatchString(line) {
+		r.Log = append(r.Log, line)
+	}
+	if m := reUnsupp.FindStringSubmatch(line); m != nil {
+		r.Unsupported = appendOnce(r.Unsupported, m[1])
+		return
+	}
+	if line == "Summary" {
+		p.inSummary = true
+		return
+	}
+	switch {
+	case matchF(reFPSHW, line, func(m []string) { r.FPSHWOnly = num(m[1]); r.Gen = 4 }):
+	case p.inSummary && matchF(reFPSSt, line, func(m []string) { r.FPSStreaming = num(m[1]); r.Gen = 4 }):
+	case matchF(reLatHW, line, func(m []string) { r.LatencyHWS = seconds(num(m[1]), m[2]) }):
+	case matchF(reLatAll, line, func(m []string) { r.LatencyOverallS = seconds(num(m[1]), m[2]) }):
+	case matchF(rePowAvg, line, p.streamingPower):
+	case matchF(rePowMax, line, func(m []string) {
+		if p.dev != nil {
+			p.dev.Power.Max = watts(num(m[1]), m[2])
 		}
-		if m := reUnsupp.FindStringSubmatch(line); m != nil {
-			r.Unsupported = appendOnce(r.Unsupported, m[1])
-			continue
-		}
-		if line == "Summary" {
-			inSummary = true
-			continue
-		}
-		switch {
-		case matchF(reFPSHW, line, func(m []string) { r.FPSHWOnly = num(m[1]); r.Gen = 4 }):
-		case inSummary && matchF(reFPSSt, line, func(m []string) { r.FPSStreaming = num(m[1]); r.Gen = 4 }):
-		case matchF(reLatHW, line, func(m []string) { r.LatencyHWS = seconds(num(m[1]), m[2]) }):
-		case matchF(reLatAll, line, func(m []string) { r.LatencyOverallS = seconds(num(m[1]), m[2]) }):
-		case matchF(rePowAvg, line, func(m []string) {
-			if dev == nil {
-				dev = device("")
-			}
-			dev.Power.Mean, dev.Power.Set, dev.PowerFromStreaming = watts(num(m[1]), m[2]), true, true
-		}):
-		case matchF(rePowMax, line, func(m []string) {
-			if dev != nil {
-				dev.Power.Max = watts(num(m[1]), m[2])
-			}
-		}):
-		case inSummary && matchF(reNetFPS, line, func(m []string) {
-			r.Nets = append(r.Nets, NetFPS{Net: m[1], FPS: num(m[2])})
-			r.FPSStreaming += num(m[2])
-			r.Gen = 5
-		}):
-		case matchF(reStat5, line, func(m []string) {
-			if dev == nil {
-				dev = device("")
-			}
-			s := Stat{Mean: num(m[2]), Min: num(m[3]), Max: num(m[4]), Set: true}
-			switch m[1] {
-			case "power":
-				dev.Power = s
-			case "current":
-				dev.Current = s
-			case "temperature":
-				dev.Temp = s
-			}
-		}):
-		case matchF(reChipT, line, func(m []string) {
-			if dev == nil {
-				dev = device("")
-			}
-			v := num(m[2])
-			dev.Temp.Set = true
-			switch m[1] {
-			case "Minimum":
-				dev.Temp.Min = v
-			case "Average":
-				dev.Temp.Mean = v
-			case "Maximum":
-				dev.Temp.Max = v
-			}
-		}):
-		case matchF(reDev4, line, func(m []string) { dev = device(m[1]) }):
-		case inSummary && matchF(reDev5, line, func(m []string) { dev = device(m[1]) }):
+	}):
+	case p.inSummary && matchF(reNetFPS, line, func(m []string) {
+		r.Nets = append(r.Nets, NetFPS{Net: m[1], FPS: num(m[2])})
+		r.FPSStreaming += num(m[2])
+		r.Gen = 5
+	}):
+	case matchF(reStat5, line, p.stat):
+	case matchF(reChipT, line, p.chipTemp):
+	case matchF(reDev4, line, func(m []string) { p.dev = p.device(m[1]) }):
+	case p.inSummary && matchF(reDev5, line, func(m []string) { p.dev = p.device(m[1]) }):
+	}
+}
+
+// device is the named device's figures, added on first mention.
+func (p *benchParser) device(name string) *DeviceStats {
+	for i := range p.r.Devices {
+		if p.r.Devices[i].Device == name {
+			return &p.r.Devices[i]
 		}
 	}
-	return r
+	p.r.Devices = append(p.r.Devices, DeviceStats{Device: name})
+	return &p.r.Devices[len(p.r.Devices)-1]
+}
+
+// current is the device the figures belong to: the unnamed one when the
+// output named none.
+func (p *benchParser) current() *DeviceStats {
+	if p.dev == nil {
+		p.dev = p.device("")
+	}
+	return p.dev
+}
+
+// streamingPower is 4.x's "Power in streaming mode (average)".
+func (p *benchParser) streamingPower(m []string) {
+	dev := p.current()
+	dev.Power.Mean, dev.Power.Set, dev.PowerFromStreaming = watts(num(m[1]), m[2]), true, true
+}
+
+// stat is 5.x's "power|current|temperature: mean= min= max=".
+func (p *benchParser) stat(m []string) {
+	dev := p.current()
+	s := Stat{Mean: num(m[2]), Min: num(m[3]), Max: num(m[4]), Set: true}
+	switch m[1] {
+	case "power":
+		dev.Power = s
+	case "current":
+		dev.Current = s
+	case "temperature":
+		dev.Temp = s
+	}
+}
+
+// chipTemp is 4.x's "Minimum|Average|Maximum chip temperature".
+func (p *benchParser) chipTemp(m []string) {
+	dev := p.current()
+	v := num(m[2])
+	dev.Temp.Set = true
+	switch m[1] {
+	case "Minimum":
+		dev.Temp.Min = v
+	case "Average":
+		dev.Temp.Mean = v
+	case "Maximum":
+		dev.Temp.Max = v
+	}
 }
 
 // FPS is the throughput the summary states: streaming FPS (4.x) or the

@@ -43,74 +43,102 @@ func Compare(name string, want, got *onnx.Tensor) Diff {
 	}
 	n := elements(want.Dims)
 	d.Elements = n
+	var ok bool
 	switch {
 	case want.DataType == onnx.String:
-		if len(want.Strings) != len(got.Strings) {
-			d.Problem = fmt.Sprintf("output %s has %d strings, expected %d", name, len(got.Strings), len(want.Strings))
-			return d
-		}
-		for i := range want.Strings {
-			if !bytes.Equal(want.Strings[i], got.Strings[i]) {
-				d.Bad++
-			}
-		}
+		ok = d.compareStrings(want, got)
 	case want.DataType.IsFloat() && want.DataType.ElemSize() > 0 && want.DataType.ElemSize() != 1:
-		per, comp := int64(1), want.DataType
-		switch want.DataType {
-		case onnx.Complex64:
-			per, comp = 2, onnx.Float
-		case onnx.Complex128:
-			per, comp = 2, onnx.Double
-		}
-		if int64(len(want.Raw)) < n*int64(want.DataType.ElemSize()) || int64(len(got.Raw)) < n*int64(want.DataType.ElemSize()) {
-			d.Problem = fmt.Sprintf("output %s: data shorter than its shape %v", name, want.Dims)
-			return d
-		}
-		for i := 0; i < int(n*per); i++ {
-			w, g := Float64At(comp, want.Raw, i), Float64At(comp, got.Raw, i)
-			if math.IsNaN(w) || math.IsNaN(g) {
-				if math.IsNaN(w) != math.IsNaN(g) {
-					d.Bad++
-				}
-				continue
-			}
-			if math.IsInf(w, 0) || math.IsInf(g, 0) {
-				if w != g {
-					d.Bad++
-				}
-				continue
-			}
-			e := math.Abs(g - w)
-			d.MaxAbs = math.Max(d.MaxAbs, e)
-			if w != 0 {
-				d.MaxRel = math.Max(d.MaxRel, e/math.Abs(w))
-			}
-			if e > ATol+RTol*math.Abs(w) {
-				d.Bad++
-			}
-		}
+		ok = d.compareFloats(want, got, n)
 	default:
-		// Integers, bool, and the 1-byte float8 types: bit-exact (the
-		// float8 formats have no room for a tolerance below one step).
-		sz := int64(want.DataType.ElemSize())
-		if sz == 0 {
-			sz = 1
-		}
-		if int64(len(want.Raw)) < n*sz || int64(len(got.Raw)) < n*sz {
-			d.Problem = fmt.Sprintf("output %s: data shorter than its shape %v", name, want.Dims)
-			return d
-		}
-		for i := int64(0); i < n; i++ {
-			if !bytes.Equal(want.Raw[i*sz:(i+1)*sz], got.Raw[i*sz:(i+1)*sz]) {
-				d.Bad++
-			}
-		}
+		ok = d.compareExact(want, got, n)
+	}
+	if !ok {
+		return d
 	}
 	d.Matched = d.Bad == 0
 	if !d.Matched {
 		d.Problem = fmt.Sprintf("output %s: %d of %d elements differ from the expected values (max abs error %.3g, max rel error %.3g; tolerance rtol %g, atol %g)", name, d.Bad, n, d.MaxAbs, d.MaxRel, RTol, ATol)
 	}
 	return d
+}
+
+// compareStrings counts the unequal strings; it is false (with the
+// Problem set) when the counts differ.
+func (d *Diff) compareStrings(want, got *onnx.Tensor) bool {
+	if len(want.Strings) != len(got.Strings) {
+		d.Problem = fmt.Sprintf("output %s has %d strings, expected %d", d.Name, len(got.Strings), len(want.Strings))
+		return false
+	}
+	for i := range want.Strings {
+		if !bytes.Equal(want.Strings[i], got.Strings[i]) {
+			d.Bad++
+		}
+	}
+	return true
+}
+
+// compareFloats compares n float (or complex) elements within the
+// tolerance; NaN must meet NaN and an infinity the same infinity. It is
+// false (with the Problem set) when the data is short.
+func (d *Diff) compareFloats(want, got *onnx.Tensor, n int64) bool {
+	per, comp := int64(1), want.DataType
+	switch want.DataType {
+	case onnx.Complex64:
+		per, comp = 2, onnx.Float
+	case onnx.Complex128:
+		per, comp = 2, onnx.Double
+	}
+	if int64(len(want.Raw)) < n*int64(want.DataType.ElemSize()) || int64(len(got.Raw)) < n*int64(want.DataType.ElemSize()) {
+		d.Problem = fmt.Sprintf("output %s: data shorter than its shape %v", d.Name, want.Dims)
+		return false
+	}
+	for i := 0; i < int(n*per); i++ {
+		d.compareFloat(Float64At(comp, want.Raw, i), Float64At(comp, got.Raw, i))
+	}
+	return true
+}
+
+func (d *Diff) compareFloat(w, g float64) {
+	if math.IsNaN(w) || math.IsNaN(g) {
+		if math.IsNaN(w) != math.IsNaN(g) {
+			d.Bad++
+		}
+		return
+	}
+	if math.IsInf(w, 0) || math.IsInf(g, 0) {
+		if w != g {
+			d.Bad++
+		}
+		return
+	}
+	e := math.Abs(g - w)
+	d.MaxAbs = math.Max(d.MaxAbs, e)
+	if w != 0 {
+		d.MaxRel = math.Max(d.MaxRel, e/math.Abs(w))
+	}
+	if e > ATol+RTol*math.Abs(w) {
+		d.Bad++
+	}
+}
+
+// compareExact compares n elements bit for bit: integers, bool, and the
+// 1-byte float8 types (their formats have no room for a tolerance below
+// one step). It is false (with the Problem set) when the data is short.
+func (d *Diff) compareExact(want, got *onnx.Tensor, n int64) bool {
+	sz := int64(want.DataType.ElemSize())
+	if sz == 0 {
+		sz = 1
+	}
+	if int64(len(want.Raw)) < n*sz || int64(len(got.Raw)) < n*sz {
+		d.Problem = fmt.Sprintf("output %s: data shorter than its shape %v", d.Name, want.Dims)
+		return false
+	}
+	for i := int64(0); i < n; i++ {
+		if !bytes.Equal(want.Raw[i*sz:(i+1)*sz], got.Raw[i*sz:(i+1)*sz]) {
+			d.Bad++
+		}
+	}
+	return true
 }
 
 // CompareData compares a value ONNX Runtime returned with expected data

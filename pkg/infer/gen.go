@@ -44,26 +44,8 @@ func (s *Session) Generative() (*Cache, bool) {
 		name := in.Name
 		switch {
 		case strings.Contains(name, "past"):
-			var j int
-			var ok bool
-			for _, cand := range []string{strings.Replace(name, "past_key_values", "present", 1), strings.Replace(name, "past", "present", 1)} {
-				if j, ok = outIdx[cand]; ok {
-					break
-				}
-			}
+			j, dim, ok := cachePair(in, outIdx)
 			if !ok {
-				continue
-			}
-			dim := -1
-			for k, d := range in.Dims {
-				if d.Param != "" || d.Value <= 0 {
-					dim = k // the last dynamic dim is the sequence
-				}
-			}
-			if len(in.Dims) == 4 && (dim == 0 || dim == -1) {
-				dim = 2
-			}
-			if dim < 0 {
 				continue
 			}
 			c.Past = append(c.Past, i)
@@ -96,6 +78,33 @@ func (s *Session) Generative() (*Cache, bool) {
 		c.Vocab = d[len(d)-1].Value
 	}
 	return c, true
+}
+
+// cachePair finds a past* input's present* output (index j) and its
+// sequence dimension; ok is false when either is missing.
+func cachePair(in Tensor, outIdx map[string]int) (j, dim int, ok bool) {
+	name := in.Name
+	for _, cand := range []string{strings.Replace(name, "past_key_values", "present", 1), strings.Replace(name, "past", "present", 1)} {
+		if j, ok = outIdx[cand]; ok {
+			break
+		}
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	dim = -1
+	for k, d := range in.Dims {
+		if d.Param != "" || d.Value <= 0 {
+			dim = k // the last dynamic dim is the sequence
+		}
+	}
+	if len(in.Dims) == 4 && (dim == 0 || dim == -1) {
+		dim = 2
+	}
+	if dim < 0 {
+		return 0, 0, false
+	}
+	return j, dim, true
 }
 
 // GenResult is one greedy generation.

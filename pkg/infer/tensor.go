@@ -157,74 +157,127 @@ func NewOutput(dt onnx.DataType, dims []int64) (ort.Value, error) {
 func FromORT(v ort.Value) (*onnx.Tensor, error) {
 	switch t := v.(type) {
 	case *ort.StringTensor:
-		ss, err := t.GetContents()
-		if err != nil {
-			return nil, err
-		}
-		out := &onnx.Tensor{DataType: onnx.String, Dims: []int64(t.GetShape())}
-		for _, s := range ss {
-			out.Strings = append(out.Strings, []byte(s))
-		}
-		return out, nil
+		return fromStrings(t)
 	case *ort.CustomDataTensor:
-		dt, err := fromORTType(ort.TensorElementDataType(t.DataType()))
-		if err != nil {
-			return nil, err
-		}
-		want := elements(t.GetShape()) * int64(dt.ElemSize())
-		raw := t.GetData()
-		if int64(len(raw)) < want {
-			return nil, fmt.Errorf("%s output holds %d B for shape %v (want %d B): read back truncated", dt, len(raw), t.GetShape(), want)
-		}
-		return &onnx.Tensor{DataType: dt, Dims: []int64(t.GetShape()), Raw: append([]byte(nil), raw[:want]...)}, nil
-	case *ort.Tensor[float32]:
-		return typed(onnx.Float, t.GetShape(), t.GetData())
-	case *ort.Tensor[float64]:
-		return typed(onnx.Double, t.GetShape(), t.GetData())
-	case *ort.Tensor[int8]:
-		return typed(onnx.Int8, t.GetShape(), t.GetData())
-	case *ort.Tensor[uint8]:
-		return typed(onnx.Uint8, t.GetShape(), t.GetData())
-	case *ort.Tensor[int16]:
-		return typed(onnx.Int16, t.GetShape(), t.GetData())
-	case *ort.Tensor[uint16]:
-		return typed(onnx.Uint16, t.GetShape(), t.GetData())
-	case *ort.Tensor[int32]:
-		return typed(onnx.Int32, t.GetShape(), t.GetData())
-	case *ort.Tensor[uint32]:
-		return typed(onnx.Uint32, t.GetShape(), t.GetData())
-	case *ort.Tensor[int64]:
-		return typed(onnx.Int64, t.GetShape(), t.GetData())
-	case *ort.Tensor[uint64]:
-		return typed(onnx.Uint64, t.GetShape(), t.GetData())
-	case *ort.Tensor[bool]:
-		return typed(onnx.Bool, t.GetShape(), t.GetData())
-	case *ort.Scalar[float32]:
-		return typed(onnx.Float, nil, []float32{t.GetData()})
-	case *ort.Scalar[float64]:
-		return typed(onnx.Double, nil, []float64{t.GetData()})
-	case *ort.Scalar[int8]:
-		return typed(onnx.Int8, nil, []int8{t.GetData()})
-	case *ort.Scalar[uint8]:
-		return typed(onnx.Uint8, nil, []uint8{t.GetData()})
-	case *ort.Scalar[int16]:
-		return typed(onnx.Int16, nil, []int16{t.GetData()})
-	case *ort.Scalar[uint16]:
-		return typed(onnx.Uint16, nil, []uint16{t.GetData()})
-	case *ort.Scalar[int32]:
-		return typed(onnx.Int32, nil, []int32{t.GetData()})
-	case *ort.Scalar[uint32]:
-		return typed(onnx.Uint32, nil, []uint32{t.GetData()})
-	case *ort.Scalar[int64]:
-		return typed(onnx.Int64, nil, []int64{t.GetData()})
-	case *ort.Scalar[uint64]:
-		return typed(onnx.Uint64, nil, []uint64{t.GetData()})
-	case *ort.Scalar[bool]:
-		return typed(onnx.Bool, nil, []bool{t.GetData()})
+		return fromCustom(t)
 	case nil:
 		return nil, fmt.Errorf("no value")
 	}
+	if out, ok, err := fromTensor(v); ok {
+		return out, err
+	}
+	if out, ok, err := fromScalar(v); ok {
+		return out, err
+	}
 	return nil, fmt.Errorf("value of ONNX type %v is not a tensor", v.GetONNXType())
+}
+
+func fromStrings(t *ort.StringTensor) (*onnx.Tensor, error) {
+	ss, err := t.GetContents()
+	if err != nil {
+		return nil, err
+	}
+	out := &onnx.Tensor{DataType: onnx.String, Dims: []int64(t.GetShape())}
+	for _, s := range ss {
+		out.Strings = append(out.Strings, []byte(s))
+	}
+	return out, nil
+}
+
+// fromCustom copies a tensor of a type Go has no slice for (float16,
+// bfloat16, the float8 types) byte for byte.
+func fromCustom(t *ort.CustomDataTensor) (*onnx.Tensor, error) {
+	dt, err := fromORTType(ort.TensorElementDataType(t.DataType()))
+	if err != nil {
+		return nil, err
+	}
+	want := elements(t.GetShape()) * int64(dt.ElemSize())
+	raw := t.GetData()
+	if int64(len(raw)) < want {
+		return nil, fmt.Errorf("%s output holds %d B for shape %v (want %d B): read back truncated", dt, len(raw), t.GetShape(), want)
+	}
+	return &onnx.Tensor{DataType: dt, Dims: []int64(t.GetShape()), Raw: append([]byte(nil), raw[:want]...)}, nil
+}
+
+// fromTensor copies a typed tensor; ok is false for any other value.
+func fromTensor(v ort.Value) (out *onnx.Tensor, ok bool, err error) {
+	switch t := v.(type) {
+	case *ort.Tensor[float32]:
+		out, err = typed(onnx.Float, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[float64]:
+		out, err = typed(onnx.Double, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[int8]:
+		out, err = typed(onnx.Int8, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[uint8]:
+		out, err = typed(onnx.Uint8, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[int16]:
+		out, err = typed(onnx.Int16, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[uint16]:
+		out, err = typed(onnx.Uint16, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[int32]:
+		out, err = typed(onnx.Int32, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[uint32]:
+		out, err = typed(onnx.Uint32, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[int64]:
+		out, err = typed(onnx.Int64, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[uint64]:
+		out, err = typed(onnx.Uint64, t.GetShape(), t.GetData())
+		return out, true, err
+	case *ort.Tensor[bool]:
+		out, err = typed(onnx.Bool, t.GetShape(), t.GetData())
+		return out, true, err
+	}
+	return nil, false, nil
+}
+
+// fromScalar copies a typed scalar as a tensor of no dimensions; ok is
+// false for any other value.
+func fromScalar(v ort.Value) (out *onnx.Tensor, ok bool, err error) {
+	switch t := v.(type) {
+	case *ort.Scalar[float32]:
+		out, err = typed(onnx.Float, nil, []float32{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[float64]:
+		out, err = typed(onnx.Double, nil, []float64{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[int8]:
+		out, err = typed(onnx.Int8, nil, []int8{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[uint8]:
+		out, err = typed(onnx.Uint8, nil, []uint8{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[int16]:
+		out, err = typed(onnx.Int16, nil, []int16{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[uint16]:
+		out, err = typed(onnx.Uint16, nil, []uint16{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[int32]:
+		out, err = typed(onnx.Int32, nil, []int32{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[uint32]:
+		out, err = typed(onnx.Uint32, nil, []uint32{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[int64]:
+		out, err = typed(onnx.Int64, nil, []int64{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[uint64]:
+		out, err = typed(onnx.Uint64, nil, []uint64{t.GetData()})
+		return out, true, err
+	case *ort.Scalar[bool]:
+		out, err = typed(onnx.Bool, nil, []bool{t.GetData()})
+		return out, true, err
+	}
+	return nil, false, nil
 }
 
 // typed copies a Go slice's bytes (little-endian on every target aihat

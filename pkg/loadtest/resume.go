@@ -104,71 +104,13 @@ var ErrNoRun = errors.New("the journal holds no run")
 
 // ReadJournal reads a load test's journal at path in one pass.
 func ReadJournal(path string) (*Journal, error) {
-	j := &Journal{Path: path, Units: map[string]string{}}
-	var lastSweep json.RawMessage
-	st, err := journal.ScanFile(path, func(rec journal.Record) error {
-		j.Last, j.LastBoot = rec.Wall, rec.Boot
-		switch rec.Kind {
-		case journal.KindRun:
-			var id report.Run
-			if err := json.Unmarshal(rec.Data, &id); err != nil {
-				return fmt.Errorf("run record: %w", err)
-			}
-			if j.Head == nil {
-				j.Head = &id
-			} else {
-				journal.CompleteRun(j.Head, id)
-			}
-		case KindParams:
-			var p Params
-			if err := json.Unmarshal(rec.Data, &p); err != nil {
-				return fmt.Errorf("loadtest record: %w", err)
-			}
-			j.Param = &p
-		case journal.KindSweep:
-			if j.Param == nil {
-				return nil
-			}
-			j.Sweeps++
-			lastSweep = rec.Data // parsed once, at the end
-			if bytes.Contains(rec.Data, []byte(`"units":`)) {
-				var sw telemetry.Sweep
-				if err := json.Unmarshal(rec.Data, &sw); err == nil {
-					for n, u := range sw.Units {
-						j.Units[n] = u
-					}
-				}
-			}
-		case "request":
-			var q workload.Request
-			if err := json.Unmarshal(rec.Data, &q); err == nil {
-				j.Requests++
-				if q.Outcome != "ok" {
-					j.RequestErrors++
-				}
-			}
-		case KindHealth:
-			var h Health
-			if err := json.Unmarshal(rec.Data, &h); err == nil {
-				j.LastHealth = &h
-			}
-		case journal.KindResume:
-			var o Outage
-			if err := json.Unmarshal(rec.Data, &o); err == nil {
-				j.Outages = append(j.Outages, o)
-			}
-		case journal.KindEnd:
-			var e journal.End
-			if err := json.Unmarshal(rec.Data, &e); err == nil {
-				j.Ended = &e
-			}
-		}
-		return nil
-	})
+	rd := &journalReader{j: &Journal{Path: path, Units: map[string]string{}}}
+	j := rd.j
+	st, err := journal.ScanFile(path, rd.record)
 	j.Stats = st
-	if err == nil && lastSweep != nil {
+	if err == nil && rd.lastSweep != nil {
 		var sw telemetry.Sweep
-		if err = json.Unmarshal(lastSweep, &sw); err == nil {
+		if err = json.Unmarshal(rd.lastSweep, &sw); err == nil {
 			j.LastSweep = &sw
 		}
 	}
@@ -183,6 +125,90 @@ func ReadJournal(path string) (*Journal, error) {
 		j.Head.ID = report.RunID(j.Head.Serial, j.Head.Started)
 	}
 	return j, nil
+}
+
+// journalReader is ReadJournal's pass over the records.
+type journalReader struct {
+	j         *Journal
+	lastSweep json.RawMessage // parsed once, at the end
+}
+
+// record takes one record. Only the run and load test records must
+// parse; a damaged sweep, request, health, resume or end record is
+// skipped.
+func (rd *journalReader) record(rec journal.Record) error {
+	j := rd.j
+	j.Last, j.LastBoot = rec.Wall, rec.Boot
+	switch rec.Kind {
+	case journal.KindRun:
+		return rd.run(rec)
+	case KindParams:
+		var p Params
+		if err := json.Unmarshal(rec.Data, &p); err != nil {
+			return fmt.Errorf("loadtest record: %w", err)
+		}
+		j.Param = &p
+	case journal.KindSweep:
+		rd.sweep(rec)
+	case "request":
+		var q workload.Request
+		if err := json.Unmarshal(rec.Data, &q); err == nil {
+			j.Requests++
+			if q.Outcome != "ok" {
+				j.RequestErrors++
+			}
+		}
+	case KindHealth:
+		var h Health
+		if err := json.Unmarshal(rec.Data, &h); err == nil {
+			j.LastHealth = &h
+		}
+	case journal.KindResume:
+		var o Outage
+		if err := json.Unmarshal(rec.Data, &o); err == nil {
+			j.Outages = append(j.Outages, o)
+		}
+	case journal.KindEnd:
+		var e journal.End
+		if err := json.Unmarshal(rec.Data, &e); err == nil {
+			j.Ended = &e
+		}
+	}
+	return nil
+}
+
+// run takes a run record: the first is the run's identity, later ones
+// complete it.
+func (rd *journalReader) run(rec journal.Record) error {
+	var id report.Run
+	if err := json.Unmarshal(rec.Data, &id); err != nil {
+		return fmt.Errorf("run record: %w", err)
+	}
+	if rd.j.Head == nil {
+		rd.j.Head = &id
+	} else {
+		journal.CompleteRun(rd.j.Head, id)
+	}
+	return nil
+}
+
+// sweep counts a load test sweep, keeps it as the last one, and notes the
+// units of its series when it carries them.
+func (rd *journalReader) sweep(rec journal.Record) {
+	j := rd.j
+	if j.Param == nil {
+		return
+	}
+	j.Sweeps++
+	rd.lastSweep = rec.Data
+	if bytes.Contains(rec.Data, []byte(`"units":`)) {
+		var sw telemetry.Sweep
+		if err := json.Unmarshal(rec.Data, &sw); err == nil {
+			for n, u := range sw.Units {
+				j.Units[n] = u
+			}
+		}
+	}
 }
 
 // NewOutage says what happened between the journal's last record and now

@@ -134,61 +134,19 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 		return fmt.Errorf("loadtest: duration, interval, health_every and window must be positive (%+v)", o.LoadtestDurations)
 	}
 	clk := env.Board.Clock()
-	r := &run{env: env, step: step, o: o, start: clk.Now(), watch: map[string]*Windower{}}
-	r.nextHC = r.start
-	var prev *telemetry.Result
-	if rs := o.Resume; rs != nil && rs.Journal.Param != nil {
-		r.start, r.nextHC = rs.Journal.Param.Start, rs.Journal.Param.Start
-		var err error
-		if prev, err = r.replay(rs.Journal.Path); err != nil {
-			return err
-		}
-		r.outages = append(append(r.outages, rs.Journal.Outages...), rs.Outage)
-		step.Started = rs.Journal.Param.Start
-		step.Logf("resumed at %s after %d sweeps: %s without samples; %s", rs.Outage.To.Format(time.RFC3339),
-			prev.Sweeps, rs.Outage.To.Sub(rs.Outage.From).Round(time.Second), rs.Outage.Cause)
-	} else if env.Journal != nil {
-		// Everything a resume needs to go on as this run would have.
-		env.Journal.Append(KindParams, Params{Start: r.start, LoadtestDurations: o.LoadtestDurations,
-			Runtime: o.Runtime, Endpoint: o.Endpoint, Model: o.Model, HEF: o.HEF, PID: o.PID, Board: o.Board})
+	r, prev, err := startRun(env, step, o)
+	if err != nil {
+		return err
 	}
-
 	w, closeW, err := r.newWorkload(env, o)
 	if err != nil {
 		return err
 	}
 	defer closeW()
-
-	srcs, notes := telemetry.DefaultSources(env.Board)
-	for _, n := range notes {
-		step.Logf("telemetry: %s", n)
-	}
-	srcs = append(srcs, faultSources(env.Board.FS(), w)...)
-	pid, label := watchedProcess(env.Board.FS(), o.PID, step.Logf)
-	proc := &telemetry.Process{FS: env.Board.FS(), PID: pid, Label: label}
-	if _, _, err := proc.Sample(ctx, clk.Now()); err == nil {
-		srcs = append(srcs, proc)
-		watched := label + ".rss"
-		step.Logf("watching process %d (%s): %s and open fds", pid, label, watched)
-	} else {
-		step.Logf("no process RSS or fds watched: %v (the board's /proc is not this machine's, or --server-pid is wrong)", err)
-	}
-
-	srcs = append(srcs, &workSource{w: w, base: r.workBase}, healthSource{r})
-	// Sweeps up to the planned end: a resumed run ends when the first
-	// would have, its outage counted against its coverage.
-	if o.Resume != nil {
-		// Back on the first run's grid (start + k·interval): the sweeps
-		// of both parts line up, and so do the health checks.
-		if off := clk.Now().Sub(r.start) % o.Interval; off > 0 {
-			if err := clk.Sleep(ctx, o.Interval-off); err != nil {
-				return err
-			}
-		}
-	}
-	n := 0
-	if left := r.start.Add(o.Duration).Sub(clk.Now()); left >= 0 {
-		n = int(left/o.Interval) + 1
+	srcs := r.sources(ctx, w)
+	n, err := r.sweepsLeft(ctx)
+	if err != nil {
+		return err
 	}
 	step.Logf("load test: %s (%s) for %s, sampled every %s, health check every %s, slopes after a %s warm-up over %s medians",
 		w.Name(), w.Unit(), o.Duration, o.Interval, o.HealthEvery, o.Warmup, o.Window)
@@ -205,6 +163,86 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 		res, runErr = s.Run(ctx, n)
 	}
 	stopErr := w.Stop()
+	r.recordSeries(res)
+	r.verdicts(res, w)
+	if runErr != nil {
+		return runErr
+	}
+	if stopErr != nil {
+		return stopErr
+	}
+	return nil
+}
+
+// startRun begins the run now, or, resuming, goes on with the journaled
+// one: prev is its sweeps so far (nil for a new run).
+func startRun(env *stage.Env, step *report.Step, o Options) (r *run, prev *telemetry.Result, err error) {
+	r = &run{env: env, step: step, o: o, start: env.Board.Clock().Now(), watch: map[string]*Windower{}}
+	r.nextHC = r.start
+	if rs := o.Resume; rs != nil && rs.Journal.Param != nil {
+		r.start, r.nextHC = rs.Journal.Param.Start, rs.Journal.Param.Start
+		if prev, err = r.replay(rs.Journal.Path); err != nil {
+			return nil, nil, err
+		}
+		r.outages = append(append(r.outages, rs.Journal.Outages...), rs.Outage)
+		step.Started = rs.Journal.Param.Start
+		step.Logf("resumed at %s after %d sweeps: %s without samples; %s", rs.Outage.To.Format(time.RFC3339),
+			prev.Sweeps, rs.Outage.To.Sub(rs.Outage.From).Round(time.Second), rs.Outage.Cause)
+	} else if env.Journal != nil {
+		// Everything a resume needs to go on as this run would have.
+		env.Journal.Append(KindParams, Params{Start: r.start, LoadtestDurations: o.LoadtestDurations,
+			Runtime: o.Runtime, Endpoint: o.Endpoint, Model: o.Model, HEF: o.HEF, PID: o.PID, Board: o.Board})
+	}
+	return r, prev, nil
+}
+
+// sources are the load test's telemetry: the board's defaults, the fault
+// counters, the watched process when this machine can see it, the
+// workload and the health checks.
+func (r *run) sources(ctx context.Context, w workload.Workload) []telemetry.Source {
+	env, step := r.env, r.step
+	srcs, notes := telemetry.DefaultSources(env.Board)
+	for _, n := range notes {
+		step.Logf("telemetry: %s", n)
+	}
+	srcs = append(srcs, faultSources(env.Board.FS(), w)...)
+	pid, label := watchedProcess(env.Board.FS(), r.o.PID, step.Logf)
+	proc := &telemetry.Process{FS: env.Board.FS(), PID: pid, Label: label}
+	if _, _, err := proc.Sample(ctx, env.Board.Clock().Now()); err == nil {
+		srcs = append(srcs, proc)
+		watched := label + ".rss"
+		step.Logf("watching process %d (%s): %s and open fds", pid, label, watched)
+	} else {
+		step.Logf("no process RSS or fds watched: %v (the board's /proc is not this machine's, or --server-pid is wrong)", err)
+	}
+	return append(srcs, &workSource{w: w, base: r.workBase}, healthSource{r})
+}
+
+// sweepsLeft is the number of sweeps up to the planned end: a resumed
+// run ends when the first would have, its outage counted against its
+// coverage.
+func (r *run) sweepsLeft(ctx context.Context) (int, error) {
+	clk, o := r.env.Board.Clock(), r.o
+	if o.Resume != nil {
+		// Back on the first run's grid (start + k·interval): the sweeps
+		// of both parts line up, and so do the health checks.
+		if off := clk.Now().Sub(r.start) % o.Interval; off > 0 {
+			if err := clk.Sleep(ctx, o.Interval-off); err != nil {
+				return 0, err
+			}
+		}
+	}
+	n := 0
+	if left := r.start.Add(o.Duration).Sub(clk.Now()); left >= 0 {
+		n = int(left/o.Interval) + 1
+	}
+	return n, nil
+}
+
+// recordSeries keeps the sampled series, their events, the health checks
+// and the outages in the step.
+func (r *run) recordSeries(res *telemetry.Result) {
+	step := r.step
 	if res != nil {
 		for _, name := range res.Order {
 			step.Series = append(step.Series, telemetry.ToReport(res.Series[name], telemetry.RecordBuckets))
@@ -218,14 +256,6 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 		step.Events = append(step.Events, report.Event{Time: g.From, Kind: "outage",
 			Detail: fmt.Sprintf("%s without samples, to %s: %s", g.To.Sub(g.From).Round(time.Second), g.To.Format(time.RFC3339), g.Cause)})
 	}
-	r.verdicts(res, w)
-	if runErr != nil {
-		return runErr
-	}
-	if stopErr != nil {
-		return stopErr
-	}
-	return nil
 }
 
 // request records one request of the workload.

@@ -91,59 +91,87 @@ func New(o Options) *Exporter {
 		e.zone = cpuThermalZone(o.FS)
 	}
 	e.start = o.Start
-	r := e.reg
+	r := registrar{e.reg}
 	r.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
+	e.registerBoard(r)
+	e.registerSweeps(r, o)
+	e.registerRequests(r, o)
+	e.registerHealth(r)
+	e.registerInfo(r, o)
+	return e
+}
 
-	gv := func(name, help string, labels ...string) *prometheus.GaugeVec {
-		v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
-		r.MustRegister(v)
-		return v
-	}
-	e.thermal = gv("node_thermal_zone_temp", "Zone temperature in Celsius (aihat: the cpu-thermal zone, sampled by the load test).", "zone", "type")
-	e.fanRPM = gv("node_hwmon_fan_rpm", "Hardware monitor for fan revolutions per minute (input) (aihat: the Pi 5 fan, pwmfan fan1_input).", "chip", "sensor")
-	e.fanPWM = gv("node_hwmon_pwm", "Hardware monitor pwm element (aihat: the Pi 5 fan's duty, pwmfan pwm1, 0-255).", "chip", "sensor")
-	e.memAvail = gv("node_memory_MemAvailable_bytes", "Memory information field MemAvailable_bytes.")
-	e.slab = gv("node_memory_Slab_bytes", "Memory information field Slab_bytes.")
-	e.arm = gv("aihat_arm_clock_hertz", "ARM clock the firmware runs (vcgencmd measure_clock arm), in hertz: unlike cpufreq's scaling_cur_freq it shows firmware capping.")
-	e.uvAlarm = gv("aihat_undervoltage_alarm", "rpi_volt in0_lcrit_alarm: 1 once the firmware saw the 5 V input under its limit (sticky).")
-	e.throttled = gv("aihat_throttled", "vcgencmd get_throttled bit by name, 0 or 1 (*_now: now; *_occurred: since boot).", "flag")
-	e.throttledRaw = gv("aihat_throttled_raw", "vcgencmd get_throttled bitmask as a number.")
-	e.railV = gv("aihat_rail_volts", "Power rail voltage in volts (source pmic: vcgencmd pmic_read_adc; hwmon, ina: power monitors).", "source", "rail")
-	e.railA = gv("aihat_rail_amps", "Power rail current in amperes.", "source", "rail")
-	e.railW = gv("aihat_rail_watts", "Power rail power in watts (volts times amps).", "source", "rail")
-	e.pmicW = gv("aihat_pmic_power_watts", "Sum of the power of the PMIC rails with both voltage and current, in watts.")
-	e.procRSS = gv("aihat_watched_process_resident_memory_bytes", "Resident memory of the process the load test watches for leaks (VmRSS), in bytes.", "process")
-	e.procFDs = gv("aihat_watched_process_open_fds", "Open file descriptors of the watched process.", "process")
-	e.procThreads = gv("aihat_watched_process_threads", "Threads of the watched process.", "process")
-	e.nodePresent = gv("aihat_npu_node_present", "1 while the NPU's device node (/dev/hailo0, /dev/h1x-0) exists, 0 while it is gone (a driver reset).")
-	e.workErrors = gv("aihat_workload_errors", "Work the load could not do since this process started it (the sim's load: an attempt a second while the NPU is gone).")
-	e.sweepValue = gv("aihat_sweep_value", "A sweep series with no metric of its own, in its SI unit.", "series")
+// registrar makes metrics and registers them.
+type registrar struct{ *prometheus.Registry }
 
-	c := func(name, help string) prometheus.Counter {
-		m := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
-		r.MustRegister(m)
-		return m
-	}
-	cv := func(name, help string, labels ...string) *prometheus.CounterVec {
-		v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
-		r.MustRegister(v)
-		return v
-	}
-	g := func(name, help string) prometheus.Gauge {
-		m := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
-		r.MustRegister(m)
-		return m
-	}
-	e.sweeps = c("aihat_sweeps_total", "Telemetry sweeps taken (one every --interval of the board's clock).")
-	e.dropped = c("aihat_sweep_values_dropped_total", "Sweep values not exported: past the cap on label sets, or a name that is no valid label value.")
-	e.sweepTime = g("aihat_sweep_timestamp_seconds", "Time of the last sweep on the board's clock (virtual on the sim), in seconds since the Unix epoch.")
-	e.elapsed = g("aihat_run_elapsed_seconds", "Time since the run started (its first start when resumed) on the board's clock, in seconds.")
-	g("aihat_run_planned_seconds", "Planned length of the run (--duration), in seconds.").Set(o.Planned.Seconds())
-	e.sourceFailures = cv("aihat_source_failures_total", "Sweeps in which a telemetry source gave no sample.", "source")
-	e.events = cv("aihat_events_total", "Telemetry events (throttle flag changes, the under-voltage alarm, sources failing and recovering).", "kind")
+func (r registrar) gv(name, help string, labels ...string) *prometheus.GaugeVec {
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+	r.MustRegister(v)
+	return v
+}
 
-	e.requests = cv("aihat_requests_total", "Requests of the workload by outcome (ok, or the failure's class).", "outcome")
-	e.requestErrors = cv("aihat_request_errors_total", "Failed requests by class.", "class")
+func (r registrar) c(name, help string) prometheus.Counter {
+	m := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	r.MustRegister(m)
+	return m
+}
+
+func (r registrar) cv(name, help string, labels ...string) *prometheus.CounterVec {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+	r.MustRegister(v)
+	return v
+}
+
+func (r registrar) g(name, help string) prometheus.Gauge {
+	m := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	r.MustRegister(m)
+	return m
+}
+
+// cf is a counter that reads v when scraped.
+func (r registrar) cf(name, help string, v *atomicFloat) {
+	r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, v.load))
+}
+
+// registerBoard makes the board's gauges: node_exporter's names where it
+// has one, aihat_* for the Pi's own.
+func (e *Exporter) registerBoard(r registrar) {
+	e.thermal = r.gv("node_thermal_zone_temp", "Zone temperature in Celsius (aihat: the cpu-thermal zone, sampled by the load test).", "zone", "type")
+	e.fanRPM = r.gv("node_hwmon_fan_rpm", "Hardware monitor for fan revolutions per minute (input) (aihat: the Pi 5 fan, pwmfan fan1_input).", "chip", "sensor")
+	e.fanPWM = r.gv("node_hwmon_pwm", "Hardware monitor pwm element (aihat: the Pi 5 fan's duty, pwmfan pwm1, 0-255).", "chip", "sensor")
+	e.memAvail = r.gv("node_memory_MemAvailable_bytes", "Memory information field MemAvailable_bytes.")
+	e.slab = r.gv("node_memory_Slab_bytes", "Memory information field Slab_bytes.")
+	e.arm = r.gv("aihat_arm_clock_hertz", "ARM clock the firmware runs (vcgencmd measure_clock arm), in hertz: unlike cpufreq's scaling_cur_freq it shows firmware capping.")
+	e.uvAlarm = r.gv("aihat_undervoltage_alarm", "rpi_volt in0_lcrit_alarm: 1 once the firmware saw the 5 V input under its limit (sticky).")
+	e.throttled = r.gv("aihat_throttled", "vcgencmd get_throttled bit by name, 0 or 1 (*_now: now; *_occurred: since boot).", "flag")
+	e.throttledRaw = r.gv("aihat_throttled_raw", "vcgencmd get_throttled bitmask as a number.")
+	e.railV = r.gv("aihat_rail_volts", "Power rail voltage in volts (source pmic: vcgencmd pmic_read_adc; hwmon, ina: power monitors).", "source", "rail")
+	e.railA = r.gv("aihat_rail_amps", "Power rail current in amperes.", "source", "rail")
+	e.railW = r.gv("aihat_rail_watts", "Power rail power in watts (volts times amps).", "source", "rail")
+	e.pmicW = r.gv("aihat_pmic_power_watts", "Sum of the power of the PMIC rails with both voltage and current, in watts.")
+	e.procRSS = r.gv("aihat_watched_process_resident_memory_bytes", "Resident memory of the process the load test watches for leaks (VmRSS), in bytes.", "process")
+	e.procFDs = r.gv("aihat_watched_process_open_fds", "Open file descriptors of the watched process.", "process")
+	e.procThreads = r.gv("aihat_watched_process_threads", "Threads of the watched process.", "process")
+	e.nodePresent = r.gv("aihat_npu_node_present", "1 while the NPU's device node (/dev/hailo0, /dev/h1x-0) exists, 0 while it is gone (a driver reset).")
+	e.workErrors = r.gv("aihat_workload_errors", "Work the load could not do since this process started it (the sim's load: an attempt a second while the NPU is gone).")
+	e.sweepValue = r.gv("aihat_sweep_value", "A sweep series with no metric of its own, in its SI unit.", "series")
+}
+
+// registerSweeps makes the telemetry sampler's own metrics.
+func (e *Exporter) registerSweeps(r registrar, o Options) {
+	e.sweeps = r.c("aihat_sweeps_total", "Telemetry sweeps taken (one every --interval of the board's clock).")
+	e.dropped = r.c("aihat_sweep_values_dropped_total", "Sweep values not exported: past the cap on label sets, or a name that is no valid label value.")
+	e.sweepTime = r.g("aihat_sweep_timestamp_seconds", "Time of the last sweep on the board's clock (virtual on the sim), in seconds since the Unix epoch.")
+	e.elapsed = r.g("aihat_run_elapsed_seconds", "Time since the run started (its first start when resumed) on the board's clock, in seconds.")
+	r.g("aihat_run_planned_seconds", "Planned length of the run (--duration), in seconds.").Set(o.Planned.Seconds())
+	e.sourceFailures = r.cv("aihat_source_failures_total", "Sweeps in which a telemetry source gave no sample.", "source")
+	e.events = r.cv("aihat_events_total", "Telemetry events (throttle flag changes, the under-voltage alarm, sources failing and recovering).", "kind")
+}
+
+// registerRequests makes the workload's request metrics.
+func (e *Exporter) registerRequests(r registrar, o Options) {
+	e.requests = r.cv("aihat_requests_total", "Requests of the workload by outcome (ok, or the failure's class).", "outcome")
+	e.requestErrors = r.cv("aihat_request_errors_total", "Failed requests by class.", "class")
 	if o.Runtime == "ollama" {
 		for _, oc := range outcomes {
 			e.requests.WithLabelValues(oc) // zero from the start, so rate() sees the first one
@@ -166,25 +194,27 @@ func New(o Options) *Exporter {
 		Help:    "Time to first token of successful requests, in seconds.",
 		Buckets: []float64{0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 120}})
 	r.MustRegister(e.duration, e.ttft)
-	e.tokensPS = gv("aihat_request_tokens_per_second", "Decode speed of the last successful request, in tokens per second.")
-	e.prefill = gv("aihat_request_tokens_per_second_includes_prefill", "1 when the server sent no eval_duration and tokens per second is over the whole request (hailo-ollama).")
-	e.tokens = c("aihat_generated_tokens_total", "Tokens generated by successful requests (eval_count).")
+	e.tokensPS = r.gv("aihat_request_tokens_per_second", "Decode speed of the last successful request, in tokens per second.")
+	e.prefill = r.gv("aihat_request_tokens_per_second_includes_prefill", "1 when the server sent no eval_duration and tokens per second is over the whole request (hailo-ollama).")
+	e.tokens = r.c("aihat_generated_tokens_total", "Tokens generated by successful requests (eval_count).")
+}
 
-	cf := func(name, help string, v *atomicFloat) {
-		r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, v.load))
-	}
-	cf("aihat_health_checks_total", "Health checks run (every --health-every).", &e.checks)
-	cf("aihat_health_check_failures_total", "Health checks that found under-voltage or /dev/hailo0 missing.", &e.failures)
-	cf("aihat_work_total", "Work done by the workload as of the last sweep, in its unit (tokens for ollama, inferences for the board model and onnxruntime).", &e.work)
-	e.healthOK = gv("aihat_health_ok", "1 when the last health check passed, 0 when it failed.")
+// registerHealth makes the health checks' metrics.
+func (e *Exporter) registerHealth(r registrar) {
+	r.cf("aihat_health_checks_total", "Health checks run (every --health-every).", &e.checks)
+	r.cf("aihat_health_check_failures_total", "Health checks that found under-voltage or /dev/hailo0 missing.", &e.failures)
+	r.cf("aihat_work_total", "Work done by the workload as of the last sweep, in its unit (tokens for ollama, inferences for the board model and onnxruntime).", &e.work)
+	e.healthOK = r.gv("aihat_health_ok", "1 when the last health check passed, 0 when it failed.")
+}
 
-	info := gv("aihat_loadtest_info", "The load test: target (sim is simulated), runtime and model.", "target", "runtime", "model")
+// registerInfo makes the load test's info metric.
+func (e *Exporter) registerInfo(r registrar, o Options) {
+	info := r.gv("aihat_loadtest_info", "The load test: target (sim is simulated), runtime and model.", "target", "runtime", "model")
 	runtime := o.Runtime
 	if runtime == "" {
 		runtime = "model"
 	}
 	info.WithLabelValues(o.Target, runtime, o.Model).Set(1)
-	return e
 }
 
 // outcomes are a request's outcomes: ok or a workload.ErrClass.

@@ -299,39 +299,59 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		s := p.Limits[k]
-		at := func(msg string) error {
+		if msg := p.Limits[k].problem(); msg != "" {
 			return &Error{File: file, Line: lineOf(root, "limits", k), Msg: fmt.Sprintf("limit %s: %s", k, msg)}
 		}
-		if !knownUnits[s.Unit] {
-			return at(fmt.Sprintf("unknown unit %q", s.Unit))
+	}
+	if err := p.checkChoices(file, root); err != nil {
+		return err
+	}
+	if path, err := p.Thermal.check(); err != nil {
+		return &Error{File: file, Line: lineOf(root, path...), Msg: err.Error()}
+	}
+	if len(p.Stages) == 0 {
+		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
+	}
+	return p.checkMoved(file, root)
+}
+
+// problem says what is wrong with a limit ("" when nothing is): an
+// unknown unit, bounds that cannot be combined, a bad pattern, bounds
+// that are not finite or not in order.
+func (s LimitSpec) problem() string {
+	if !knownUnits[s.Unit] {
+		return fmt.Sprintf("unknown unit %q", s.Unit)
+	}
+	if s.Equals != nil && (s.Low != nil || s.High != nil) {
+		return "equals cannot be combined with low/high"
+	}
+	if s.Pattern != "" {
+		if s.Equals != nil || s.Low != nil || s.High != nil {
+			return "pattern cannot be combined with equals or low/high"
 		}
-		if s.Equals != nil && (s.Low != nil || s.High != nil) {
-			return at("equals cannot be combined with low/high")
+		if _, err := regexp.Compile(s.Pattern); err != nil {
+			return fmt.Sprintf("pattern: %v", err)
 		}
-		if s.Pattern != "" {
-			if s.Equals != nil || s.Low != nil || s.High != nil {
-				return at("pattern cannot be combined with equals or low/high")
-			}
-			if _, err := regexp.Compile(s.Pattern); err != nil {
-				return at(fmt.Sprintf("pattern: %v", err))
-			}
+	}
+	seq := []*float64{s.Low, s.MarginalLow, s.MarginalHigh, s.High}
+	names := []string{"low", "marginal_low", "marginal_high", "high"}
+	for i, v := range seq {
+		if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
+			return names[i] + " must be a finite number"
 		}
-		seq := []*float64{s.Low, s.MarginalLow, s.MarginalHigh, s.High}
-		names := []string{"low", "marginal_low", "marginal_high", "high"}
-		for i, v := range seq {
-			if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0)) {
-				return at(names[i] + " must be a finite number")
-			}
-		}
-		for i := range seq {
-			for j := i + 1; j < len(seq); j++ {
-				if seq[i] != nil && seq[j] != nil && *seq[i] > *seq[j] {
-					return at(fmt.Sprintf("%s (%g) is above %s (%g)", names[i], *seq[i], names[j], *seq[j]))
-				}
+	}
+	for i := range seq {
+		for j := i + 1; j < len(seq); j++ {
+			if seq[i] != nil && seq[j] != nil && *seq[i] > *seq[j] {
+				return fmt.Sprintf("%s (%g) is above %s (%g)", names[i], *seq[i], names[j], *seq[j])
 			}
 		}
 	}
+	return ""
+}
+
+// checkChoices refuses a setting outside its allowed values.
+func (p *Plan) checkChoices(file string, root *yaml.Node) error {
 	for _, c := range p.choices() {
 		if c.value == "" {
 			continue
@@ -344,13 +364,7 @@ func (p *Plan) validate(file string, root *yaml.Node) error {
 			return &Error{File: file, Line: lineOf(root, c.path...), Msg: fmt.Sprintf("%s: %q, want one of %s", strings.Join(c.path, "."), c.value, strings.Join(c.allowed, ", "))}
 		}
 	}
-	if path, err := p.Thermal.check(); err != nil {
-		return &Error{File: file, Line: lineOf(root, path...), Msg: err.Error()}
-	}
-	if len(p.Stages) == 0 {
-		return &Error{File: file, Line: lineOf(root, "stages"), Msg: "stages: the plan runs no stage"}
-	}
-	return p.checkMoved(file, root)
+	return nil
 }
 
 // checkMoved refuses the settings that became limits (issue 12: limits

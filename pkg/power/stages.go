@@ -93,41 +93,102 @@ func Rails(o RailsOptions) stage.Func {
 	}
 }
 
+// railsRun is power.rails: settings, monitors, load, one sampled window,
+// then the measurements.
 func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOptions) error {
 	pp := env.Plan.Power
-	samples := pp.Samples
-	if o.Samples > 0 {
-		samples = o.Samples
-	}
-	if samples <= 0 {
-		samples = DefaultSamples
-	}
-	if samples > MaxSamples {
-		return fmt.Errorf("power.samples %d: at most %d (a window of 115 days at 1 Hz)", samples, MaxSamples)
-	}
-	interval, err := pp.IntervalDuration()
+	cfg, err := railsSettings(pp, o)
 	if err != nil {
 		return err
 	}
-	if o.Interval > 0 {
-		interval = o.Interval
-	}
-	loadName := pp.Load
-	if o.Load != "" {
-		loadName = o.Load
-	}
-	if loadName == "" {
-		loadName = DefaultLoad
-	}
-	load, err := ParseLoad(loadName)
-	if err != nil {
-		return fmt.Errorf("power.load: %v", err)
-	}
-
 	// Monitors first: a missing one is a failing measurement, not an
 	// error, and the window still runs for the others.
+	mons := openMonitors(env, step, pp.Monitors)
+
+	env.Board.SetLoad(cfg.load)
+	defer env.Board.SetLoad(board.Load{})
+	step.Logf("load %s (CPU %.0f %%, NPU %.0f %%), %d samples every %s", cfg.loadName, cfg.load.CPU*100, cfg.load.NPU*100, cfg.samples, cfg.interval)
+
+	src, err := openSources(ctx, env, step, pp, mons)
+	if err != nil {
+		return err
+	}
+	clk := env.Board.Clock()
+	smp := &telemetry.Sampler{Clock: clk, Interval: cfg.interval, Sources: src.all, Sink: telemetry.JournalSink(env.Journal)}
+	defer smp.Close()
+	w, err := sampleWindow(ctx, step, smp, cfg.samples)
+	if err != nil {
+		return err
+	}
+	if err := src.readErrors(w, mons); err != nil {
+		return err
+	}
+	rails, order, total := railSeries(w.res)
+	recordWindow(step, w.res, mons)
+	if !src.pmicOK && len(mons) == 0 && !src.hwmonSeen {
+		return fmt.Errorf("no power source to sample: vcgencmd pmic_read_adc failed, the plan lists no working monitor and hwmon has no in/curr/power inputs")
+	}
+	for _, m := range mons {
+		stage.Measure(env, step, stage.M{Name: m.cfg.Rail + ".read_errors", Value: float64(m.errors), Unit: "count", Code: "INA_READ",
+			Remedy: fmt.Sprintf("%s: %d of %d reads failed (last: %v): check the bus wiring and pull-ups", m.dev, m.errors, w.taken, m.lastEr)})
+	}
+	for _, name := range order {
+		measureRail(env, step, name, rails[name], pp.Rail(name))
+	}
+	measureMissingRails(env, step, pp, rails, src.pmicOK)
+	measureTotal(env, step, total, src.pmicOK)
+	recordMonitorFindings(env, mons, rails)
+	return w.interrupted
+}
+
+// railsConfig is one power.rails run's window: the plan's power section
+// with the command line's overrides and the defaults applied.
+type railsConfig struct {
+	samples  int
+	interval time.Duration
+	loadName string
+	load     board.Load
+}
+
+func railsSettings(pp plan.PowerPlan, o RailsOptions) (railsConfig, error) {
+	var c railsConfig
+	c.samples = pp.Samples
+	if o.Samples > 0 {
+		c.samples = o.Samples
+	}
+	if c.samples <= 0 {
+		c.samples = DefaultSamples
+	}
+	if c.samples > MaxSamples {
+		return c, fmt.Errorf("power.samples %d: at most %d (a window of 115 days at 1 Hz)", c.samples, MaxSamples)
+	}
+	var err error
+	c.interval, err = pp.IntervalDuration()
+	if err != nil {
+		return c, err
+	}
+	if o.Interval > 0 {
+		c.interval = o.Interval
+	}
+	c.loadName = pp.Load
+	if o.Load != "" {
+		c.loadName = o.Load
+	}
+	if c.loadName == "" {
+		c.loadName = DefaultLoad
+	}
+	c.load, err = ParseLoad(c.loadName)
+	if err != nil {
+		return c, fmt.Errorf("power.load: %v", err)
+	}
+	return c, nil
+}
+
+// openMonitors opens the plan's shunt monitors, measuring
+// <rail>.monitor_present for each; it returns those that answered.
+func openMonitors(env *stage.Env, step *report.Step, cfgs []plan.PowerMonitor) []*monitor {
 	var mons []*monitor
-	for _, mc := range pp.Monitors {
+	for _, mc := range cfgs {
 		name := mc.Rail + ".monitor_present"
 		bus, err := env.Board.I2C(mc.Bus)
 		var dev ina2xx.Monitor
@@ -146,83 +207,110 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 		step.Logf("%s: %s, shunt %g Ω, range %g A", mc.Rail, dev, mc.ShuntOhm, mc.MaxA)
 		mons = append(mons, &monitor{cfg: mc, dev: dev})
 	}
+	return mons
+}
 
-	env.Board.SetLoad(load)
-	defer env.Board.SetLoad(board.Load{})
-	step.Logf("load %s (CPU %.0f %%, NPU %.0f %%), %d samples every %s", loadName, load.CPU*100, load.NPU*100, samples, interval)
+// railSources are the window's sources: the PMIC ADC (when it answers at
+// all), the hwmon power monitors and the plan's shunt monitors.
+type railSources struct {
+	pmic      *telemetry.PMIC
+	pmicOK    bool
+	hw        *telemetry.HwmonPower
+	hwmonSeen bool
+	all       []telemetry.Source
+}
 
-	// The sources: the PMIC ADC (when it answers at all), the hwmon power
-	// monitors and the plan's shunt monitors, sampled by the telemetry
-	// sampler on the board's clock (through the mailbox on a real Pi: no
-	// process per sample), every sweep journaled when the run keeps one.
-	var srcs []telemetry.Source
+// openSources probes the PMIC ADC once and finds the hwmon power
+// monitors; the telemetry sampler then reads them all on the board's
+// clock (through the mailbox on a real Pi: no process per sample).
+func openSources(ctx context.Context, env *stage.Env, step *report.Step, pp plan.PowerPlan, mons []*monitor) (*railSources, error) {
+	src := &railSources{pmicOK: true}
 	badSeen := map[string]bool{} // bad pmic_read_adc lines already logged
-	pmic := &telemetry.PMIC{Board: env.Board, Bad: func(line string) {
+	src.pmic = &telemetry.PMIC{Board: env.Board, Bad: func(line string) {
 		if !badSeen[line] {
 			badSeen[line] = true
 			step.Logf("%s: line skipped, the other rails are kept", line)
 		}
 	}}
-	pmicOK := true
-	if _, _, err := pmic.Sample(ctx, env.Board.Clock().Now()); err != nil {
+	if _, _, err := src.pmic.Sample(ctx, env.Board.Clock().Now()); err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
-		pmicOK = false
+		src.pmicOK = false
 		step.Logf("PMIC ADC not read (%v): only monitors and hwmon are sampled", err)
 	} else {
-		srcs = append(srcs, pmic)
+		src.all = append(src.all, src.pmic)
 	}
 	hw, err := telemetry.NewHwmonPower(env.Board.FS(), pp.HwmonChips...)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	src.hw = hw
 	for _, ig := range hw.Ignored {
 		step.Logf("hwmon %s: not a power monitor, its inputs are not rails (name it in power.hwmon_chips to count it)", ig)
 	}
-	hwmonSeen := hw.Len() > 0
-	if hwmonSeen {
-		srcs = append(srcs, hw)
+	src.hwmonSeen = hw.Len() > 0
+	if src.hwmonSeen {
+		src.all = append(src.all, hw)
 	}
 	for _, m := range mons {
-		srcs = append(srcs, &telemetry.INA{Rail: m.cfg.Rail, Dev: m.dev})
+		src.all = append(src.all, &telemetry.INA{Rail: m.cfg.Rail, Dev: m.dev})
 	}
-	clk := env.Board.Clock()
-	smp := &telemetry.Sampler{Clock: clk, Interval: interval, Sources: srcs, Sink: telemetry.JournalSink(env.Journal)}
-	defer smp.Close()
-	start := clk.Now()
-	// Ctrl-C ends the window at once (the sampler's sleep honours it) and
-	// the samples taken so far are still evaluated, marked partial.
+	return src, nil
+}
+
+// window is what one sampled window gave.
+type window struct {
+	res         *telemetry.Result
+	taken       int
+	interrupted error // the context's error when Ctrl-C cut the window short
+}
+
+// sampleWindow runs the sampler for the window. Ctrl-C ends the window at
+// once (the sampler's sleep honours it) and the samples taken so far are
+// still evaluated, marked partial.
+func sampleWindow(ctx context.Context, step *report.Step, smp *telemetry.Sampler, samples int) (window, error) {
+	start := smp.Clock.Now()
 	res, interrupted := smp.Run(ctx, samples)
 	if interrupted != nil && ctx.Err() == nil {
-		return interrupted // the journal could not be written
+		return window{}, interrupted // the journal could not be written
 	}
 	taken := res.Sweeps
-	step.Logf("window %s of virtual/board time", clk.Since(start).Round(time.Millisecond))
+	step.Logf("window %s of virtual/board time", smp.Clock.Since(start).Round(time.Millisecond))
 	if interrupted != nil {
 		if taken == 0 {
-			return interrupted
+			return window{}, interrupted
 		}
 		step.Logf("interrupted after %d of %d samples: the statistics below are partial", taken, samples)
 	}
-	if n := res.Errors[pmic.Name()]; pmicOK && n > 0 {
-		return fmt.Errorf("vcgencmd pmic_read_adc failed on %d of %d samples (last: %s)", n, taken, res.LastErr[pmic.Name()])
+	return window{res: res, taken: taken, interrupted: interrupted}, nil
+}
+
+// readErrors fails the step when the PMIC or hwmon could not be read
+// during the window, and notes each monitor's failed reads (those are
+// measured, not errors).
+func (src *railSources) readErrors(w window, mons []*monitor) error {
+	res := w.res
+	if n := res.Errors[src.pmic.Name()]; src.pmicOK && n > 0 {
+		return fmt.Errorf("vcgencmd pmic_read_adc failed on %d of %d samples (last: %s)", n, w.taken, res.LastErr[src.pmic.Name()])
 	}
-	if n := res.Errors[hw.Name()]; n > 0 {
-		return fmt.Errorf("hwmon power monitors: %d of %d samples failed (last: %s)", n, taken, res.LastErr[hw.Name()])
+	if n := res.Errors[src.hw.Name()]; n > 0 {
+		return fmt.Errorf("hwmon power monitors: %d of %d samples failed (last: %s)", n, w.taken, res.LastErr[src.hw.Name()])
 	}
 	for _, m := range mons {
-		src := (&telemetry.INA{Rail: m.cfg.Rail}).Name()
-		m.errors = res.Errors[src]
+		name := (&telemetry.INA{Rail: m.cfg.Rail}).Name()
+		m.errors = res.Errors[name]
 		if m.errors > 0 {
-			m.lastEr = fmt.Errorf("%s", res.LastErr[src])
+			m.lastEr = fmt.Errorf("%s", res.LastErr[name])
 		}
 	}
+	return nil
+}
 
-	// Each power series back to its rail, in the order they appeared.
-	rails := map[string]*series{}
-	var order []string
-	var total pipower.Stats
+// railSeries maps each power series back to its rail, in the order the
+// rails appeared, and splits off the PMIC's total power.
+func railSeries(res *telemetry.Result) (rails map[string]*series, order []string, total pipower.Stats) {
+	rails = map[string]*series{}
 	for _, name := range res.Order {
 		st := envStats(res.Series[name])
 		if name == "pmic.total_w" {
@@ -248,25 +336,22 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 			s.w = st
 		}
 	}
+	return rails, order, total
+}
+
+// recordWindow keeps the window's chief series and its events in the
+// record.
+func recordWindow(step *report.Step, res *telemetry.Result, mons []*monitor) {
 	step.Series = append(step.Series, recordSeries(res, "pmic.total_w", "pmic.EXT5V.v")...)
 	for _, m := range mons {
 		step.Series = append(step.Series, recordSeries(res, "ina."+m.cfg.Rail+".v", "ina."+m.cfg.Rail+".w")...)
 	}
 	step.Events = append(step.Events, recordEvents(res)...)
+}
 
-	if !pmicOK && len(mons) == 0 && !hwmonSeen {
-		return fmt.Errorf("no power source to sample: vcgencmd pmic_read_adc failed, the plan lists no working monitor and hwmon has no in/curr/power inputs")
-	}
-
-	for _, m := range mons {
-		stage.Measure(env, step, stage.M{Name: m.cfg.Rail + ".read_errors", Value: float64(m.errors), Unit: "count", Code: "INA_READ",
-			Remedy: fmt.Sprintf("%s: %d of %d reads failed (last: %v): check the bus wiring and pull-ups", m.dev, m.errors, taken, m.lastEr)})
-	}
-
-	for _, name := range order {
-		measureRail(env, step, name, rails[name], pp.Rail(name))
-	}
-	// Planned rails that never showed up are failures: the plan expects them.
+// measureMissingRails fails planned rails that never showed up: the plan
+// expects them.
+func measureMissingRails(env *stage.Env, step *report.Step, pp plan.PowerPlan, rails map[string]*series, pmicOK bool) {
 	for _, r := range pp.Rails {
 		if _, ok := rails[r.Name]; ok || !pmicOK || isMonitorRail(pp, r.Name) {
 			continue // seen; or PMIC unavailable (logged); or its monitor_present fails
@@ -274,6 +359,11 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 		stage.Measure(env, step, stage.M{Name: r.Name + ".present", Value: false, Code: "RAIL_MISSING",
 			Remedy: fmt.Sprintf("rail %s is in the plan but pmic_read_adc does not report it: check the plan's rail names", r.Name)})
 	}
+}
+
+// measureTotal reports the PMIC's total power, and keeps it for the
+// power budget.
+func measureTotal(env *stage.Env, step *report.Step, total pipower.Stats, pmicOK bool) {
 	if total.N > 0 {
 		st := total
 		stage.Measure(env, step, stage.M{Name: "pmic.total_w.mean", Value: round(st.Mean, 4), Unit: "W"})
@@ -284,6 +374,11 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 		step.Logf("pmic.total_w %s", why)
 		stage.Skipped(step, "pmic.total_w.mean", why)
 	}
+}
+
+// recordMonitorFindings keeps each monitor rail's power for the power
+// budget.
+func recordMonitorFindings(env *stage.Env, mons []*monitor, rails map[string]*series) {
 	for _, m := range mons {
 		if s := rails[m.cfg.Rail]; s != nil && s.w.N > 0 {
 			st := s.w
@@ -293,7 +388,6 @@ func railsRun(ctx context.Context, env *stage.Env, step *report.Step, o RailsOpt
 			env.Findings.Power.Rails[m.cfg.Rail] = stage.PowerFigures{MeanW: st.Mean, MaxW: st.Max}
 		}
 	}
-	return interrupted
 }
 
 func isMonitorRail(pp plan.PowerPlan, name string) bool {

@@ -63,6 +63,34 @@ type junitProblem struct {
 
 // WriteJUnit writes r as JUnit XML.
 func WriteJUnit(w io.Writer, r *Run) error {
+	s := newJUnitSuite(r)
+	var out, errs strings.Builder
+	for _, st := range r.Steps {
+		for _, l := range st.Log {
+			fmt.Fprintf(&out, "[%s] %s\n", st.Name, l)
+		}
+		if st.Error != "" {
+			fmt.Fprintf(&errs, "[%s] %s: %s\n", st.Name, st.Outcome, st.Error)
+		}
+		s.addStep(st)
+	}
+	s.SystemOut = out.String()
+	s.SystemErr = errs.String()
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(junitSuites{Suites: []junitSuite{*s}}); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// newJUnitSuite is the run's suite with its identity as properties, and
+// no cases yet.
+func newJUnitSuite(r *Run) *junitSuite {
 	host := r.Station
 	if host == "" {
 		host = r.Target
@@ -70,7 +98,7 @@ func WriteJUnit(w io.Writer, r *Run) error {
 	if host == "" {
 		host = "localhost"
 	}
-	s := junitSuite{
+	s := &junitSuite{
 		Name:      "aihat." + token(r.ID, "run"),
 		Package:   "aihat",
 		ID:        0,
@@ -93,81 +121,69 @@ func WriteJUnit(w io.Writer, r *Run) error {
 	prop("tool_version", r.ToolVersion)
 	prop("outcome", Verdict(r.Outcome, r.Marginal))
 	prop("failure_codes", strings.Join(r.FailureCodes, ","))
-	var out, errs strings.Builder
-	for _, st := range r.Steps {
-		for _, l := range st.Log {
-			fmt.Fprintf(&out, "[%s] %s\n", st.Name, l)
-		}
-		per := 0.0
-		if n := len(st.Measurements); n > 0 {
-			per = st.Duration.Seconds() / float64(n)
-		}
-		if st.Error != "" {
-			fmt.Fprintf(&errs, "[%s] %s: %s\n", st.Name, st.Outcome, st.Error)
-		}
-		if len(st.Measurements) == 0 {
-			c := junitCase{Name: token(st.Name, "step"), Classname: token(st.Name, "step"), Time: seconds(st.Duration.Seconds())}
-			switch st.Outcome {
-			case Error, Aborted:
-				c.Error = &junitProblem{Message: st.Error, Type: string(st.Outcome), Text: st.Error}
-				s.Errors++
-			case Skip, NotRun:
-				c.Skipped = &struct{}{}
-				s.Skipped++
-			}
-			s.Cases = append(s.Cases, c)
-			s.Tests++
-			continue
-		}
-		for _, m := range st.Measurements {
-			c := junitCase{Name: token(m.Name, "measurement"), Classname: token(st.Name, "step"), Time: seconds(per),
-				Properties: caseProperties(m)}
-			detail := fmt.Sprintf("value: %s\nlimits: %s\n", FormatValue(m), FormatLimits(m))
-			if m.Message != "" {
-				detail += m.Message + "\n"
-			}
-			typ := m.Code
-			switch m.Outcome {
-			case Fail:
-				if typ == "" {
-					typ = "LIMIT"
-				}
-				c.Failure = &junitProblem{Message: m.Message, Type: typ, Text: detail}
-				s.Failures++
-			case Error, Aborted:
-				if typ == "" {
-					typ = string(m.Outcome)
-				}
-				c.Error = &junitProblem{Message: m.Message, Type: typ, Text: detail}
-				s.Errors++
-			case Skip:
-				c.Skipped = &struct{}{}
-				s.Skipped++
-			}
-			s.Cases = append(s.Cases, c)
-			s.Tests++
-		}
-		// A step that errored after measuring some things still shows
-		// its error as its own testcase, so CI marks it.
-		if st.Error != "" {
-			s.Cases = append(s.Cases, junitCase{Name: "step", Classname: token(st.Name, "step"), Time: "0",
-				Error: &junitProblem{Message: st.Error, Type: string(st.Outcome), Text: st.Error}})
-			s.Tests++
+	return s
+}
+
+// addStep adds a step's testcases: one per measurement (the step's time
+// shared among them), or the step itself when it measured nothing.
+func (s *junitSuite) addStep(st *Step) {
+	if len(st.Measurements) == 0 {
+		c := junitCase{Name: token(st.Name, "step"), Classname: token(st.Name, "step"), Time: seconds(st.Duration.Seconds())}
+		switch st.Outcome {
+		case Error, Aborted:
+			c.Error = &junitProblem{Message: st.Error, Type: string(st.Outcome), Text: st.Error}
 			s.Errors++
+		case Skip, NotRun:
+			c.Skipped = &struct{}{}
+			s.Skipped++
 		}
+		s.Cases = append(s.Cases, c)
+		s.Tests++
+		return
 	}
-	s.SystemOut = out.String()
-	s.SystemErr = errs.String()
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+	per := st.Duration.Seconds() / float64(len(st.Measurements))
+	for _, m := range st.Measurements {
+		s.addMeasurement(st, m, per)
 	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(junitSuites{Suites: []junitSuite{s}}); err != nil {
-		return err
+	// A step that errored after measuring some things still shows
+	// its error as its own testcase, so CI marks it.
+	if st.Error != "" {
+		s.Cases = append(s.Cases, junitCase{Name: "step", Classname: token(st.Name, "step"), Time: "0",
+			Error: &junitProblem{Message: st.Error, Type: string(st.Outcome), Text: st.Error}})
+		s.Tests++
+		s.Errors++
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+}
+
+// addMeasurement adds one measurement's testcase: a limit it breaks is a
+// failure, one it could not make an error.
+func (s *junitSuite) addMeasurement(st *Step, m Measurement, per float64) {
+	c := junitCase{Name: token(m.Name, "measurement"), Classname: token(st.Name, "step"), Time: seconds(per),
+		Properties: caseProperties(m)}
+	detail := fmt.Sprintf("value: %s\nlimits: %s\n", FormatValue(m), FormatLimits(m))
+	if m.Message != "" {
+		detail += m.Message + "\n"
+	}
+	typ := m.Code
+	switch m.Outcome {
+	case Fail:
+		if typ == "" {
+			typ = "LIMIT"
+		}
+		c.Failure = &junitProblem{Message: m.Message, Type: typ, Text: detail}
+		s.Failures++
+	case Error, Aborted:
+		if typ == "" {
+			typ = string(m.Outcome)
+		}
+		c.Error = &junitProblem{Message: m.Message, Type: typ, Text: detail}
+		s.Errors++
+	case Skip:
+		c.Skipped = &struct{}{}
+		s.Skipped++
+	}
+	s.Cases = append(s.Cases, c)
+	s.Tests++
 }
 
 // caseProperties are a measurement's value (as recorded: a number in the

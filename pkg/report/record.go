@@ -146,65 +146,80 @@ func (m *Measurement) Evaluate() {
 		return
 	}
 	m.Outcome = Pass
-	fail := func(why string) {
-		m.Outcome = Fail
-		if m.Message == "" {
-			m.Message = why
-		}
-	}
 	if m.Value == nil {
-		fail("no reading")
+		m.fail("no reading")
 		return
 	}
+	num, isNum := m.number()
+	if isNum && math.IsNaN(num) {
+		m.fail("reading is not a number")
+		return
+	}
+	l := m.Limits
+	switch {
+	case l == nil:
+	case l.Equals != nil:
+		if !equalValues(m.Value, l.Equals) {
+			m.fail(fmt.Sprintf("got %v, want %v", m.Value, l.Equals))
+		}
+	case l.Pattern != "":
+		m.matchPattern(l.Pattern)
+	default:
+		m.checkBounds(l, num, isNum)
+	}
+}
+
+// fail fails the measurement, saying why unless the caller already did.
+func (m *Measurement) fail(why string) {
+	m.Outcome = Fail
+	if m.Message == "" {
+		m.Message = why
+	}
+}
+
+// number is the value as a number, if it is one. A flag meets bounds as
+// 0 (false) or 1 (true), so a plan can make a set flag a marginal pass:
+// {marginal_high: 0}.
+func (m *Measurement) number() (float64, bool) {
 	num, isNum := toFloat(m.Value)
 	if b, ok := m.Value.(bool); ok {
-		// A flag meets bounds as 0 (false) or 1 (true), so a plan can
-		// make a set flag a marginal pass: {marginal_high: 0}.
 		num, isNum = 0, true
 		if b {
 			num = 1
 		}
 	}
-	if isNum && math.IsNaN(num) {
-		fail("reading is not a number")
+	return num, isNum
+}
+
+func (m *Measurement) matchPattern(pattern string) {
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		// The plan checks patterns when it loads; a limit built in
+		// code with a bad one cannot judge anything.
+		m.Outcome, m.Message = Error, fmt.Sprintf("limit pattern %q: %v", pattern, err)
 		return
 	}
-	l := m.Limits
-	if l == nil {
-		return
+	if !re.MatchString(fmt.Sprint(m.Value)) {
+		m.fail(fmt.Sprintf("got %v, which does not match %s", m.Value, pattern))
 	}
-	if l.Equals != nil {
-		if !equalValues(m.Value, l.Equals) {
-			fail(fmt.Sprintf("got %v, want %v", m.Value, l.Equals))
-		}
-		return
-	}
-	if l.Pattern != "" {
-		re, err := regexp.Compile(l.Pattern)
-		if err != nil {
-			// The plan checks patterns when it loads; a limit built in
-			// code with a bad one cannot judge anything.
-			m.Outcome, m.Message = Error, fmt.Sprintf("limit pattern %q: %v", l.Pattern, err)
-			return
-		}
-		if !re.MatchString(fmt.Sprint(m.Value)) {
-			fail(fmt.Sprintf("got %v, which does not match %s", m.Value, l.Pattern))
-		}
-		return
-	}
+}
+
+// checkBounds judges a number against low/high (fail) and the marginal
+// bounds (a marginal pass).
+func (m *Measurement) checkBounds(l *Limits, num float64, isNum bool) {
 	if l.Low == nil && l.High == nil && l.MarginalLow == nil && l.MarginalHigh == nil {
 		return
 	}
 	if !isNum {
-		fail(fmt.Sprintf("got %v, want a number within %s", m.Value, l))
+		m.fail(fmt.Sprintf("got %v, want a number within %s", m.Value, l))
 		return
 	}
 	if l.Low != nil && num < *l.Low {
-		fail(fmt.Sprintf("%s %s below the minimum %s %s", fnum(num), m.Unit, fnum(*l.Low), m.Unit))
+		m.fail(fmt.Sprintf("%s %s below the minimum %s %s", fnum(num), m.Unit, fnum(*l.Low), m.Unit))
 		return
 	}
 	if l.High != nil && num > *l.High {
-		fail(fmt.Sprintf("%s %s above the maximum %s %s", fnum(num), m.Unit, fnum(*l.High), m.Unit))
+		m.fail(fmt.Sprintf("%s %s above the maximum %s %s", fnum(num), m.Unit, fnum(*l.High), m.Unit))
 		return
 	}
 	if (l.MarginalLow != nil && num < *l.MarginalLow) || (l.MarginalHigh != nil && num > *l.MarginalHigh) {

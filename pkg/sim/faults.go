@@ -23,6 +23,7 @@ func Catalogue() []Fault {
 	all = append(all, thermalFaults()...)
 	all = append(all, eepromFaults()...)
 	all = append(all, overlayFaults()...)
+	all = append(all, driverFaults()...)
 	all = append(all, powerFaults()...)
 	all = append(all, benchFaults()...)
 	all = append(all, loadtestFaults()...)

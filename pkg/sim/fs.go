@@ -27,135 +27,172 @@ type entry struct {
 // tree lists every file of the simulated root at the current state.
 // Directories are implied by paths.
 func (b *Board) tree() map[string]entry {
-	st := b.state
-	files := map[string]entry{}
-	static := func(p string, s string) { files[p] = entry{mode: 0o444, content: func() []byte { return []byte(s) }} }
-	dynamic := func(p string, f func() string) {
-		files[p] = entry{mode: 0o444, content: func() []byte { return []byte(f()) }}
-	}
-	raw := func(p string, d []byte) { files[p] = entry{mode: 0o444, content: func() []byte { return d }} }
-
-	// Device tree as the firmware left it.
-	dt := "proc/device-tree/"
-	static(dt+"model", st.Model+"\x00")
-	static(dt+"compatible", strings.Join(st.Compatible, "\x00")+"\x00")
-	static(dt+"serial-number", st.Serial+"\x00")
-	raw(dt+"chosen/power/max_current", be32(st.MaxCurrentmA))
-	for p, v := range st.DT {
-		raw(dt+p, v)
-	}
-	if st.HatNode != nil {
-		static(dt+"hat/name", "hat\x00")
-		for k, v := range st.HatNode {
-			static(dt+"hat/"+k, v+"\x00")
-		}
-	}
-	// proc/device-tree is a link to sys/firmware/devicetree/base: the same
-	// tree under both names.
-	for p, e := range files {
-		if strings.HasPrefix(p, dt) {
-			files["sys/firmware/devicetree/base/"+p[len(dt):]] = e
-		}
-	}
-
-	// Boot partition.
-	static("boot/firmware/config.txt", st.ConfigTxt)
-	for name, dtbo := range st.Overlays {
-		raw("boot/firmware/overlays/"+name+".dtbo", dtbo)
-	}
-	for p, v := range st.ExtraFiles {
-		static(p, v)
-	}
-
-	// Kernel.
-	static("proc/sys/kernel/osrelease", st.Kernel+"\n")
-	static("proc/sys/kernel/random/boot_id", st.BootID+"\n")
-	static("proc/version", fmt.Sprintf("Linux version %s (serge@raspberrypi.com) (aarch64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT Debian 1:6.12.47-1+rpt1 (2025-09-16) aarch64\n", st.Kernel))
-	static("proc/cpuinfo", cpuinfo(st))
-	// An 8 GB Pi 5's /proc/meminfo, the lines telemetry reads among the
-	// kernel's others, in its format (kB).
-	static("proc/meminfo", "MemTotal:        8245648 kB\nMemFree:         7093504 kB\nMemAvailable:    7612416 kB\nBuffers:           31232 kB\nCached:           622592 kB\nSlab:              98304 kB\n")
-	static("proc/modules", procModules(st.Modules))
-	for name, ver := range st.Modules {
-		static("sys/module/"+name+"/initstate", "live\n")
-		if ver != "" {
-			static("sys/module/"+name+"/version", ver+"\n")
-		}
-	}
-	// The driver package installs its module for the running kernel (DKMS).
-	static("lib/modules/"+st.Kernel+"/modules.dep", "updates/dkms/hailo1x_pci.ko.xz:\n")
-	static("lib/modules/"+st.Kernel+"/updates/dkms/hailo1x_pci.ko.xz", "")
-	static("etc/group", fmt.Sprintf("root:x:0:\nvideo:x:%d:pi\ngpio:x:%d:pi\ni2c:x:%d:pi\npi:x:1000:\n", GIDVideo, GIDGPIO, GIDI2C))
-
-	// Thermal, clocks, hwmon.
-	dynamic("sys/class/thermal/thermal_zone0/type", func() string { return "cpu-thermal\n" })
-	dynamic("sys/class/thermal/thermal_zone0/temp", func() string { return milli(b.socTemp()) })
-	for cpu := 0; cpu < 4; cpu++ {
-		cf := fmt.Sprintf("sys/devices/system/cpu/cpu%d/cpufreq/", cpu)
-		// scaling_cur_freq is the governor's request: on a Pi 5 it does not
-		// show firmware throttling (use vcgencmd measure_clock arm).
-		dynamic(cf+"scaling_cur_freq", func() string { return fmt.Sprintf("%d\n", b.governorKHz()) })
-		static(cf+"scaling_max_freq", "2400000\n")
-		static(cf+"scaling_min_freq", "1500000\n")
-		static(cf+"cpuinfo_max_freq", "2400000\n")
-		static(cf+"cpuinfo_min_freq", "1500000\n")
-		static(cf+"scaling_governor", "ondemand\n")
-	}
-	static("sys/class/hwmon/hwmon0/name", "cpu_thermal\n")
-	dynamic("sys/class/hwmon/hwmon0/temp1_input", func() string { return milli(b.socTemp()) })
-	static("sys/class/hwmon/hwmon1/name", "rp1_adc\n")
-	dynamic("sys/class/hwmon/hwmon1/temp1_input", func() string { return milli(b.socTemp() - 6) })
-	static("sys/class/hwmon/hwmon2/name", "rpi_volt\n")
-	dynamic("sys/class/hwmon/hwmon2/in0_lcrit_alarm", func() string { return boolDigit(b.uvAlarm()) })
-	static("sys/class/hwmon/hwmon3/name", "pwmfan\n")
-	dynamic("sys/class/hwmon/hwmon3/fan1_input", func() string { return fmt.Sprintf("%d\n", b.fanRPM()) })
-	dynamic("sys/class/hwmon/hwmon3/pwm1", func() string { return fmt.Sprintf("%d\n", b.fanPWM()) })
-
-	// PCIe: the RP1 root port on domain 1 and the accelerator behind it.
-	pci := "sys/bus/pci/devices/"
-	static(pci+"0001:00:00.0/vendor", "0x14e4\n")
-	static(pci+"0001:00:00.0/device", "0x2712\n")
-	static(pci+"0001:00:00.0/class", "0x060400\n")
-	if d := st.PCIe; d != nil {
-		p := pci + d.Address + "/"
-		static(p+"vendor", fmt.Sprintf("0x%04x\n", d.Vendor))
-		static(p+"device", fmt.Sprintf("0x%04x\n", d.Device))
-		static(p+"class", fmt.Sprintf("0x%06x\n", d.Class))
-		static(p+"current_link_speed", d.LinkSpeed+"\n")
-		static(p+"current_link_width", fmt.Sprintf("%d\n", d.LinkWidth))
-		static(p+"max_link_speed", d.MaxLinkSpeed+"\n")
-		static(p+"max_link_width", fmt.Sprintf("%d\n", d.MaxLinkWidth))
-		uevent := fmt.Sprintf("PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\nMODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
-			d.Class, d.Vendor, d.Device, d.Vendor, d.Device, d.Address, d.Vendor, d.Device, d.Vendor, d.Device, d.Class>>16, (d.Class>>8)&0xff, d.Class&0xff)
-		if drv := pciDriver(st.Modules, d.Vendor); drv != "" {
-			uevent = "DRIVER=" + drv + "\n" + uevent
-		}
-		static(p+"uevent", uevent)
-	}
-
+	f := simFiles{}
+	b.deviceTreeFiles(f)
+	b.bootFiles(f)
+	b.kernelFiles(f)
+	b.sensorFiles(f)
+	b.pcieFiles(f)
 	// The header GPIO chip has no sysfs file here: a real kernel gives its
 	// label only through the chip-info ioctl on /dev/gpiochipN, and the sim
 	// keeps the label as a property of its chip (Line in gpio.go).
 
 	// The inference server's process (issue 16's load test watches it).
-	b.procFiles(files)
+	b.procFiles(f)
+	b.deviceNodes(f)
+	return f
+}
 
-	// Device nodes: character devices with owner and mode. The NPU's
-	// is gone while its driver resets (the driver-reset fault).
+// simFiles are the files of the simulated root by path.
+type simFiles map[string]entry
+
+// static is a file whose content is fixed now.
+func (f simFiles) static(p string, s string) {
+	f[p] = entry{mode: 0o444, content: func() []byte { return []byte(s) }}
+}
+
+// dynamic is a file read at each open (a sensor).
+func (f simFiles) dynamic(p string, fn func() string) {
+	f[p] = entry{mode: 0o444, content: func() []byte { return []byte(fn()) }}
+}
+
+func (f simFiles) raw(p string, d []byte) {
+	f[p] = entry{mode: 0o444, content: func() []byte { return d }}
+}
+
+// deviceTreeFiles is the device tree as the firmware left it.
+func (b *Board) deviceTreeFiles(f simFiles) {
+	st := b.state
+	dt := "proc/device-tree/"
+	f.static(dt+"model", st.Model+"\x00")
+	f.static(dt+"compatible", strings.Join(st.Compatible, "\x00")+"\x00")
+	f.static(dt+"serial-number", st.Serial+"\x00")
+	f.raw(dt+"chosen/power/max_current", be32(st.MaxCurrentmA))
+	for p, v := range st.DT {
+		f.raw(dt+p, v)
+	}
+	if st.HatNode != nil {
+		f.static(dt+"hat/name", "hat\x00")
+		for k, v := range st.HatNode {
+			f.static(dt+"hat/"+k, v+"\x00")
+		}
+	}
+	// proc/device-tree is a link to sys/firmware/devicetree/base: the same
+	// tree under both names.
+	for p, e := range f {
+		if strings.HasPrefix(p, dt) {
+			f["sys/firmware/devicetree/base/"+p[len(dt):]] = e
+		}
+	}
+}
+
+// bootFiles is the boot partition: config.txt, the overlays, and the
+// extra files a fault adds.
+func (b *Board) bootFiles(f simFiles) {
+	st := b.state
+	f.static("boot/firmware/config.txt", st.ConfigTxt)
+	for name, dtbo := range st.Overlays {
+		f.raw("boot/firmware/overlays/"+name+".dtbo", dtbo)
+	}
+	for p, v := range st.ExtraFiles {
+		f.static(p, v)
+	}
+}
+
+// kernelFiles are what the kernel shows: its release, CPU and memory,
+// the modules, and the groups the device nodes belong to.
+func (b *Board) kernelFiles(f simFiles) {
+	st := b.state
+	f.static("proc/sys/kernel/osrelease", st.Kernel+"\n")
+	f.static("proc/sys/kernel/random/boot_id", st.BootID+"\n")
+	f.static("proc/version", fmt.Sprintf("Linux version %s (serge@raspberrypi.com) (aarch64-linux-gnu-gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0, GNU ld (GNU Binutils for Debian) 2.40) #1 SMP PREEMPT Debian 1:6.12.47-1+rpt1 (2025-09-16) aarch64\n", st.Kernel))
+	f.static("proc/cpuinfo", cpuinfo(st))
+	// An 8 GB Pi 5's /proc/meminfo, the lines telemetry reads among the
+	// kernel's others, in its format (kB).
+	f.static("proc/meminfo", "MemTotal:        8245648 kB\nMemFree:         7093504 kB\nMemAvailable:    7612416 kB\nBuffers:           31232 kB\nCached:           622592 kB\nSlab:              98304 kB\n")
+	f.static("proc/modules", procModules(st.Modules))
+	for name, ver := range st.Modules {
+		f.static("sys/module/"+name+"/initstate", "live\n")
+		if ver != "" {
+			f.static("sys/module/"+name+"/version", ver+"\n")
+		}
+	}
+	// The driver package installs its module for the running kernel (DKMS).
+	f.static("lib/modules/"+st.Kernel+"/modules.dep", "updates/dkms/hailo1x_pci.ko.xz:\n")
+	f.static("lib/modules/"+st.Kernel+"/updates/dkms/hailo1x_pci.ko.xz", "")
+	f.static("etc/group", fmt.Sprintf("root:x:0:\nvideo:x:%d:pi\ngpio:x:%d:pi\ni2c:x:%d:pi\npi:x:1000:\n", GIDVideo, GIDGPIO, GIDI2C))
+}
+
+// sensorFiles are the thermal zone, the CPU clocks and the hwmon
+// devices, read at each open.
+func (b *Board) sensorFiles(f simFiles) {
+	f.dynamic("sys/class/thermal/thermal_zone0/type", func() string { return "cpu-thermal\n" })
+	f.dynamic("sys/class/thermal/thermal_zone0/temp", func() string { return milli(b.socTemp()) })
+	for cpu := 0; cpu < 4; cpu++ {
+		cf := fmt.Sprintf("sys/devices/system/cpu/cpu%d/cpufreq/", cpu)
+		// scaling_cur_freq is the governor's request: on a Pi 5 it does not
+		// show firmware throttling (use vcgencmd measure_clock arm).
+		f.dynamic(cf+"scaling_cur_freq", func() string { return fmt.Sprintf("%d\n", b.governorKHz()) })
+		f.static(cf+"scaling_max_freq", "2400000\n")
+		f.static(cf+"scaling_min_freq", "1500000\n")
+		f.static(cf+"cpuinfo_max_freq", "2400000\n")
+		f.static(cf+"cpuinfo_min_freq", "1500000\n")
+		f.static(cf+"scaling_governor", "ondemand\n")
+	}
+	f.static("sys/class/hwmon/hwmon0/name", "cpu_thermal\n")
+	f.dynamic("sys/class/hwmon/hwmon0/temp1_input", func() string { return milli(b.socTemp()) })
+	f.static("sys/class/hwmon/hwmon1/name", "rp1_adc\n")
+	f.dynamic("sys/class/hwmon/hwmon1/temp1_input", func() string { return milli(b.socTemp() - 6) })
+	f.static("sys/class/hwmon/hwmon2/name", "rpi_volt\n")
+	f.dynamic("sys/class/hwmon/hwmon2/in0_lcrit_alarm", func() string { return boolDigit(b.uvAlarm()) })
+	f.static("sys/class/hwmon/hwmon3/name", "pwmfan\n")
+	f.dynamic("sys/class/hwmon/hwmon3/fan1_input", func() string { return fmt.Sprintf("%d\n", b.fanRPM()) })
+	f.dynamic("sys/class/hwmon/hwmon3/pwm1", func() string { return fmt.Sprintf("%d\n", b.fanPWM()) })
+}
+
+// pcieFiles are the RP1 root port on domain 1 and the accelerator
+// behind it.
+func (b *Board) pcieFiles(f simFiles) {
+	st := b.state
+	pci := "sys/bus/pci/devices/"
+	f.static(pci+"0001:00:00.0/vendor", "0x14e4\n")
+	f.static(pci+"0001:00:00.0/device", "0x2712\n")
+	f.static(pci+"0001:00:00.0/class", "0x060400\n")
+	if d := st.PCIe; d != nil {
+		p := pci + d.Address + "/"
+		f.static(p+"vendor", fmt.Sprintf("0x%04x\n", d.Vendor))
+		f.static(p+"device", fmt.Sprintf("0x%04x\n", d.Device))
+		f.static(p+"class", fmt.Sprintf("0x%06x\n", d.Class))
+		f.static(p+"current_link_speed", d.LinkSpeed+"\n")
+		f.static(p+"current_link_width", fmt.Sprintf("%d\n", d.LinkWidth))
+		f.static(p+"max_link_speed", d.MaxLinkSpeed+"\n")
+		f.static(p+"max_link_width", fmt.Sprintf("%d\n", d.MaxLinkWidth))
+		uevent := fmt.Sprintf("PCI_CLASS=%X\nPCI_ID=%04X:%04X\nPCI_SUBSYS_ID=%04X:%04X\nPCI_SLOT_NAME=%s\nMODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
+			d.Class, d.Vendor, d.Device, d.Vendor, d.Device, d.Address, d.Vendor, d.Device, d.Vendor, d.Device, d.Class>>16, (d.Class>>8)&0xff, d.Class&0xff)
+		if drv := pciDriver(st.Modules, d.Vendor); drv != "" {
+			uevent = "DRIVER=" + drv + "\n" + uevent
+		}
+		f.static(p+"uevent", uevent)
+	}
+}
+
+// deviceNodes are character devices with owner and mode. The NPU's is
+// gone while its driver resets (the driver-reset fault).
+func (b *Board) deviceNodes(f simFiles) {
+	st := b.state
 	for p, n := range st.DevNodes {
 		n := n
 		var present func() bool
 		if p == "dev/hailo0" || p == "dev/h1x-0" {
 			present = func() bool { return !b.model.npuGone(b.clk.Now()) }
 		}
-		files[p] = entry{
+		f[p] = entry{
 			present: present,
 			mode:    fs.ModeDevice | fs.ModeCharDevice | n.Mode.Perm(),
 			content: func() []byte { return nil },
 			sys:     &syscall.Stat_t{Uid: n.UID, Gid: n.GID, Rdev: uint64(n.Major)<<8 | uint64(n.Minor), Mode: syscall.S_IFCHR | uint32(n.Mode.Perm())},
 		}
 	}
-	return files
 }
 
 // pciDriver is the loaded module that binds a vendor's device, or "".

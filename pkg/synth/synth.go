@@ -81,25 +81,41 @@ func (c Config) Normalize() (Config, error) {
 	if c.BlockSize == 0 {
 		c.BlockSize = 32
 	}
+	if err := c.checkShape(); err != nil {
+		return c, err
+	}
+	return c, c.checkEncoding()
+}
+
+// checkShape checks the sizes, and that the heads divide them.
+func (c Config) checkShape() error {
 	switch {
 	case c.Layers < 1 || c.Hidden < 1 || c.Heads < 1 || c.Vocab < 2 || c.Context < 1:
-		return c, fmt.Errorf("synth: layers, hidden, heads, context must be ≥ 1 and vocab ≥ 2 (got %d, %d, %d, %d, %d)", c.Layers, c.Hidden, c.Heads, c.Context, c.Vocab)
+		return fmt.Errorf("synth: layers, hidden, heads, context must be ≥ 1 and vocab ≥ 2 (got %d, %d, %d, %d, %d)", c.Layers, c.Hidden, c.Heads, c.Context, c.Vocab)
 	case c.Hidden%c.Heads != 0:
-		return c, fmt.Errorf("synth: hidden %d is not a multiple of heads %d", c.Hidden, c.Heads)
-	case c.Norm != "rms" && c.Norm != "layer":
-		return c, fmt.Errorf("synth: norm %q: choose rms or layer", c.Norm)
-	case c.Quant != FP32 && c.Quant != Int8 && c.Quant != Int4:
-		return c, fmt.Errorf("synth: quant %q: choose fp32, int8 or int4", c.Quant)
-	case c.BlockSize != 32 && c.BlockSize != 128 && c.BlockSize != 16 && c.BlockSize != 64:
-		return c, fmt.Errorf("synth: block size %d: choose 32 or 128", c.BlockSize)
-	case c.Layout != LayoutAihat && c.Layout != LayoutHF:
-		return c, fmt.Errorf("synth: layout %q: choose aihat (empty) or hf", c.Layout)
-	case c.KVHeads < 0 || (c.KVHeads > 0 && c.Heads%c.KVHeads != 0):
-		return c, fmt.Errorf("synth: heads %d is not a multiple of kv heads %d", c.Heads, c.KVHeads)
-	case c.KVHeads > 0 && c.Layout != LayoutHF:
-		return c, fmt.Errorf("synth: kv heads (grouped-query attention) need the hf layout")
+		return fmt.Errorf("synth: hidden %d is not a multiple of heads %d", c.Hidden, c.Heads)
 	}
-	return c, nil
+	return nil
+}
+
+// checkEncoding checks the choices: norm, quantization, block size,
+// layout, and grouped-query heads (hf layout only).
+func (c Config) checkEncoding() error {
+	switch {
+	case c.Norm != "rms" && c.Norm != "layer":
+		return fmt.Errorf("synth: norm %q: choose rms or layer", c.Norm)
+	case c.Quant != FP32 && c.Quant != Int8 && c.Quant != Int4:
+		return fmt.Errorf("synth: quant %q: choose fp32, int8 or int4", c.Quant)
+	case c.BlockSize != 32 && c.BlockSize != 128 && c.BlockSize != 16 && c.BlockSize != 64:
+		return fmt.Errorf("synth: block size %d: choose 32 or 128", c.BlockSize)
+	case c.Layout != LayoutAihat && c.Layout != LayoutHF:
+		return fmt.Errorf("synth: layout %q: choose aihat (empty) or hf", c.Layout)
+	case c.KVHeads < 0 || (c.KVHeads > 0 && c.Heads%c.KVHeads != 0):
+		return fmt.Errorf("synth: heads %d is not a multiple of kv heads %d", c.Heads, c.KVHeads)
+	case c.KVHeads > 0 && c.Layout != LayoutHF:
+		return fmt.Errorf("synth: kv heads (grouped-query attention) need the hf layout")
+	}
+	return nil
 }
 
 // Params is the model's parameter count.

@@ -152,11 +152,8 @@ type generateChunk struct {
 // Generate sends one streaming request and reads it to the final object.
 func (o *Ollama) Generate(ctx context.Context) (Generation, error) {
 	ep := strings.TrimRight(o.Endpoint, "/")
-	fail := func(c ErrClass, status int, err error) (Generation, error) {
-		return Generation{}, &GenerateError{Class: c, Status: status, Endpoint: ep, Err: err}
-	}
 	if o.Model == "" {
-		return fail(ErrOther, 0, errors.New("no model: pass --model NAME"))
+		return Generation{}, generateError(ep, ErrOther, 0, errors.New("no model: pass --model NAME"))
 	}
 	timeout := o.Timeout
 	if timeout <= 0 {
@@ -171,44 +168,79 @@ func (o *Ollama) Generate(ctx context.Context) (Generation, error) {
 	defer cancel()
 	// One watchdog for headers and each next object: a server that hangs
 	// mid-stream is a timeout, not a run that never ends.
-	var mu sync.Mutex
-	timedOut := false
-	watch := time.AfterFunc(timeout, func() {
-		mu.Lock()
-		timedOut = true
-		mu.Unlock()
+	wd := newWatchdog(timeout, cancel)
+	defer wd.stop()
+	resp, t0, err := o.post(ctx, ep, body, wd)
+	if err != nil {
+		return Generation{}, err
+	}
+	defer resp.Body.Close()
+	return readGeneration(ctx, resp.Body, ep, t0, wd)
+}
+
+func generateError(ep string, c ErrClass, status int, err error) error {
+	return &GenerateError{Class: c, Status: status, Endpoint: ep, Err: err}
+}
+
+// watchdog cancels a request when the wait for its headers, or for the
+// stream's next object, exceeds the timeout.
+type watchdog struct {
+	timeout  time.Duration
+	timer    *time.Timer
+	mu       sync.Mutex
+	timedOut bool
+}
+
+func newWatchdog(timeout time.Duration, cancel context.CancelFunc) *watchdog {
+	wd := &watchdog{timeout: timeout}
+	wd.timer = time.AfterFunc(timeout, func() {
+		wd.mu.Lock()
+		wd.timedOut = true
+		wd.mu.Unlock()
 		cancel()
 	})
-	defer watch.Stop()
-	isTimeout := func(err error) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		var ne net.Error
-		return timedOut || errors.As(err, &ne) && ne.Timeout()
-	}
+	return wd
+}
 
+// reset restarts the wait: the next object arrived.
+func (wd *watchdog) reset() { wd.timer.Reset(wd.timeout) }
+
+func (wd *watchdog) stop() { wd.timer.Stop() }
+
+// isTimeout says whether err is the watchdog's doing, or the network's
+// own timeout.
+func (wd *watchdog) isTimeout(err error) bool {
+	wd.mu.Lock()
+	defer wd.mu.Unlock()
+	var ne net.Error
+	return wd.timedOut || errors.As(err, &ne) && ne.Timeout()
+}
+
+// post sends the request, t0 when it went; a response that is not 2xx is
+// an ErrStatus with the server's message.
+func (o *Ollama) post(ctx context.Context, ep string, body []byte, wd *watchdog) (resp *http.Response, t0 time.Time, err error) {
 	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, ep+"/api/generate", bytes.NewReader(body))
 	if err != nil {
-		return fail(ErrOther, 0, err)
+		return nil, t0, generateError(ep, ErrOther, 0, err)
 	}
 	hr.Header.Set("Content-Type", "application/json")
 	cl := o.Client
 	if cl == nil {
 		cl = http.DefaultClient
 	}
-	t0 := time.Now()
-	resp, err := cl.Do(hr)
+	t0 = time.Now()
+	resp, err = cl.Do(hr)
 	if err != nil {
 		switch {
 		case errors.Is(err, syscall.ECONNREFUSED):
-			return fail(ErrRefused, 0, err)
-		case isTimeout(err):
-			return fail(ErrTimeout, 0, fmt.Errorf("no response within %s", timeout))
+			return nil, t0, generateError(ep, ErrRefused, 0, err)
+		case wd.isTimeout(err):
+			return nil, t0, generateError(ep, ErrTimeout, 0, fmt.Errorf("no response within %s", wd.timeout))
 		}
-		return fail(ErrOther, 0, err)
+		return nil, t0, generateError(ep, ErrOther, 0, err)
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		var e struct {
 			Error string `json:"error"`
@@ -217,57 +249,71 @@ func (o *Ollama) Generate(ctx context.Context) (Generation, error) {
 		if json.Unmarshal(msg, &e) == nil && e.Error != "" {
 			text = e.Error
 		}
-		return fail(ErrStatus, resp.StatusCode, fmt.Errorf("HTTP %d: %s", resp.StatusCode, text))
+		return nil, t0, generateError(ep, ErrStatus, resp.StatusCode, fmt.Errorf("HTTP %d: %s", resp.StatusCode, text))
 	}
+	return resp, t0, nil
+}
 
+// readGeneration reads the streamed objects to the final one, timing the
+// first token from t0.
+func readGeneration(ctx context.Context, body io.Reader, ep string, t0 time.Time, wd *watchdog) (Generation, error) {
 	var g Generation
-	sc := bufio.NewScanner(resp.Body)
+	sc := bufio.NewScanner(body)
 	sc.Buffer(make([]byte, 64*1024), 16*1024*1024)
 	for sc.Scan() {
-		watch.Reset(timeout)
+		wd.reset()
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
 		}
 		var c generateChunk
 		if err := json.Unmarshal(line, &c); err != nil {
-			return fail(ErrMalformed, 0, fmt.Errorf("object %d: %v", g.Chunks+1, err))
+			return Generation{}, generateError(ep, ErrMalformed, 0, fmt.Errorf("object %d: %v", g.Chunks+1, err))
 		}
 		if c.Error != "" {
-			return fail(ErrServer, 0, errors.New(c.Error))
+			return Generation{}, generateError(ep, ErrServer, 0, errors.New(c.Error))
 		}
-		if c.Response != "" {
-			if g.Chunks == 0 {
-				g.TTFT = time.Since(t0)
-			}
-			g.Chunks++
-		}
-		if c.Done {
-			g.Latency = time.Since(t0)
-			g.EvalCount, g.PromptEvalCount = c.EvalCount, c.PromptEvalCount
-			g.EvalDuration = time.Duration(c.EvalDuration)
-			g.PromptEvalDuration = time.Duration(c.PromptEvalDuration)
-			g.TotalDuration = time.Duration(c.TotalDuration)
-			g.LoadDuration = time.Duration(c.LoadDuration)
-			g.DoneReason = c.DoneReason
-			if g.Chunks == 0 && g.EvalCount > 0 {
-				// A server that sends all text in the final object: the
-				// first token arrived with it.
-				g.TTFT = g.Latency
-			}
+		if g.take(c, t0) {
 			return g, nil
 		}
 	}
-	err = sc.Err()
+	err := sc.Err()
 	switch {
-	case err != nil && isTimeout(err):
-		return fail(ErrTimeout, 0, fmt.Errorf("no next object within %s after %d", timeout, g.Chunks))
+	case err != nil && wd.isTimeout(err):
+		return Generation{}, generateError(ep, ErrTimeout, 0, fmt.Errorf("no next object within %s after %d", wd.timeout, g.Chunks))
 	case err != nil && ctx.Err() != nil:
-		return fail(ErrOther, 0, ctx.Err())
+		return Generation{}, generateError(ep, ErrOther, 0, ctx.Err())
 	case err != nil:
-		return fail(ErrMalformed, 0, fmt.Errorf("stream cut after %d objects: %v", g.Chunks, err))
+		return Generation{}, generateError(ep, ErrMalformed, 0, fmt.Errorf("stream cut after %d objects: %v", g.Chunks, err))
 	}
-	return fail(ErrMalformed, 0, fmt.Errorf("stream ended after %d objects without the final done object", g.Chunks))
+	return Generation{}, generateError(ep, ErrMalformed, 0, fmt.Errorf("stream ended after %d objects without the final done object", g.Chunks))
+}
+
+// take adds one streamed object; it is true for the final one, whose
+// counts and durations it keeps.
+func (g *Generation) take(c generateChunk, t0 time.Time) bool {
+	if c.Response != "" {
+		if g.Chunks == 0 {
+			g.TTFT = time.Since(t0)
+		}
+		g.Chunks++
+	}
+	if !c.Done {
+		return false
+	}
+	g.Latency = time.Since(t0)
+	g.EvalCount, g.PromptEvalCount = c.EvalCount, c.PromptEvalCount
+	g.EvalDuration = time.Duration(c.EvalDuration)
+	g.PromptEvalDuration = time.Duration(c.PromptEvalDuration)
+	g.TotalDuration = time.Duration(c.TotalDuration)
+	g.LoadDuration = time.Duration(c.LoadDuration)
+	g.DoneReason = c.DoneReason
+	if g.Chunks == 0 && g.EvalCount > 0 {
+		// A server that sends all text in the final object: the
+		// first token arrived with it.
+		g.TTFT = g.Latency
+	}
+	return true
 }
 
 // Request is one request's record for the journal: latency, tokens and
