@@ -412,12 +412,10 @@ func TestCtrlCAbortsARun(t *testing.T) {
 	}
 }
 
-// `COLUMNS=80 aihat bringup` on an 80-column terminal, stdout and stderr
-// both on it: no line wider than 80. The result table's width (its rows,
-// the SIMULATED note and the RESULT line, all pkg/report/table.go) is being
-// fixed on its own (branch i23-table): while those are the only lines too
-// wide, the test skips and says so; once they fit it runs for real, and
-// anything else too wide fails it now.
+// `COLUMNS=80 aihat bringup --target sim` on an 80-column terminal, stdout
+// and stderr both on it (issue 23's done-when): no line wider than 80 —
+// progress, the result table (cells wrapped inside their columns), the
+// SIMULATED note, the RESULT line and where the reports went.
 func TestBringupFitsAnEightyColumnTerminal(t *testing.T) {
 	needAihat(t, true)
 	dir := t.TempDir()
