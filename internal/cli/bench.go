@@ -153,12 +153,9 @@ func (o *BenchOptions) apply(base bench.Options, seed int64) (bench.Options, err
 }
 
 func runBench(ctx context.Context, f *Factory, o *BenchOptions) error {
-	env, err := f.Env()
+	env, err := f.Session().ProgressEnv() // the benchmark's own progress, always
 	if err != nil {
 		return err
-	}
-	if !f.Global.Verbose {
-		env.Progress = f.IO.PlainProgress() // the benchmark's own progress, always
 	}
 	planned, err := bench.FromPlan(env.Plan.Bench)
 	if err != nil {
@@ -187,7 +184,7 @@ func runBench(ctx context.Context, f *Factory, o *BenchOptions) error {
 			return err
 		}})
 	}
-	err = f.RunSteps(ctx, env, steps)
+	err = f.Session().Run(ctx, env, steps)
 	if len(o.Sweep) > 0 {
 		// Size against speed, on stderr so stdout stays one report.
 		bench.WriteSweep(f.IO.ErrOut, rows)

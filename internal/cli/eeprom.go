@@ -94,11 +94,11 @@ func readSource(ctx context.Context, f *Factory, o EEPROMSourceOptions) (eeprom.
 		}
 		return eeprom.Source{Name: o.File, Data: b}, nil
 	}
-	p, err := f.Plan()
+	p, err := f.Session().Plan()
 	if err != nil {
 		return eeprom.Source{}, err
 	}
-	b, err := f.Board()
+	b, err := f.Session().Board()
 	if err != nil {
 		return eeprom.Source{}, err
 	}
@@ -179,23 +179,23 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 /proc/device-tree/hat (what the firmware read at boot) when present.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Env()
+			env, err := f.Session().Env()
 			if err != nil {
 				return err
 			}
-			steps := tableStep("eeprom.verify")
+			var verify stage.Func // the table's: the board's EEPROM
 			if file != "" {
 				data, err := safefile.ReadFile(file, safefile.NVMemMax)
 				if err != nil {
 					return usageErrorf("--file: %v", err)
 				}
-				steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
+				verify = func(ctx context.Context, env *stage.Env, step *report.Step) error {
 					step.Logf("read %d B from %s", len(data), file)
 					eeprom.Check(env, step, eeprom.Decode(data), file)
 					return nil
 				}
 			}
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().RunStage(cmd.Context(), env, "eeprom.verify", verify)
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "verify this image file instead of the board's EEPROM")
@@ -333,7 +333,7 @@ func eepromWriteRun(ctx context.Context, f *Factory, o *EEPROMWriteOptions) erro
 	if err := o.Check(); err != nil {
 		return writeExit(err) // a bad image or GPIO is refused before the board is opened
 	}
-	env, err := f.Env()
+	env, err := f.Session().Env()
 	if err != nil {
 		return err
 	}
@@ -343,7 +343,7 @@ func eepromWriteRun(ctx context.Context, f *Factory, o *EEPROMWriteOptions) erro
 	// write's own.
 	var werr error
 	steps := []bringup.Step{{Name: "eeprom.write", Func: eeprom.WriteStage(o.WriteOptions, f.IO.Out, &werr)}}
-	if err := f.recordOnly(ctx, env, steps); err != nil {
+	if err := f.Session().RecordOnly(ctx, env, steps); err != nil {
 		return err
 	}
 	return writeExit(werr)

@@ -108,12 +108,12 @@ models keep the embedding in int8 with per-row scales.`,
 				return err
 			}
 			defer pair.Close()
-			env, err := f.Env()
+			env, err := f.Session().Env()
 			if err != nil {
 				return err
 			}
 			ids := infer.Prompt(f.Global.Seed, co.Tokens, pair.CA.Vocab)
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "model.compare", Func: bench.CompareStage(pair, args[0], args[1], ids)}})
+			return f.Session().Run(cmd.Context(), env, []bringup.Step{{Name: "model.compare", Func: bench.CompareStage(pair, args[0], args[1], ids)}})
 		},
 	}
 	compare.Flags().IntVar(&co.Tokens, "tokens", 64, "length of the seeded token stream")

@@ -53,7 +53,7 @@ func newCmdSim(f *Factory) *cobra.Command {
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.Global.Target = "sim"
-			b, err := f.Board()
+			b, err := f.Session().Board()
 			if err != nil {
 				return err
 			}

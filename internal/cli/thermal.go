@@ -52,20 +52,15 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 			if soakF != nil {
 				return soakF(o)
 			}
-			env, err := f.Env()
+			env, err := f.Session().ProgressEnv() // one line per minute of the soak
 			if err != nil {
 				return err
-			}
-			if !f.Global.Verbose {
-				env.Progress = f.IO.PlainProgress() // one line per minute of the soak
 			}
 			run := *o
 			if f.IO.ErrTTY && !f.Global.Verbose {
 				run.Live = liveSoakLine(cmd.Context(), f.IO.ErrOut)
 			}
-			steps := tableStep("thermal.soak")
-			steps[0].Func = thermal.Soak(run)
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().RunStage(cmd.Context(), env, "thermal.soak", thermal.Soak(run))
 		},
 	}
 	fl := soak.Flags()
@@ -93,7 +88,7 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 			if curve != "policy" && curve != "plan" {
 				return usageErrorf("--curve %q: want policy or plan", curve)
 			}
-			p, err := f.Plan()
+			p, err := f.Session().Plan()
 			if err != nil {
 				return err
 			}
@@ -121,7 +116,7 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 		Short: "Print the plan's thermal policy (fan and workload)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := f.Plan()
+			p, err := f.Session().Plan()
 			if err != nil {
 				return err
 			}
