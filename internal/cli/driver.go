@@ -26,11 +26,7 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 /dev/hailo0 with 5.1-5.2) is a character device the invoking user can open.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Session().Env()
-			if err != nil {
-				return err
-			}
-			return f.Session().RunStage(cmd.Context(), env, "driver.check", nil)
+			return f.Session().RunStage(cmd.Context(), "driver.check", nil)
 		},
 	})
 	udev := &cobra.Command{

@@ -10,10 +10,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/safefile"
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
@@ -195,7 +195,7 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 					return nil
 				}
 			}
-			return f.Session().RunStage(cmd.Context(), env, "eeprom.verify", verify)
+			return f.Session().Run(cmd.Context(), env, session.Step("eeprom.verify", verify))
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "verify this image file instead of the board's EEPROM")
@@ -327,26 +327,13 @@ decode cleanly. --verify-only compares without writing.`,
 	return cmd
 }
 
-// eepromWriteRun hands the options to pkg/eeprom with the board and plan,
-// and maps the kind of failure to the exit code.
+// eepromWriteRun hands the options to the session, which writes with the
+// board and plan and keeps the record, and maps the kind of failure to the exit code.
 func eepromWriteRun(ctx context.Context, f *Factory, o *EEPROMWriteOptions) error {
 	if err := o.Check(); err != nil {
 		return writeExit(err) // a bad image or GPIO is refused before the board is opened
 	}
-	env, err := f.Session().Env()
-	if err != nil {
-		return err
-	}
-	// The write changes the board, so it leaves a record like a stage:
-	// what was written and what the read-back showed (eeprom.write), kept
-	// in the report directory with --report-dir. The exit code stays the
-	// write's own.
-	var werr error
-	steps := []bringup.Step{{Name: "eeprom.write", Func: eeprom.WriteStage(o.WriteOptions, f.IO.Out, &werr)}}
-	if err := f.Session().RecordOnly(ctx, env, steps); err != nil {
-		return err
-	}
-	return writeExit(werr)
+	return writeExit(f.Session().WriteEEPROM(ctx, o.WriteOptions))
 }
 
 func writeExit(err error) error {

@@ -25,15 +25,11 @@ an SMBus quick write elsewhere) and compare what answers with the devices the pl
 expects. Bus 0 is i2c_vc (the HAT ID pins), bus 1 is i2c_arm (GPIO2/3).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Session().Env()
-			if err != nil {
-				return err
-			}
 			var scan stage.Func // the table's: the plan's buses
 			if len(opts.Buses) > 0 {
 				scan = i2c.ScanStage(opts.Buses...)
 			}
-			return f.Session().RunStage(cmd.Context(), env, "i2c.scan", scan)
+			return f.Session().RunStage(cmd.Context(), "i2c.scan", scan)
 		},
 	}
 	scan.Flags().IntSliceVar(&opts.Buses, "bus", nil, "bus number(s) to scan (default: the buses the plan lists)")

@@ -43,11 +43,7 @@ to idle afterwards.`,
 			if railsF != nil {
 				return railsF(ro)
 			}
-			env, err := f.Session().Env()
-			if err != nil {
-				return err
-			}
-			return f.Session().RunStage(cmd.Context(), env, "power.rails", power.Rails(*ro))
+			return f.Session().RunStage(cmd.Context(), "power.rails", power.Rails(*ro))
 		},
 	}
 	rails.Flags().IntVar(&ro.Samples, "samples", 0, "number of samples (default: the plan's power.samples)")
@@ -63,11 +59,7 @@ under-voltage, Arm frequency capped, throttled, soft temperature limit) and read
 rpi_volt's in0_lcrit_alarm. The plan's limits power.flags.<flag> decide which flags fail.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Session().Env()
-			if err != nil {
-				return err
-			}
-			return f.Session().RunStage(cmd.Context(), env, "power.flags", nil)
+			return f.Session().RunStage(cmd.Context(), "power.flags", nil)
 		},
 	})
 
@@ -95,11 +87,7 @@ maxima as their steady and peak figures.`,
 				}
 				budget = power.BudgetStageFrom(measured)
 			}
-			env, err := f.Session().Env()
-			if err != nil {
-				return err
-			}
-			return f.Session().RunStage(cmd.Context(), env, "power.budget", budget)
+			return f.Session().RunStage(cmd.Context(), "power.budget", budget)
 		},
 	}
 	budget.Flags().StringVar(&bo.FromRun, "from-run", "", "run record (JSON, from -o json or --report-dir) whose power.rails figures replace the plan's")

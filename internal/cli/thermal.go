@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/thermal"
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
@@ -60,7 +61,7 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 			if f.IO.ErrTTY && !f.Global.Verbose {
 				run.Live = liveSoakLine(cmd.Context(), f.IO.ErrOut)
 			}
-			return f.Session().RunStage(cmd.Context(), env, "thermal.soak", thermal.Soak(run))
+			return f.Session().Run(cmd.Context(), env, session.Step("thermal.soak", thermal.Soak(run)))
 		},
 	}
 	fl := soak.Flags()

@@ -51,9 +51,9 @@ func (s *Session) RunLoadtest(ctx context.Context, lt Loadtest) error {
 		return err
 	}
 	defer stopMetrics()
-	return s.RunStage(ctx, env, loadtest.StepName, func(ctx context.Context, env *stage.Env, step *report.Step) error {
+	return s.Run(ctx, env, Step(loadtest.StepName, func(ctx context.Context, env *stage.Env, step *report.Step) error {
 		return loadtest.Run(ctx, env, step, run)
-	})
+	}))
 }
 
 // RunDirOf finds the run directory a load test keeps its journal in:
@@ -152,9 +152,9 @@ func (s *Session) resumeLoadtest(ctx context.Context, lt Loadtest) error {
 	}
 	defer stopMetrics()
 	s.resume = &resumeRun{dir: dir, head: j.Head, record: outage}
-	return s.RunStage(ctx, env, loadtest.StepName, func(ctx context.Context, env *stage.Env, step *report.Step) error {
+	return s.Run(ctx, env, Step(loadtest.StepName, func(ctx context.Context, env *stage.Env, step *report.Step) error {
 		return loadtest.Run(ctx, env, step, run)
-	})
+	}))
 }
 
 func sameParams(a, b loadtest.Options) bool {

@@ -14,10 +14,11 @@ import (
 	"github.com/aihat/aihat/pkg/station"
 )
 
-// RunStage runs the table's stage name as a run of one step: its table
-// entry point, or with, when not nil, the same stage given a command's
-// options (power.Rails(o), thermal.Soak(o), i2c.ScanStage(buses...)).
-func (s *Session) RunStage(ctx context.Context, env *stage.Env, name string, with stage.Func) error {
+// Step is the table's stage name as the one step of a run: its table entry
+// point, or with, when not nil, the same stage given a command's options
+// (power.Rails(o), thermal.Soak(o), i2c.ScanStage(buses...)). Every stage
+// command runs its stage through this one shape.
+func Step(name string, with stage.Func) []bringup.Step {
 	st, ok := bringup.Lookup(name)
 	if !ok {
 		panic("session: stage " + name + " is not in bringup.Table") // a build error, caught by TestEveryStageCommandIsInTheTable
@@ -25,7 +26,17 @@ func (s *Session) RunStage(ctx context.Context, env *stage.Env, name string, wit
 	if with == nil {
 		with = st.Run
 	}
-	return s.Run(ctx, env, []bringup.Step{{Name: st.Name, Func: with}})
+	return []bringup.Step{{Name: st.Name, Func: with}}
+}
+
+// RunStage runs the table's stage name (Step) as a run of one step on the
+// session's board and plan.
+func (s *Session) RunStage(ctx context.Context, name string, with stage.Func) error {
+	env, err := s.Env()
+	if err != nil {
+		return err
+	}
+	return s.Run(ctx, env, Step(name, with))
 }
 
 // Run runs steps into one record, writes it as the options say, and
@@ -157,11 +168,11 @@ func (s *Session) boardSerial(env *stage.Env) string {
 	return serial
 }
 
-// RecordOnly runs steps into a record kept in the report directory (when
+// recordOnly runs steps into a record kept in the report directory (when
 // there is one) without printing it: for commands whose output is their
 // own text, such as eeprom write, that change the board and so must leave
 // a record.
-func (s *Session) RecordOnly(ctx context.Context, env *stage.Env, steps []bringup.Step) error {
+func (s *Session) recordOnly(ctx context.Context, env *stage.Env, steps []bringup.Step) error {
 	meta := bringup.Meta{ToolVersion: s.opts.ToolVersion, Serial: s.opts.Serial, Station: s.opts.Station,
 		Operator: s.opts.Operator, Observer: s.observer(env)}
 	if s.opts.ReportDir != "" {
