@@ -5,10 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
@@ -19,12 +16,7 @@ import (
 )
 
 // EEPROMSourceOptions choose where an image is read from.
-type EEPROMSourceOptions struct {
-	File  string
-	NVMem string
-	Bus   int
-	Addr  string
-}
+type EEPROMSourceOptions = session.EEPROMSource
 
 // EEPROMDumpOptions are `aihat eeprom dump`'s flags.
 type EEPROMDumpOptions struct {
@@ -65,64 +57,6 @@ func addSourceFlags(cmd *cobra.Command, o *EEPROMSourceOptions) {
 	cmd.Flags().StringVar(&o.Addr, "addr", "", "7-bit I2C address of the chip (default: the plan's hat.addr, 0x50)")
 }
 
-func parseAddr(s string, def uint16) (uint16, error) {
-	if s == "" {
-		return def, nil
-	}
-	v, err := strconv.ParseUint(s, 0, 16)
-	if err != nil || v < 0x03 || v > 0x77 {
-		return 0, usageErrorf("--addr %q: want a 7-bit I2C address 0x03-0x77", s)
-	}
-	return uint16(v), nil
-}
-
-// readSource reads the image the flags name.
-func readSource(ctx context.Context, f *Factory, o EEPROMSourceOptions) (eeprom.Source, error) {
-	n := 0
-	for _, set := range []bool{o.File != "", o.NVMem != "", o.Bus >= 0 || o.Addr != ""} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return eeprom.Source{}, usageErrorf("--file, --nvmem and --bus/--addr name different sources: give one")
-	}
-	if o.File != "" {
-		b, err := safefile.ReadFile(o.File, safefile.NVMemMax)
-		if err != nil {
-			return eeprom.Source{}, usageErrorf("--file: %v", err)
-		}
-		return eeprom.Source{Name: o.File, Data: b}, nil
-	}
-	p, err := f.Session().Plan()
-	if err != nil {
-		return eeprom.Source{}, err
-	}
-	b, err := f.Session().Board()
-	if err != nil {
-		return eeprom.Source{}, err
-	}
-	if o.NVMem != "" {
-		data, err := fs.ReadFile(b.FS(), strings.TrimPrefix(o.NVMem, "/"))
-		if err != nil {
-			return eeprom.Source{}, fmt.Errorf("read %s: %w (is the at24 driver bound to the HAT EEPROM?)", o.NVMem, err)
-		}
-		return eeprom.Source{Name: o.NVMem, Data: data}, nil
-	}
-	if o.Bus >= 0 || o.Addr != "" {
-		bus := p.HAT.Bus
-		if o.Bus >= 0 {
-			bus = o.Bus
-		}
-		addr, err := parseAddr(o.Addr, p.HAT.Addr)
-		if err != nil {
-			return eeprom.Source{}, err
-		}
-		return eeprom.ReadBus(ctx, b, bus, addr)
-	}
-	return eeprom.ReadBoard(ctx, b, p.HAT)
-}
-
 func newCmdEEPROMDump(f *Factory) *cobra.Command {
 	opts := &EEPROMDumpOptions{}
 	cmd := &cobra.Command{
@@ -143,7 +77,7 @@ default: the plan's nvmem file when present, else the plan's bus and address.`,
 				}
 				opts.Output = "json"
 			}
-			src, err := readSource(cmd.Context(), f, opts.EEPROMSourceOptions)
+			src, err := f.Session().ReadEEPROM(cmd.Context(), opts.EEPROMSourceOptions)
 			if err != nil {
 				return err
 			}
@@ -306,7 +240,7 @@ decode cleanly. --verify-only compares without writing.`,
 				opts.Bus = &bus
 			}
 			if addr != "" {
-				a, err := parseAddr(addr, 0)
+				a, err := session.ParseAddr(addr, 0)
 				if err != nil {
 					return err
 				}

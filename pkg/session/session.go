@@ -274,3 +274,15 @@ func (s *Session) Close() {
 // Faults are the faults the simulated board can inject, for --fault's
 // completion and help.
 func Faults() []sim.Fault { return sim.Catalogue() }
+
+// SimStatus opens the simulated board (whatever the target option says)
+// and returns its model state and its faults.
+func (s *Session) SimStatus() (sim.Snapshot, []string, error) {
+	s.opts.Target = "sim"
+	b, err := s.Board()
+	if err != nil {
+		return sim.Snapshot{}, nil, err
+	}
+	sb := b.(*sim.Board)
+	return sb.Snapshot(), sb.Faults(), nil
+}
