@@ -1,15 +1,11 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"time"
 
 	"github.com/aihat/aihat/pkg/bench"
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/infer"
-	"github.com/aihat/aihat/pkg/report"
-	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/spf13/cobra"
 )
 
@@ -72,7 +68,8 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 			if runF != nil {
 				return runF(o)
 			}
-			return runBench(cmd.Context(), f, o)
+			return f.Session().RunBench(cmd.Context(), session.Bench{Sweep: o.Sweep,
+				Flags: func(base bench.Options) (bench.Options, error) { return o.apply(base, f.Global.Seed) }})
 		},
 	}
 	fl := cmd.Flags()
@@ -150,47 +147,4 @@ func (o *BenchOptions) apply(base bench.Options, seed int64) (bench.Options, err
 		return base, usageErrorf("%v", err)
 	}
 	return base, nil
-}
-
-func runBench(ctx context.Context, f *Factory, o *BenchOptions) error {
-	env, err := f.Env()
-	if err != nil {
-		return err
-	}
-	if !f.Global.Verbose {
-		env.Progress = f.IO.PlainProgress() // the benchmark's own progress, always
-	}
-	planned, err := bench.FromPlan(env.Plan.Bench)
-	if err != nil {
-		return usageErrorf("plan: %v", err)
-	}
-	base, err := o.apply(planned, f.Global.Seed)
-	if err != nil {
-		return err
-	}
-	runs, closeFirst, err := bench.Sweep(base, o.Sweep)
-	if err != nil {
-		var ue *bench.UsageError
-		if errors.As(err, &ue) {
-			return usageErrorf("%v", err)
-		}
-		return err // could not open the model or no such provider: ERROR
-	}
-	defer closeFirst()
-	var steps []bringup.Step
-	rows := make([]bench.SweepRow, len(runs))
-	for i, opts := range runs {
-		run := bench.Stage(opts)
-		steps = append(steps, bringup.Step{Name: opts.StepName(), Func: func(ctx context.Context, env *stage.Env, step *report.Step) error {
-			err := run(ctx, env, step)
-			rows[i] = bench.Row(opts.ModelName(), step)
-			return err
-		}})
-	}
-	err = f.RunSteps(ctx, env, steps)
-	if len(o.Sweep) > 0 {
-		// Size against speed, on stderr so stdout stays one report.
-		bench.WriteSweep(f.IO.ErrOut, rows)
-	}
-	return err
 }

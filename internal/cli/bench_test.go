@@ -143,7 +143,7 @@ func TestBenchFlagsToOptions(t *testing.T) {
 		cmd.SetArgs(args)
 		cmd.SilenceErrors, cmd.SilenceUsage = true, true
 		code, _ := exitCode(cmd.Execute())
-		if f.board != nil || f.plan != nil {
+		if f.session != nil {
 			t.Fatalf("%v: board or plan opened before the run function", args)
 		}
 		return got, code

@@ -27,7 +27,7 @@ as run.json, junit.xml, report.md and report.html.`,
 					return usageErrorf("--only: %v", err)
 				}
 			}
-			env, err := f.Env()
+			env, err := f.Session().ProgressEnv() // the quiet "== step" lines, always
 			if err != nil {
 				return err
 			}
@@ -39,10 +39,7 @@ as run.json, junit.xml, report.md and report.html.`,
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
-			if !f.Global.Verbose {
-				env.Progress = f.IO.PlainProgress() // the quiet "== step" lines, always
-			}
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().Run(cmd.Context(), env, steps)
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.Only, "only", nil, "run only these stages (names as in 'aihat plan show')")

@@ -8,7 +8,7 @@ import (
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
-	"github.com/aihat/aihat/pkg/sim"
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/synth"
 	"github.com/spf13/cobra"
 )
@@ -104,7 +104,7 @@ func choices(values []cobra.Completion) cobra.CompletionFunc {
 // completeFaults offers the sim's fault catalogue with what each breaks.
 func completeFaults(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	var all []cobra.Completion
-	for _, f := range sim.Catalogue() {
+	for _, f := range session.Faults() {
 		all = append(all, cobra.CompletionWithDesc(f.Name, f.Breaks))
 	}
 	return choices(all)(cmd, args, toComplete)

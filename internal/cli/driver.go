@@ -27,11 +27,7 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 /dev/hailo0 with 5.1-5.2) is a character device the invoking user can open.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			return f.RunSteps(cmd.Context(), env, tableStep("driver.check"))
+			return f.Session().RunStage(cmd.Context(), "driver.check", nil)
 		},
 	})
 	udev := &cobra.Command{
@@ -39,7 +35,7 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 		Short: "Print the udev rule that gives the device node the plan's mode and group",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := f.Plan()
+			p, err := f.Session().Plan()
 			if err != nil {
 				return err
 			}
@@ -65,7 +61,7 @@ and starts once the node exists.`,
   aihat driver systemd-unit --image ghcr.io/example/infer:1.0 --device /dev/h1x-0`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := f.Plan()
+			p, err := f.Session().Plan()
 			if err != nil {
 				return err
 			}
@@ -103,11 +99,11 @@ and starts once the node exists.`,
 // defaultDevice is the plan's device node that exists on the target, or
 // the plan's first when the target has none (or cannot be opened).
 func defaultDevice(f *Factory) string {
-	p, err := f.Plan()
+	p, err := f.Session().Plan()
 	if err != nil || len(p.Driver.DevNodes) == 0 {
 		return "/dev/h1x-0"
 	}
-	if b, err := f.Board(); err == nil {
+	if b, err := f.Session().Board(); err == nil {
 		for _, s := range p.Driver.DevNodes {
 			if n := accel.StatNode(b.FS(), s.Name); n.Exists {
 				return "/" + n.Path

@@ -5,26 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"strconv"
-	"strings"
 
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/safefile"
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
 
 // EEPROMSourceOptions choose where an image is read from.
-type EEPROMSourceOptions struct {
-	File  string
-	NVMem string
-	Bus   int
-	Addr  string
-}
+type EEPROMSourceOptions = session.EEPROMSource
 
 // EEPROMDumpOptions are `aihat eeprom dump`'s flags.
 type EEPROMDumpOptions struct {
@@ -65,64 +57,6 @@ func addSourceFlags(cmd *cobra.Command, o *EEPROMSourceOptions) {
 	cmd.Flags().StringVar(&o.Addr, "addr", "", "7-bit I2C address of the chip (default: the plan's hat.addr, 0x50)")
 }
 
-func parseAddr(s string, def uint16) (uint16, error) {
-	if s == "" {
-		return def, nil
-	}
-	v, err := strconv.ParseUint(s, 0, 16)
-	if err != nil || v < 0x03 || v > 0x77 {
-		return 0, usageErrorf("--addr %q: want a 7-bit I2C address 0x03-0x77", s)
-	}
-	return uint16(v), nil
-}
-
-// readSource reads the image the flags name.
-func readSource(ctx context.Context, f *Factory, o EEPROMSourceOptions) (eeprom.Source, error) {
-	n := 0
-	for _, set := range []bool{o.File != "", o.NVMem != "", o.Bus >= 0 || o.Addr != ""} {
-		if set {
-			n++
-		}
-	}
-	if n > 1 {
-		return eeprom.Source{}, usageErrorf("--file, --nvmem and --bus/--addr name different sources: give one")
-	}
-	if o.File != "" {
-		b, err := safefile.ReadFile(o.File, safefile.NVMemMax)
-		if err != nil {
-			return eeprom.Source{}, usageErrorf("--file: %v", err)
-		}
-		return eeprom.Source{Name: o.File, Data: b}, nil
-	}
-	p, err := f.Plan()
-	if err != nil {
-		return eeprom.Source{}, err
-	}
-	b, err := f.Board()
-	if err != nil {
-		return eeprom.Source{}, err
-	}
-	if o.NVMem != "" {
-		data, err := fs.ReadFile(b.FS(), strings.TrimPrefix(o.NVMem, "/"))
-		if err != nil {
-			return eeprom.Source{}, fmt.Errorf("read %s: %w (is the at24 driver bound to the HAT EEPROM?)", o.NVMem, err)
-		}
-		return eeprom.Source{Name: o.NVMem, Data: data}, nil
-	}
-	if o.Bus >= 0 || o.Addr != "" {
-		bus := p.HAT.Bus
-		if o.Bus >= 0 {
-			bus = o.Bus
-		}
-		addr, err := parseAddr(o.Addr, p.HAT.Addr)
-		if err != nil {
-			return eeprom.Source{}, err
-		}
-		return eeprom.ReadBus(ctx, b, bus, addr)
-	}
-	return eeprom.ReadBoard(ctx, b, p.HAT)
-}
-
 func newCmdEEPROMDump(f *Factory) *cobra.Command {
 	opts := &EEPROMDumpOptions{}
 	cmd := &cobra.Command{
@@ -143,7 +77,7 @@ default: the plan's nvmem file when present, else the plan's bus and address.`,
 				}
 				opts.Output = "json"
 			}
-			src, err := readSource(cmd.Context(), f, opts.EEPROMSourceOptions)
+			src, err := f.Session().ReadEEPROM(cmd.Context(), opts.EEPROMSourceOptions)
 			if err != nil {
 				return err
 			}
@@ -179,23 +113,23 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 /proc/device-tree/hat (what the firmware read at boot) when present.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Env()
+			env, err := f.Session().Env()
 			if err != nil {
 				return err
 			}
-			steps := tableStep("eeprom.verify")
+			var verify stage.Func // the table's: the board's EEPROM
 			if file != "" {
 				data, err := safefile.ReadFile(file, safefile.NVMemMax)
 				if err != nil {
 					return usageErrorf("--file: %v", err)
 				}
-				steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
+				verify = func(ctx context.Context, env *stage.Env, step *report.Step) error {
 					step.Logf("read %d B from %s", len(data), file)
 					eeprom.Check(env, step, eeprom.Decode(data), file)
 					return nil
 				}
 			}
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().Run(cmd.Context(), env, session.Step("eeprom.verify", verify))
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "verify this image file instead of the board's EEPROM")
@@ -306,7 +240,7 @@ decode cleanly. --verify-only compares without writing.`,
 				opts.Bus = &bus
 			}
 			if addr != "" {
-				a, err := parseAddr(addr, 0)
+				a, err := session.ParseAddr(addr, 0)
 				if err != nil {
 					return err
 				}
@@ -327,26 +261,13 @@ decode cleanly. --verify-only compares without writing.`,
 	return cmd
 }
 
-// eepromWriteRun hands the options to pkg/eeprom with the board and plan,
-// and maps the kind of failure to the exit code.
+// eepromWriteRun hands the options to the session, which writes with the
+// board and plan and keeps the record, and maps the kind of failure to the exit code.
 func eepromWriteRun(ctx context.Context, f *Factory, o *EEPROMWriteOptions) error {
 	if err := o.Check(); err != nil {
 		return writeExit(err) // a bad image or GPIO is refused before the board is opened
 	}
-	env, err := f.Env()
-	if err != nil {
-		return err
-	}
-	// The write changes the board, so it leaves a record like a stage:
-	// what was written and what the read-back showed (eeprom.write), kept
-	// in the report directory with --report-dir. The exit code stays the
-	// write's own.
-	var werr error
-	steps := []bringup.Step{{Name: "eeprom.write", Func: eeprom.WriteStage(o.WriteOptions, f.IO.Out, &werr)}}
-	if err := f.recordOnly(ctx, env, steps); err != nil {
-		return err
-	}
-	return writeExit(werr)
+	return writeExit(f.Session().WriteEEPROM(ctx, o.WriteOptions))
 }
 
 func writeExit(err error) error {

@@ -242,7 +242,7 @@ func TestEEPROMWriteFlagsToOptions(t *testing.T) {
 		if code != tc.code {
 			t.Fatalf("%v: exit %d, want %d", tc.args, code, tc.code)
 		}
-		if f.board != nil || f.plan != nil {
+		if f.session != nil {
 			t.Fatalf("%v: board or plan opened before the run function", tc.args)
 		}
 		if tc.code != 0 {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/aihat/aihat/pkg/i2c"
+	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
 
@@ -24,15 +25,11 @@ an SMBus quick write elsewhere) and compare what answers with the devices the pl
 expects. Bus 0 is i2c_vc (the HAT ID pins), bus 1 is i2c_arm (GPIO2/3).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			steps := tableStep("i2c.scan")
+			var scan stage.Func // the table's: the plan's buses
 			if len(opts.Buses) > 0 {
-				steps[0].Func = i2c.ScanStage(opts.Buses...)
+				scan = i2c.ScanStage(opts.Buses...)
 			}
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().RunStage(cmd.Context(), "i2c.scan", scan)
 		},
 	}
 	scan.Flags().IntSliceVar(&opts.Buses, "bus", nil, "bus number(s) to scan (default: the buses the plan lists)")

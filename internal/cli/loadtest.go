@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"context"
 	"strings"
 	"time"
 
 	"github.com/aihat/aihat/pkg/loadtest"
-	"github.com/aihat/aihat/pkg/report"
-	"github.com/aihat/aihat/pkg/stage"
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/spf13/cobra"
 )
 
@@ -17,7 +15,7 @@ type LoadtestOptions struct {
 	Duration, Interval, HealthEvery, Warmup, Window time.Duration
 	Runtime, Endpoint, Model, HEF                   string
 	ServerPID                                       int
-	MetricsAddr, MetricsTextfile                    string // loadtest_metrics.go
+	MetricsAddr, MetricsTextfile                    string
 	// Resume is the directory of a killed run to take up again.
 	Resume string
 }
@@ -113,33 +111,8 @@ file for node_exporter's textfile collector.`,
 			if runF != nil {
 				return runF(o)
 			}
-			if o.Resume != "" {
-				return resumeLoadtest(cmd, f, o)
-			}
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			if !f.Global.Verbose {
-				env.Progress = f.IO.PlainProgress() // plain periodic progress lines
-			}
-			base, err := loadtest.FromPlan(env.Plan.Loadtest)
-			if err != nil {
-				return usageErrorf("plan: %v", err)
-			}
-			run := o.apply(base)
-			run.Board = boardOf(f)
-			run.TTY = f.IO.ErrTTY && !f.Global.Verbose
-			stopMetrics, err := o.startMetrics(f, env, &run)
-			if err != nil {
-				return err
-			}
-			defer stopMetrics()
-			steps := tableStep("loadtest.run")
-			steps[0].Func = func(ctx context.Context, env *stage.Env, step *report.Step) error {
-				return loadtest.Run(ctx, env, step, run)
-			}
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().RunLoadtest(cmd.Context(), session.Loadtest{Flags: o.apply, Resume: o.Resume,
+				MetricsAddr: o.MetricsAddr, MetricsTextfile: o.MetricsTextfile})
 		},
 	}
 	fl := cmd.Flags()
@@ -158,4 +131,21 @@ file for node_exporter's textfile collector.`,
 	fl.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve live Prometheus metrics on HOST:PORT/metrics while the run goes, e.g. 127.0.0.1:9101 (port 0 picks a free one, printed on stderr)")
 	fl.StringVar(&o.MetricsTextfile, "metrics-textfile", "", "keep the aihat_* metrics in this .prom file for node_exporter's textfile collector (rewritten at most once a second)")
 	return cmd
+}
+
+// newCmdLoadtestStatus builds `aihat loadtest status DIR`.
+func newCmdLoadtestStatus(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status DIR",
+		Short: "Where a running, finished or killed load test stands, from its journal",
+		Long: `Read the journal of the load test in DIR (the --report-dir it was started with: the run
+itself, or the run DIR/latest points at) and print where it stands: running (an aihat
+process holds the journal), finished, or stopped (killed, crashed or the power lost: resume
+it with aihat loadtest --resume DIR); how far it got, its health checks, requests and
+outages, and its last sweep. It only reads: it never disturbs a running test.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return session.LoadtestStatus(f.IO.Out, args[0])
+		},
+	}
 }

@@ -3,8 +3,6 @@ package cli
 import (
 	"fmt"
 
-	"github.com/aihat/aihat/pkg/bench"
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/synth"
 	"github.com/spf13/cobra"
@@ -103,17 +101,8 @@ models keep the embedding in int8 with per-row scales.`,
 			if co.Tokens < 1 {
 				return usageErrorf("--tokens must be ≥ 1")
 			}
-			pair, err := infer.OpenPair(args[0], args[1], infer.Options{LibPath: co.OrtLib, Threads: co.Threads, Seed: f.Global.Seed})
-			if err != nil {
-				return err
-			}
-			defer pair.Close()
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			ids := infer.Prompt(f.Global.Seed, co.Tokens, pair.CA.Vocab)
-			return f.RunSteps(cmd.Context(), env, []bringup.Step{{Name: "model.compare", Func: bench.CompareStage(pair, args[0], args[1], ids)}})
+			return f.Session().CompareModels(cmd.Context(), args[0], args[1],
+				infer.Options{LibPath: co.OrtLib, Threads: co.Threads, Seed: f.Global.Seed}, co.Tokens)
 		},
 	}
 	compare.Flags().IntVar(&co.Tokens, "tokens", 64, "length of the seeded token stream")

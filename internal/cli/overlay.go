@@ -20,11 +20,7 @@ dtparams it needs are set, the live device tree (/proc/device-tree, or
 with the HAT's identity. Malformed config lines are reported with file and line.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			return f.RunSteps(cmd.Context(), env, tableStep("overlay.check"))
+			return f.Session().RunStage(cmd.Context(), "overlay.check", nil)
 		},
 	})
 	return cmd

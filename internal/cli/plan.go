@@ -20,7 +20,7 @@ func newCmdPlan(f *Factory) *cobra.Command {
 		Short: "Print the effective plan (the default with --plan merged over it) as YAML or JSON",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := f.Plan()
+			p, err := f.Session().Plan()
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
 
@@ -42,13 +43,7 @@ to idle afterwards.`,
 			if railsF != nil {
 				return railsF(ro)
 			}
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			steps := tableStep("power.rails")
-			steps[0].Func = power.Rails(*ro)
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().RunStage(cmd.Context(), "power.rails", power.Rails(*ro))
 		},
 	}
 	rails.Flags().IntVar(&ro.Samples, "samples", 0, "number of samples (default: the plan's power.samples)")
@@ -64,11 +59,7 @@ under-voltage, Arm frequency capped, throttled, soft temperature limit) and read
 rpi_volt's in0_lcrit_alarm. The plan's limits power.flags.<flag> decide which flags fail.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			return f.RunSteps(cmd.Context(), env, tableStep("power.flags"))
+			return f.Session().RunStage(cmd.Context(), "power.flags", nil)
 		},
 	})
 
@@ -84,7 +75,7 @@ source (pmic, or a monitor rail such as HAT_5V) use that run's power.rails means
 maxima as their steady and peak figures.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			step := tableStep("power.budget")
+			var budget stage.Func // the table's: the plan's figures
 			if bo.FromRun != "" {
 				run, err := report.ReadJSONFile(bo.FromRun)
 				if err != nil {
@@ -94,13 +85,9 @@ maxima as their steady and peak figures.`,
 				if err != nil {
 					return usageErrorf("--from-run %s: %v", bo.FromRun, err)
 				}
-				step[0].Func = power.BudgetStageFrom(measured)
+				budget = power.BudgetStageFrom(measured)
 			}
-			env, err := f.Env()
-			if err != nil {
-				return err
-			}
-			return f.RunSteps(cmd.Context(), env, step)
+			return f.Session().RunStage(cmd.Context(), "power.budget", budget)
 		},
 	}
 	budget.Flags().StringVar(&bo.FromRun, "from-run", "", "run record (JSON, from -o json or --report-dir) whose power.rails figures replace the plan's")

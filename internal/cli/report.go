@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
-	"github.com/aihat/aihat/pkg/journal"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/spf13/cobra"
 )
 
@@ -60,46 +58,9 @@ func reportRender(f *Factory, o *ReportRenderOptions) error {
 	if err != nil {
 		return usageErrorf("-o: %v", err)
 	}
-	fi, err := os.Stat(o.Path)
+	r, note, err := session.Render(o.Path)
 	if err != nil {
-		return &ExitError{Code: report.ExitError, Err: fmt.Errorf("%s: %w (give a run.json or a report directory)", o.Path, err)}
-	}
-	var r *report.Run
-	note := ""
-	switch {
-	case !fi.IsDir():
-		if r, err = report.ReadJSONFile(o.Path); err != nil {
-			return &ExitError{Code: report.ExitError, Err: err}
-		}
-		note = fmt.Sprintf("rendered %s", o.Path)
-	case journal.Exists(o.Path):
-		var st journal.ReadStats
-		if r, st, err = journal.Render(o.Path); err != nil {
-			return &ExitError{Code: report.ExitError, Err: err}
-		}
-		note = fmt.Sprintf("rendered %s from %s (%d lines", o.Path, journal.FileName, st.Lines)
-		if st.Torn {
-			note += "; its torn last line was skipped"
-		}
-		if st.Bad > 0 {
-			note += fmt.Sprintf("; %d damaged line(s) skipped (%s)", st.Bad, st.LastBad)
-		}
-		note += ")"
-	default:
-		path := filepath.Join(o.Path, report.RunJSONFile)
-		if r, err = report.ReadJSONFile(path); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				err = fmt.Errorf("%s has neither %s nor %s: was the run started with --report-dir %s?", o.Path, journal.FileName, report.RunJSONFile, o.Path)
-				if _, lerr := os.Lstat(filepath.Join(o.Path, report.LatestLink)); lerr == nil {
-					err = fmt.Errorf("%s is a station's report directory, one run per DIR/<serial>/<run-id>/: render %s or one run's directory", o.Path, filepath.Join(o.Path, report.LatestLink))
-				}
-			}
-			return &ExitError{Code: report.ExitError, Err: err}
-		}
-		if err := report.WriteDir(o.Path, r); err != nil {
-			return &ExitError{Code: report.ExitError, Err: fmt.Errorf("write the reports in %s: %w", o.Path, err)}
-		}
-		note = fmt.Sprintf("rendered %s from its %s", o.Path, report.RunJSONFile)
+		return err
 	}
 	if err := report.Write(f.IO.Out, r, format, report.TableOptions{Color: f.IO.Color(), Width: f.IO.Width}); err != nil {
 		return err

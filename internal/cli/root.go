@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/spf13/cobra"
 )
 
@@ -100,16 +99,6 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 	outputEverywhere(root, f)
 	registerCompletions(root)
 	return root
-}
-
-// tableStep is the stage named name from the stage table, as the one step
-// a per-stage command runs.
-func tableStep(name string) []bringup.Step {
-	s, ok := bringup.Lookup(name)
-	if !ok {
-		panic("cli: stage " + name + " is not in bringup.Table") // a build error, caught by TestEveryStageCommandIsInTheTable
-	}
-	return []bringup.Step{{Name: s.Name, Func: s.Run}}
 }
 
 // exactArgs is cobra.ExactArgs with a usage error.

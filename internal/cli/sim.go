@@ -52,14 +52,12 @@ func newCmdSim(f *Factory) *cobra.Command {
 		Short: "Print the simulated board's model state (temperatures, clocks, fan, supply)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f.Global.Target = "sim"
-			b, err := f.Board()
+			s, faults, err := f.Session().SimStatus()
 			if err != nil {
 				return err
 			}
-			s := b.(*sim.Board).Snapshot()
 			fmt.Fprintf(f.IO.Out, "time       %s\nfaults     %v\nSoC        %.1f °C\nNPU        %.1f °C\nArm clock  %.0f MHz\nfan        PWM %d, %d rpm\ninput      %.3f V, %.2f W\nthrottled  0x%x\n",
-				s.Time.Format("2006-01-02T15:04:05Z07:00"), b.(*sim.Board).Faults(), s.SoCTempC, s.NPUTempC, s.ArmHz/1e6, s.FanPWM, s.FanRPM, s.InputVolts, s.InputWatts, s.Throttled)
+				s.Time.Format("2006-01-02T15:04:05Z07:00"), faults, s.SoCTempC, s.NPUTempC, s.ArmHz/1e6, s.FanPWM, s.FanRPM, s.InputVolts, s.InputWatts, s.Throttled)
 			return nil
 		},
 	}

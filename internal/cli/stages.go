@@ -39,7 +39,7 @@ name segment). -o json prints the same as a JSON array.`,
 }
 
 func stagesRun(f *Factory, opts StagesOptions) error {
-	p, err := f.Plan()
+	p, err := f.Session().Plan()
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,11 @@ func (f *Factory) applyStation(cmd *cobra.Command) error {
 		s["serial_source"] = station.Setting{Value: "--serial " + f.Global.Serial, Source: "flag --serial"}
 	}
 	f.Station = s
+	// A resumed load test refuses board flags that name another board.
+	f.given = map[string]bool{}
+	for _, name := range []string{"target", "seed", "fault"} {
+		f.given[name] = cmd.Flags().Changed(name)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aihat/aihat/internal/termline"
+	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/thermal"
 	"github.com/spf13/cobra"
 	"github.com/vbauerster/mpb/v8"
@@ -53,20 +54,15 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 			if soakF != nil {
 				return soakF(o)
 			}
-			env, err := f.Env()
+			env, err := f.Session().ProgressEnv() // one line per minute of the soak
 			if err != nil {
 				return err
-			}
-			if !f.Global.Verbose {
-				env.Progress = f.IO.PlainProgress() // one line per minute of the soak
 			}
 			run := *o
 			if f.IO.ErrTTY && !f.Global.Verbose {
 				run.Live = liveSoakLine(cmd.Context(), f.IO.ErrOut)
 			}
-			steps := tableStep("thermal.soak")
-			steps[0].Func = thermal.Soak(run)
-			return f.RunSteps(cmd.Context(), env, steps)
+			return f.Session().Run(cmd.Context(), env, session.Step("thermal.soak", thermal.Soak(run)))
 		},
 	}
 	fl := soak.Flags()
@@ -94,7 +90,7 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 			if curve != "policy" && curve != "plan" {
 				return usageErrorf("--curve %q: want policy or plan", curve)
 			}
-			p, err := f.Plan()
+			p, err := f.Session().Plan()
 			if err != nil {
 				return err
 			}
@@ -122,7 +118,7 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 		Short: "Print the plan's thermal policy (fan and workload)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := f.Plan()
+			p, err := f.Session().Plan()
 			if err != nil {
 				return err
 			}

@@ -43,7 +43,7 @@ func TestThermalSoakFlagsToOptions(t *testing.T) {
 		if tc.code == 0 && (got == nil || !reflect.DeepEqual(*got, tc.want)) {
 			t.Fatalf("%v: options %+v, want %+v", tc.args, got, tc.want)
 		}
-		if f.board != nil || f.plan != nil {
+		if f.session != nil {
 			t.Fatalf("%v: the command opened the board or the plan before its run function", tc.args)
 		}
 	}

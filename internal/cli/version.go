@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os/exec"
-	"regexp"
 	"runtime"
 	"strings"
-	"time"
 
+	"github.com/aihat/aihat/pkg/hailortcli"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/spf13/cobra"
 )
@@ -62,7 +60,7 @@ func versionRun(ctx context.Context, f *Factory, o *VersionOptions) error {
 	} else {
 		v.ONNXRuntime, v.ORTPath = infer.Version(), path
 	}
-	v.HailoRT = hailortVersion(ctx)
+	v.HailoRT = hailortcli.HostVersion(ctx)
 	if o.Output == "json" {
 		return writeJSON(f.IO.Out, v)
 	}
@@ -77,46 +75,6 @@ func versionRun(ctx context.Context, f *Factory, o *VersionOptions) error {
 		fmt.Fprintf(out, "hailort: %s\n", v.HailoRT)
 	}
 	return nil
-}
-
-// hailortcliVersionRe matches hailortcli's version flag, which prints
-// "HailoRT-CLI version <major>.<minor>.<revision>" (hailo-ai/hailort,
-// hailort/hailortcli/hailortcli.cpp: set_version_flag("-v,--version", ...)).
-var hailortcliVersionRe = regexp.MustCompile(`HailoRT-CLI version (\d+\.\d+\.\d+)`)
-
-// ParseHailortcliVersion returns the version in `hailortcli --version`
-// output, or "" when there is none.
-func ParseHailortcliVersion(out string) string {
-	m := hailortcliVersionRe.FindStringSubmatch(out)
-	if m == nil {
-		return ""
-	}
-	return m[1]
-}
-
-// hailortVersion asks the host's hailortcli (not the board: HailoRT is a
-// host package) for its version; "" when it is not installed. When the CLI
-// refuses to run (its libhailort differs, it prints the mismatch on stderr
-// and exits non-zero) that line is reported instead.
-func hailortVersion(ctx context.Context) string {
-	path, err := exec.LookPath("hailortcli")
-	if err != nil {
-		return ""
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	b, err := exec.CommandContext(ctx, path, "--version").CombinedOutput()
-	if v := ParseHailortcliVersion(string(b)); v != "" && err == nil {
-		return v
-	}
-	msg := strings.TrimSpace(string(b))
-	if i := strings.IndexByte(msg, '\n'); i >= 0 {
-		msg = msg[:i]
-	}
-	if err != nil {
-		msg = strings.TrimSpace(msg + " " + err.Error())
-	}
-	return fmt.Sprintf("unknown (%s --version: %s)", path, msg)
 }
 
 // firstClause keeps an error's first sentence for a one-line report.
