@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/station"
 	"github.com/mattn/go-isatty"

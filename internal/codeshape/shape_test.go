@@ -28,9 +28,7 @@ const (
 var allowed = map[string]bool{
 	"internal/cli/driver.go:newCmdDriver":            true, // 86 lines
 	"internal/cli/loadtest.go:newCmdLoadtest":        true, // 106 lines
-	"internal/cli/loadtest_resume.go:resumeLoadtest": true, // 88 lines
 	"internal/cli/model.go:newCmdModel":              true, // 97 lines
-	"internal/cli/power.go:newCmdPower":              true, // 89 lines
 	"internal/cli/thermal.go:newCmdThermal":          true, // 119 lines
 }
 

@@ -90,51 +90,11 @@ func (s *Session) resumeLoadtest(ctx context.Context, lt Loadtest) error {
 		return &ExitError{Code: report.ExitError, Err: fmt.Errorf("cannot resume: %w", err)}
 	}
 	if j.Ended != nil {
-		if _, err := os.Stat(filepath.Join(dir, report.RunJSONFile)); err == nil {
-			fmt.Fprintf(s.io.ErrOut, "the run in %s finished (%s) and its reports are written: nothing to resume\n", dir, j.Ended.Outcome)
-			return nil
-		}
-		// Killed while writing its reports: write them from the journal.
-		r, _, err := journal.Render(dir)
-		if err != nil {
-			return &ExitError{Code: report.ExitError, Err: err}
-		}
-		fmt.Fprintf(s.io.ErrOut, "the run in %s had finished; its reports are written from its journal\n", dir)
-		format, err := report.ParseFormat(s.opts.Output)
-		if err != nil {
-			return usageErrorf("-o: %v", err)
-		}
-		return s.Emit(r, format) // no run directory set: Render wrote the set
+		return s.finishedLoadtest(dir, j)
 	}
-	run := lt.Flags(loadtest.Options{})
-	if p := j.Param; p != nil {
-		run = p.Options()
-		// The unit passes its settings again on every start: the same
-		// values are fine, others would change the run half way.
-		if given := lt.Flags(run); !sameParams(given, run) {
-			return usageErrorf("--resume goes on with the run's own parameters (in its journal: %s); flags that change them are refused", describeParams(run))
-		}
-		if err := s.sameBoard(p.Board); err != nil {
-			return err
-		}
-		if s.opts.Target == "sim" {
-			// The simulated board lived in the killed process: it goes on
-			// after the journal's last record, the real time since then
-			// later, as the same boot (aihat was killed, the board stayed
-			// up; the model itself restarts from its cold state).
-			gap := time.Duration(0)
-			if fi, err := os.Stat(path); err == nil {
-				gap = max(time.Since(fi.ModTime()), 0)
-			}
-			s.simStart, s.simBooted = j.Last.Add(gap), p.Board.Booted
-		}
-	} else {
-		// Killed before the load test started: start it, in this run.
-		base, err := s.planLoadtest()
-		if err != nil {
-			return err
-		}
-		run = lt.Flags(base)
+	run, err := s.resumedOptions(lt, j, path)
+	if err != nil {
+		return err
 	}
 	env, err := s.ProgressEnv()
 	if err != nil {
@@ -155,6 +115,65 @@ func (s *Session) resumeLoadtest(ctx context.Context, lt Loadtest) error {
 	return s.Run(ctx, env, Step(loadtest.StepName, func(ctx context.Context, env *stage.Env, step *report.Step) error {
 		return loadtest.Run(ctx, env, step, run)
 	}))
+}
+
+// finishedLoadtest answers a resume of a run that had finished: nothing
+// to do when its reports are written, else they are written from its
+// journal (it was killed while writing them).
+func (s *Session) finishedLoadtest(dir string, j *loadtest.Journal) error {
+	if _, err := os.Stat(filepath.Join(dir, report.RunJSONFile)); err == nil {
+		fmt.Fprintf(s.io.ErrOut, "the run in %s finished (%s) and its reports are written: nothing to resume\n", dir, j.Ended.Outcome)
+		return nil
+	}
+	// Killed while writing its reports: write them from the journal.
+	r, _, err := journal.Render(dir)
+	if err != nil {
+		return &ExitError{Code: report.ExitError, Err: err}
+	}
+	fmt.Fprintf(s.io.ErrOut, "the run in %s had finished; its reports are written from its journal\n", dir)
+	format, err := report.ParseFormat(s.opts.Output)
+	if err != nil {
+		return usageErrorf("-o: %v", err)
+	}
+	return s.Emit(r, format) // no run directory set: Render wrote the set
+}
+
+// resumedOptions are the run's own parameters from its journal (flags
+// that would change them are refused) or, when it was killed before the
+// load test started, the plan's with the flags; on the sim the board goes
+// on as the same boot after the journal's last record.
+func (s *Session) resumedOptions(lt Loadtest, j *loadtest.Journal, path string) (loadtest.Options, error) {
+	run := lt.Flags(loadtest.Options{})
+	if p := j.Param; p != nil {
+		run = p.Options()
+		// The unit passes its settings again on every start: the same
+		// values are fine, others would change the run half way.
+		if given := lt.Flags(run); !sameParams(given, run) {
+			return run, usageErrorf("--resume goes on with the run's own parameters (in its journal: %s); flags that change them are refused", describeParams(run))
+		}
+		if err := s.sameBoard(p.Board); err != nil {
+			return run, err
+		}
+		if s.opts.Target == "sim" {
+			// The simulated board lived in the killed process: it goes on
+			// after the journal's last record, the real time since then
+			// later, as the same boot (aihat was killed, the board stayed
+			// up; the model itself restarts from its cold state).
+			gap := time.Duration(0)
+			if fi, err := os.Stat(path); err == nil {
+				gap = max(time.Since(fi.ModTime()), 0)
+			}
+			s.simStart, s.simBooted = j.Last.Add(gap), p.Board.Booted
+		}
+	} else {
+		// Killed before the load test started: start it, in this run.
+		base, err := s.planLoadtest()
+		if err != nil {
+			return run, err
+		}
+		run = lt.Flags(base)
+	}
+	return run, nil
 }
 
 func sameParams(a, b loadtest.Options) bool {
