@@ -73,7 +73,6 @@ func terminalWidth(f *os.File, tty bool) int {
 // Color reports whether output may be coloured.
 func (s *IOStreams) Color() bool { return s.OutTTY && !s.NoColor }
 
-
 // GlobalOptions are the flags every command shares.
 type GlobalOptions struct {
 	Target    string
