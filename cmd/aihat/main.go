@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/aihat/aihat/internal/cli"
+	"github.com/aihat/aihat/internal/iostreams"
 	"github.com/aihat/aihat/pkg/interrupt"
 )
 
@@ -19,7 +20,7 @@ func main() {
 	// SIGINT, SIGTERM and SIGHUP stop the run and keep what it measured; a
 	// second one ends the process at once (after restoring a WP line).
 	ctx, stop := interrupt.Notify(context.Background(), os.Stderr, os.Exit)
-	code := cli.Main(ctx, os.Args[1:], cli.SystemIO(), cli.BuildInfo{Version: version, Commit: commit})
+	code := cli.Main(ctx, os.Args[1:], iostreams.System(), cli.BuildInfo{Version: version, Commit: commit})
 	stop()
 	os.Exit(code)
 }

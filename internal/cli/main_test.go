@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"testing"
+
+	"github.com/aihat/aihat/internal/iostreams"
 )
 
 // asMainEnv makes the test binary run as aihat itself (os.Args after the
@@ -13,7 +15,7 @@ const asMainEnv = "AIHAT_TEST_AS_MAIN"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(asMainEnv) == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], SystemIO(), BuildInfo{Version: "test", Commit: "abc123"}))
+		os.Exit(Main(context.Background(), os.Args[1:], iostreams.System(), BuildInfo{Version: "test", Commit: "abc123"}))
 	}
 	os.Exit(m.Run())
 }

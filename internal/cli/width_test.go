@@ -10,29 +10,6 @@ import (
 	"github.com/mattn/go-runewidth"
 )
 
-// COLUMNS, when a positive number, is the width (POSIX: the user's
-// preference over the terminal's); else the terminal's, 0 off a terminal.
-func TestOutputWidthIsColumnsThenTheTerminals(t *testing.T) {
-	terminal := func(w int) func() int { return func() int { return w } }
-	for _, tc := range []struct {
-		columns  string
-		terminal int
-		want     int
-	}{
-		{"80", 120, 80},
-		{" 100 ", 0, 100},
-		{"", 120, 120},
-		{"0", 120, 120},
-		{"-5", 0, 0},
-		{"wide", 0, 0},
-		{"", 0, 0},
-	} {
-		if got := outputWidth(tc.columns, terminal(tc.terminal)); got != tc.want {
-			t.Errorf("COLUMNS=%q, terminal %d: width %d, want %d", tc.columns, tc.terminal, got, tc.want)
-		}
-	}
-}
-
 // runWidth runs aihat on a workstation with stdout width cells wide.
 func runWidth(t *testing.T, width int, args ...string) (int, string, string) {
 	t.Helper()
