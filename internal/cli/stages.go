@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
-
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
@@ -12,15 +10,6 @@ import (
 type StagesOptions struct {
 	// Output is the -o format: table or json.
 	Output string
-}
-
-// stageInfo is one row of `aihat stages`.
-type stageInfo struct {
-	Name     string   `json:"name"`
-	Summary  string   `json:"summary"`
-	Section  string   `json:"plan_section"`
-	InPlan   bool     `json:"in_plan"`
-	Measures []string `json:"measurements"`
 }
 
 func newCmdStages(f *Factory) *cobra.Command {
@@ -43,27 +32,10 @@ func stagesRun(f *Factory, opts StagesOptions) error {
 	if err != nil {
 		return err
 	}
-	var rows []stageInfo
-	seen := map[string]bool{}
-	add := func(name string, inPlan bool) {
-		s, ok := bringup.Lookup(name)
-		if !ok || seen[name] {
-			return
-		}
-		seen[name] = true
-		rows = append(rows, stageInfo{Name: s.Name, Summary: s.Summary, Section: s.Section, InPlan: inPlan, Measures: s.Measures})
-	}
-	for _, n := range p.Stages {
-		add(n, true)
-	}
-	for _, n := range bringup.Names() {
-		add(n, false)
-	}
+	rows := bringup.Describe(p.Stages)
 	switch opts.Output {
 	case "json":
-		enc := json.NewEncoder(f.IO.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(f.IO.Out, rows)
 	case "table", "":
 		t := report.NewTable(f.IO.Out, f.IO.Width, "stage", "plan", "summary")
 		for _, r := range rows {

@@ -17,7 +17,7 @@ func TestStagesListsTheTableInPlanOrder(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var rows []stageInfo
+	var rows []bringup.StageInfo
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}

@@ -85,3 +85,38 @@ func Known() plan.Known {
 		},
 	}
 }
+
+// StageInfo is what `aihat stages` says of one stage: what it checks, the
+// plan section it reads, the measurement names its limits are keyed by
+// (<stage>.<measurement>) and whether the effective plan runs it. Its JSON
+// is `aihat stages -o json`'s.
+type StageInfo struct {
+	Name     string   `json:"name"`
+	Summary  string   `json:"summary"`
+	Section  string   `json:"plan_section"`
+	InPlan   bool     `json:"in_plan"`
+	Measures []string `json:"measurements"`
+}
+
+// Describe is the table's stages for a plan whose stage order is order:
+// those it runs first, in its order, then the rest in table order, marked
+// not in the plan. A name the table lacks, or one named twice, is skipped.
+func Describe(order []string) []StageInfo {
+	var rows []StageInfo
+	seen := map[string]bool{}
+	add := func(name string, inPlan bool) {
+		s, ok := Lookup(name)
+		if !ok || seen[name] {
+			return
+		}
+		seen[name] = true
+		rows = append(rows, StageInfo{Name: s.Name, Summary: s.Summary, Section: s.Section, InPlan: inPlan, Measures: s.Measures})
+	}
+	for _, n := range order {
+		add(n, true)
+	}
+	for _, n := range Names() {
+		add(n, false)
+	}
+	return rows
+}
