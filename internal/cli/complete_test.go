@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aihat/aihat/internal/completion"
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/power"
@@ -72,8 +73,8 @@ func TestFlagValuesComplete(t *testing.T) {
 		{[]string{"eeprom", "dump", "-o", ""}, []string{"text", "json"}, false},
 		{[]string{"version", "-o", ""}, []string{"text", "json"}, false},
 		{[]string{"model", "synth", "-o", ""}, []string{"text"}, false},
-		{[]string{"bringup", "--only", ""}, stageNames(), true},
-		{[]string{"bringup", "--only", "board.identify,"}, afterFirst("board.identify,", stageNames()), true},
+		{[]string{"bringup", "--only", ""}, completion.StageNames(), true},
+		{[]string{"bringup", "--only", "board.identify,"}, afterFirst("board.identify,", completion.StageNames()), true},
 		{[]string{"bringup", "--only", "i2c.scan,board"}, []string{"i2c.scan,board.identify"}, true},
 		{[]string{"bench", "--synth", ""}, []string{"50M", "100M", "200M"}, false},
 		{[]string{"bench", "--sweep", "50M,"}, []string{"50M,100M", "50M,200M"}, true},
@@ -166,21 +167,21 @@ func TestEveryCompletedValueIsAccepted(t *testing.T) {
 // completion.
 func TestEveryCompletionIsWired(t *testing.T) {
 	root := NewRootCmd(&Factory{IO: &IOStreams{}})
-	for _, c := range completions() {
+	for _, c := range completion.Flags() {
 		cmd := root
-		if c.cmd != "" {
-			found, rest, err := root.Find(strings.Fields(c.cmd))
+		if c.Cmd != "" {
+			found, rest, err := root.Find(strings.Fields(c.Cmd))
 			if err != nil || len(rest) != 0 || found == root {
-				t.Errorf("completion for %q --%s: no such command", c.cmd, c.flag)
+				t.Errorf("completion for %q --%s: no such command", c.Cmd, c.Name)
 				continue
 			}
 			cmd = found
 		}
-		if cmd.Flags().Lookup(c.flag) == nil && cmd.PersistentFlags().Lookup(c.flag) == nil {
-			t.Errorf("completion for %q --%s: no such flag", c.cmd, c.flag)
+		if cmd.Flags().Lookup(c.Name) == nil && cmd.PersistentFlags().Lookup(c.Name) == nil {
+			t.Errorf("completion for %q --%s: no such flag", c.Cmd, c.Name)
 		}
-		if _, ok := cmd.GetFlagCompletionFunc(c.flag); !ok {
-			t.Errorf("completion for %q --%s is not registered", c.cmd, c.flag)
+		if _, ok := cmd.GetFlagCompletionFunc(c.Name); !ok {
+			t.Errorf("completion for %q --%s is not registered", c.Cmd, c.Name)
 		}
 	}
 }

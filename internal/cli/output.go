@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/aihat/aihat/internal/completion"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
 )
@@ -51,7 +52,7 @@ func addOutputFlag(cmd *cobra.Command, dst *string, formats ...string) *outputFl
 	v := &outputFlag{cmd: cmd, dst: dst, formats: formats}
 	*dst = formats[0]
 	cmd.Flags().VarP(v, "output", "o", "output format: "+orList(formats))
-	_ = cmd.RegisterFlagCompletionFunc("output", choices(formats))
+	_ = cmd.RegisterFlagCompletionFunc("output", completion.Choices(formats))
 	return v
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aihat/aihat/internal/completion"
 	"github.com/spf13/cobra"
 )
 
@@ -97,7 +98,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		newCmdVersion(f),
 	)
 	outputEverywhere(root, f)
-	registerCompletions(root)
+	completion.Register(root)
 	return root
 }
 

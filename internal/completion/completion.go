@@ -1,4 +1,11 @@
-package cli
+// Package completion holds what aihat's flag values complete to in a shell:
+// one table of the flags whose values are a closed set (or have one usual
+// answer), each list taken from the package that accepts the values (the
+// stage table, the sim's fault catalogue, the synthetic model presets, the
+// report formats, ONNX Runtime's providers), and Register, which wires the
+// table into the command tree. Choices is the completion of a fixed list,
+// for a command's own -o formats.
+package completion
 
 import (
 	"sort"
@@ -13,29 +20,29 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// flagCompletion says what a flag's value completes to. cmd is the command
-// path below aihat ("" for the global flags); it tells apart a flag name
-// that means different things on different commands (--runtime).
-type flagCompletion struct {
-	cmd, flag string
-	complete  cobra.CompletionFunc
+// Flag says what a flag's value completes to. Cmd is the command path
+// below aihat ("" for the global flags); it tells apart a flag name that
+// means different things on different commands (--runtime).
+type Flag struct {
+	Cmd, Name string
+	Complete  cobra.CompletionFunc
 }
 
-// completions is every flag whose values are a closed set, in one table,
-// each list taken from the package that accepts the values where it has
-// one. -o completes in addOutputFlag, per command.
-func completions() []flagCompletion {
-	fixed := func(c ...cobra.Completion) cobra.CompletionFunc { return choices(c) }
+// Flags is every flag whose values are a closed set, in one table, each
+// list taken from the package that accepts the values where it has one.
+// -o completes where each command declares its formats (Choices).
+func Flags() []Flag {
+	fixed := func(c ...cobra.Completion) cobra.CompletionFunc { return Choices(c) }
 	quant := fixed(synth.FP32, synth.Int8, synth.Int4)
 	sizes := func() []cobra.Completion { return synthSizes() }
-	return []flagCompletion{
+	return []Flag{
 		{"", "target", fixed(
 			cobra.CompletionWithDesc("auto", "linux on a Raspberry Pi 5, else the simulated board"),
 			cobra.CompletionWithDesc("linux", "the real board's kernel interfaces"),
 			cobra.CompletionWithDesc("fixture", "a captured Pi 5 tree replayed from --root"),
 			cobra.CompletionWithDesc("sim", "the simulated Pi 5 + AI HAT+ 2"))},
 		{"", "fault", completeFaults},
-		{"bringup", "only", commaList(stageNames)},
+		{"bringup", "only", commaList(StageNames)},
 		{"bench", "synth", fixed(synthSizes()...)},
 		{"bench", "sweep", commaList(sizes)},
 		{"bench", "quant", quant},
@@ -71,25 +78,26 @@ func completions() []flagCompletion {
 	}
 }
 
-// registerCompletions wires the table into the tree. An entry whose command
-// or flag is gone is skipped here and fails TestEveryCompletionIsWired.
-func registerCompletions(root *cobra.Command) {
-	for _, c := range completions() {
+// Register wires the table into the tree under root. An entry whose command
+// or flag is gone is skipped here and fails internal/cli's
+// TestEveryCompletionIsWired.
+func Register(root *cobra.Command) {
+	for _, c := range Flags() {
 		cmd := root
-		if c.cmd != "" {
-			found, rest, err := root.Find(strings.Fields(c.cmd))
+		if c.Cmd != "" {
+			found, rest, err := root.Find(strings.Fields(c.Cmd))
 			if err != nil || len(rest) != 0 || found == root {
 				continue
 			}
 			cmd = found
 		}
-		_ = cmd.RegisterFlagCompletionFunc(c.flag, c.complete)
+		_ = cmd.RegisterFlagCompletionFunc(c.Name, c.Complete)
 	}
 }
 
-// choices completes to the fixed values (each "value" or "value\tdescription")
+// Choices completes to the fixed values (each "value" or "value\tdescription")
 // that start with what was typed, and never to file names.
-func choices(values []cobra.Completion) cobra.CompletionFunc {
+func Choices(values []cobra.Completion) cobra.CompletionFunc {
 	return func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		var out []cobra.Completion
 		for _, v := range values {
@@ -107,12 +115,12 @@ func completeFaults(cmd *cobra.Command, args []string, toComplete string) ([]cob
 	for _, f := range session.Faults() {
 		all = append(all, cobra.CompletionWithDesc(f.Name, f.Breaks))
 	}
-	return choices(all)(cmd, args, toComplete)
+	return Choices(all)(cmd, args, toComplete)
 }
 
-// stageNames are the stages this build can run, in the default plan's
-// order, then any the plan does not list.
-func stageNames() []string {
+// StageNames are what --only completes to: the stages this build can run,
+// in the default plan's order, then any the plan does not list, by name.
+func StageNames() []string {
 	known := bringup.Stages()
 	var names []string
 	if p, err := plan.Default(); err == nil {
