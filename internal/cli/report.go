@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/session"
@@ -97,20 +95,12 @@ only one run has. Exit 0 when nothing moved, 1 when something did.`,
 	return cmd
 }
 
-// readRun reads a run record from a run.json or a report directory.
-func readRun(path string) (*report.Run, error) {
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		path = filepath.Join(path, report.RunJSONFile)
-	}
-	return report.ReadJSONFile(path)
-}
-
 func reportDiff(f *Factory, o *ReportDiffOptions) error {
-	a, err := readRun(o.A)
+	a, err := report.ReadRun(o.A)
 	if err != nil {
 		return &ExitError{Code: report.ExitError, Err: err}
 	}
-	b, err := readRun(o.B)
+	b, err := report.ReadRun(o.B)
 	if err != nil {
 		return &ExitError{Code: report.ExitError, Err: err}
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/aihat/aihat/pkg/safefile"
 )
@@ -36,4 +38,13 @@ func ReadJSONFile(path string) (*Run, error) {
 		return nil, fmt.Errorf("%s: schema %q, want %q (or %q)", path, r.Schema, Schema, SchemaV1)
 	}
 	return &r, nil
+}
+
+// ReadRun reads a stored run: a run record (a run.json) or the run.json
+// of a report directory.
+func ReadRun(path string) (*Run, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		path = filepath.Join(path, RunJSONFile)
+	}
+	return ReadJSONFile(path)
 }

@@ -75,3 +75,20 @@ func TestV1RecordsStillRead(t *testing.T) {
 		t.Fatalf("v1: %v %v", back, err)
 	}
 }
+
+// A stored run is read from its run.json or from the report directory
+// that holds it.
+func TestReadRunTakesAFileOrAReportDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteJSONFile(filepath.Join(dir, RunJSONFile), sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dir, filepath.Join(dir, RunJSONFile)} {
+		if r, err := ReadRun(p); err != nil || len(r.Steps) != len(sampleRun().Steps) {
+			t.Errorf("ReadRun(%s): %v, %v", p, r, err)
+		}
+	}
+	if _, err := ReadRun(filepath.Join(dir, "absent")); err == nil {
+		t.Error("ReadRun of a missing path: no error")
+	}
+}
