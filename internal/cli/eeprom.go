@@ -9,7 +9,6 @@ import (
 
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
-	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
@@ -119,14 +118,8 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 			}
 			var verify stage.Func // the table's: the board's EEPROM
 			if file != "" {
-				data, err := safefile.ReadFile(file, safefile.NVMemMax)
-				if err != nil {
+				if verify, err = eeprom.VerifyFile(file); err != nil {
 					return usageErrorf("--file: %v", err)
-				}
-				verify = func(ctx context.Context, env *stage.Env, step *report.Step) error {
-					step.Logf("read %d B from %s", len(data), file)
-					eeprom.Check(env, step, eeprom.Decode(data), file)
-					return nil
 				}
 			}
 			return f.Session().Run(cmd.Context(), env, session.Step("eeprom.verify", verify))
@@ -166,22 +159,9 @@ The image file is the second argument, as eepmake's, or --out IMAGE.`,
 			if opts.DTB != "" && !opts.V1 {
 				return usageErrorf("--dtb is for original-HAT images (--v1); a HAT+ names its overlay with dt_blob \"name\" in the settings file")
 			}
-			text, err := safefile.ReadFile(opts.Settings, safefile.DefaultMax)
+			text, mo, err := eeprom.MakeFiles{Settings: opts.Settings, DTB: opts.DTB, Custom: opts.Custom, V1: opts.V1}.Read()
 			if err != nil {
 				return usageErrorf("%v", err)
-			}
-			mo := eeprom.MakeOptions{V1: opts.V1}
-			if opts.DTB != "" {
-				if mo.DTBlob, err = safefile.ReadFile(opts.DTB, safefile.DeviceTreeMax); err != nil {
-					return usageErrorf("--dtb: %v", err)
-				}
-			}
-			for _, c := range opts.Custom {
-				b, err := safefile.ReadFile(c, safefile.DefaultMax)
-				if err != nil {
-					return usageErrorf("--custom: %v", err)
-				}
-				mo.Custom = append(mo.Custom, b)
 			}
 			s, img, err := eeprom.Make(bytes.NewReader(text), opts.Settings, mo)
 			if err != nil {

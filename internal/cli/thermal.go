@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/session"
 	"github.com/aihat/aihat/pkg/thermal"
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 )
 
 // ThermalSoakOptions are `aihat thermal soak`'s flags; zero values keep
@@ -141,64 +138,22 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 // planned time (idle + load + cooldown; a soak that reaches steady state
 // early completes it), with elapsed and left, temperature, ARM clock, fan
 // and throughput. The times are the board's clock (virtual on the sim).
-//
-// mpb fits the line to the terminal's width and redraws it in place. The
-// bar is made with total 0 and given its total by SetTotal: a bar made
-// with a positive total only completes when its count reaches that total,
-// and ignores SetTotal(…, true) — a soak ending at steady state before the
-// planned time then left p.Wait blocked for ever (issue 23). The planned
-// time also moves (steady state cuts the load short), which SetTotal
-// follows.
 func liveSoakLine(ctx context.Context, w io.Writer) func(thermal.Status) {
-	var (
-		mu   sync.Mutex
-		last thermal.Status
-		p    *mpb.Progress
-		bar  *mpb.Bar
-	)
-	// The text takes what the terminal leaves after the name, its fields
-	// in order of importance (a narrow terminal drops the last ones whole,
-	// then the bar); one column spare.
-	text := func(st decor.Statistics) string {
-		mu.Lock()
-		defer mu.Unlock()
-		s := last
+	bar := termline.NewBar(ctx, w, "thermal.soak ")
+	return func(s thermal.Status) {
+		if s.Done {
+			// On Ctrl-C ctx is cancelled, the bar with it: End returns too.
+			bar.End(int64(s.Elapsed / time.Second))
+			return
+		}
 		left := max(s.Planned-s.Elapsed, 0)
-		return termline.Fit([]string{
+		bar.Update(int64(s.Elapsed/time.Second), int64(s.Planned/time.Second), []string{
 			fmt.Sprintf("%-8s %s / ≤%s left", s.Phase, s.Elapsed.Round(time.Second), left.Round(time.Second)),
 			fmt.Sprintf("SoC %.1f °C", s.SoCC),
 			fmt.Sprintf("ARM %.2f GHz", s.ARMHz/1e9),
 			fmt.Sprintf("duty %.2f", s.Duty),
 			fmt.Sprintf("fan %.0f rpm (PWM %.0f)", s.FanRPM, s.FanPWM),
 			fmt.Sprintf("%.3g %s", s.Throughput, s.Unit),
-		}, "  ", st.AvailableWidth-1)
-	}
-	return func(s thermal.Status) {
-		mu.Lock()
-		if p == nil {
-			if s.Done {
-				// Nothing was drawn: the soak ended before its first sweep.
-				mu.Unlock()
-				return
-			}
-			p = mpb.NewWithContext(ctx, mpb.WithOutput(w), mpb.WithWidth(200), mpb.WithRefreshRate(200*time.Millisecond), mpb.WithAutoRefresh())
-			bar = p.New(0, mpb.BarStyle(), mpb.BarWidth(24),
-				mpb.PrependDecorators(decor.Name("thermal.soak ")),
-				mpb.AppendDecorators(decor.Any(text)))
-		}
-		if !s.Done {
-			last = s
-		}
-		mu.Unlock()
-		if s.Done {
-			// Complete at what was done; on Ctrl-C ctx is cancelled, the
-			// bar with it, and Wait returns as well.
-			bar.SetCurrent(int64(s.Elapsed / time.Second))
-			bar.SetTotal(-1, true)
-			p.Wait()
-			return
-		}
-		bar.SetTotal(int64(s.Planned/time.Second), false)
-		bar.SetCurrent(int64(s.Elapsed / time.Second))
+		})
 	}
 }
