@@ -80,7 +80,7 @@ func (f *Factory) Session() *session.Session {
 			Output: g.Output, ReportDir: g.ReportDir, ReportDirFlat: g.ReportDirFlat,
 			SerialSource: f.Station.Get("serial_source"), Strict: g.Strict, Verbose: g.Verbose,
 			ToolVersion: f.Build.Version, Host: f.Host, Given: f.given,
-		}, session.IO{Out: f.IO.Out, ErrOut: f.IO.ErrOut, Color: f.IO.Color(), ErrTTY: f.IO.ErrTTY, Width: f.IO.Width})
+		}, session.IO{Out: f.IO.Out, ErrOut: f.IO.ErrOut, Color: f.IO.Color(), ErrTTY: f.IO.ErrTTY, Width: f.IO.Width, ErrWidth: f.IO.ErrWidth})
 	}
 	return f.session
 }

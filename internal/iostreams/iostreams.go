@@ -29,18 +29,23 @@ type IOStreams struct {
 	// Width is the display width, in cells, tables and their notes fit;
 	// 0 is no limit (one line per row). See outputWidth.
 	Width int
+	// ErrWidth is the same for ErrOut, where plain progress lines go:
+	// stderr can be a terminal while stdout is piped (aihat bringup -o
+	// json > run.json), and then its lines must still fit.
+	ErrWidth int
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
 	_, noColor := os.LookupEnv("NO_COLOR")
-	outTTY := isTerminal(os.Stdout)
+	outTTY, errTTY := isTerminal(os.Stdout), isTerminal(os.Stderr)
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		OutTTY:  outTTY,
-		ErrTTY:  isTerminal(os.Stderr),
-		NoColor: noColor,
-		Width:   outputWidth(os.Getenv("COLUMNS"), func() int { return terminalWidth(os.Stdout, outTTY) }),
+		OutTTY:   outTTY,
+		ErrTTY:   errTTY,
+		NoColor:  noColor,
+		Width:    outputWidth(os.Getenv("COLUMNS"), func() int { return terminalWidth(os.Stdout, outTTY) }),
+		ErrWidth: outputWidth(os.Getenv("COLUMNS"), func() int { return terminalWidth(os.Stderr, errTTY) }),
 	}
 }
 

@@ -17,6 +17,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// fder is a writer on a file descriptor: *os.File, or a writer over one
+// that passes its descriptor on (report.Wrap's), so a live line written
+// through it still finds its terminal and the terminal's width.
+type fder interface{ Fd() uintptr }
+
 // DefaultWidth is the width when neither the terminal nor COLUMNS gives one.
 const DefaultWidth = 80
 
@@ -24,7 +29,7 @@ const DefaultWidth = 80
 // when w is a terminal that reports one, else $COLUMNS, else DefaultWidth.
 // It is read at each call, so a resized window is followed.
 func Width(w io.Writer) int {
-	if f, ok := w.(*os.File); ok {
+	if f, ok := w.(fder); ok {
 		if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
 			return int(ws.Col)
 		}
@@ -111,6 +116,6 @@ func (l *Line) End() {
 // IsTerminal tells whether w is a terminal (a status line is redrawn
 // there; a log or a pipe gets plain lines).
 func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := w.(fder)
 	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
 }

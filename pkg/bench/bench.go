@@ -25,7 +25,6 @@ import (
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/synth"
-	"github.com/mattn/go-isatty"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -518,11 +517,7 @@ func newProgress(w io.Writer, label string) *progress {
 	if w == nil {
 		w = io.Discard
 	}
-	p := &progress{w: w, label: label, start: time.Now(), line: termline.Line{W: w}}
-	if f, ok := w.(*os.File); ok {
-		p.tty = isatty.IsTerminal(f.Fd())
-	}
-	return p
+	return &progress{w: w, label: label, start: time.Now(), line: termline.Line{W: w}, tty: termline.IsTerminal(w)}
 }
 
 func (p *progress) update(done, total int, d time.Duration, extra string) {

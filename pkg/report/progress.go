@@ -71,30 +71,52 @@ func Stamp(w io.Writer, now func() time.Time) io.Writer {
 
 // Wrap returns a writer that wraps each line written to w to width cells
 // (WrapLine: the first line keeps its beginning, the rest are indented),
-// so plain progress lines fit a terminal of that width. Width 0 is no
+// so plain progress lines fit a terminal of that width. A write holding a
+// carriage return is a live line's redraw (termline.Line, already fitted
+// to the terminal): it goes through at once, as written. Width 0 is no
 // limit: w itself. Safe for concurrent use.
 func Wrap(w io.Writer, width int) io.Writer {
 	if width <= 0 {
 		return w
 	}
-	return &lineWriter{w: w, line: func(l []byte) string { return WrapLine(string(l), width) + "\n" }}
+	return &lineWriter{w: w, redraws: true, line: func(l []byte) string { return WrapLine(string(l), width) + "\n" }}
 }
 
 // lineWriter hands each complete line (ended by \r or \n) to line and
-// writes what it returns; partial lines wait for their end.
+// writes what it returns; partial lines wait for their end. With redraws,
+// a write holding \r passes through whole instead (after what waits).
 type lineWriter struct {
-	mu   sync.Mutex
-	w    io.Writer
-	line func([]byte) string
-	buf  []byte
+	mu      sync.Mutex
+	w       io.Writer
+	line    func([]byte) string
+	buf     []byte
+	redraws bool
 }
 
 // StampLayout is the time format of -v lines.
 const StampLayout = "2006-01-02T15:04:05.000Z07:00"
 
+// Fd is the file descriptor of the file under the writer, so a live line
+// written through it (termline) finds its terminal and width; an invalid
+// one when it writes to no file.
+func (s *lineWriter) Fd() uintptr {
+	if f, ok := s.w.(interface{ Fd() uintptr }); ok {
+		return f.Fd()
+	}
+	return ^uintptr(0)
+}
+
 func (s *lineWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.redraws && bytes.IndexByte(p, '\r') >= 0 {
+		pending := s.buf
+		s.buf = nil
+		if _, err := s.w.Write(append(pending, p...)); err != nil {
+			return len(p), err
+		}
+		return len(p), nil
+	}
 	s.buf = append(s.buf, p...)
 	for {
 		i := bytes.IndexAny(s.buf, "\r\n")

@@ -311,6 +311,14 @@ func TestWrapFitsEachProgressLineToTheWidth(t *testing.T) {
 	if got := strings.Join(words, " "); got != "short thermal.soak load 3m0s: SoC 58.6 °C, ARM 2.40 GHz, fan 2363 rpm" {
 		t.Errorf("words lost or changed: %q", got)
 	}
+	// A live line's redraw ("\r" + text + clear to the end) is already
+	// fitted to the terminal: it goes through at once, untouched.
+	b.Reset()
+	redraw := "\rloadtest.run 10m0s/1h0m0s (16.7 %) ETA 1s | health 2 checks, 0 failed\x1b[K"
+	io.WriteString(w, redraw)
+	if b.String() != redraw {
+		t.Errorf("a redraw was held back or changed: %q", b.String())
+	}
 	if Wrap(&b, 0) != io.Writer(&b) {
 		t.Error("width 0 must leave the writer as it is")
 	}

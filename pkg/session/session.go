@@ -54,12 +54,13 @@ type IO struct {
 	Out, ErrOut io.Writer
 	Color       bool // the record's table may be coloured
 	ErrTTY      bool // ErrOut is a terminal: live progress lines
-	Width       int  // display width (0: no limit)
+	Width       int  // display width of Out (0: no limit)
+	ErrWidth    int  // display width of ErrOut (0: no limit)
 }
 
 // PlainProgress is where a run's plain progress lines go (stderr), each
-// wrapped to Width so none is wider than the terminal.
-func (o IO) PlainProgress() io.Writer { return report.Wrap(o.ErrOut, o.Width) }
+// wrapped to ErrWidth so none is wider than the terminal.
+func (o IO) PlainProgress() io.Writer { return report.Wrap(o.ErrOut, o.ErrWidth) }
 
 // Session is one invocation's run: it opens the board and the plan once,
 // and owns the report directory and the journal.
