@@ -69,7 +69,7 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 				return runF(o)
 			}
 			return f.Session().RunBench(cmd.Context(), session.Bench{Sweep: o.Sweep,
-				Flags: func(base bench.Options) (bench.Options, error) { return o.apply(base, f.Global.Seed) }})
+				Flags: func(base bench.BenchOptions) (bench.BenchOptions, error) { return o.apply(base, f.Global.Seed) }})
 		},
 	}
 	fl := cmd.Flags()
@@ -111,7 +111,7 @@ func (o *BenchOptions) check() error {
 }
 
 // apply lays the flags given over the plan's bench options.
-func (o *BenchOptions) apply(base bench.Options, seed int64) (bench.Options, error) {
+func (o *BenchOptions) apply(base bench.BenchOptions, seed int64) (bench.BenchOptions, error) {
 	set := func(name string, apply func()) {
 		if o.Set[name] {
 			apply()

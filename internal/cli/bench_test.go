@@ -152,7 +152,7 @@ func TestBenchFlagsToOptions(t *testing.T) {
 	if code != 0 || o.Synth != "100m" || o.Iterations != 3 || !o.Set["synth"] || o.Set["model"] || o.Set["quant"] {
 		t.Fatalf("exit %d options %+v", code, o)
 	}
-	plan := bench.Options{Synth: "50M", Quant: "int4", Iterations: 2, Duration: time.Second, Infer: infer.Options{Providers: []string{"hailo", "cpu"}}}
+	plan := bench.BenchOptions{Synth: "50M", Quant: "int4", Iterations: 2, Duration: time.Second, Infer: infer.Options{Providers: []string{"hailo", "cpu"}}}
 	got, err := o.apply(plan, 7)
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"github.com/aihat/aihat/pkg/eeprom"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/session"
-	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
 
@@ -116,13 +115,15 @@ CRC-16 holds, and the format version, vendor, product, product id and version, U
 			if err != nil {
 				return err
 			}
-			var verify stage.Func // the table's: the board's EEPROM
+			var o eeprom.VerifyOptions // the board's EEPROM
 			if file != "" {
-				if verify, err = eeprom.VerifyFile(file); err != nil {
-					return usageErrorf("--file: %v", err)
+				src, err := f.Session().ReadEEPROM(cmd.Context(), session.EEPROMSource{File: file, Bus: -1})
+				if err != nil {
+					return err // --file: why it cannot be read (usage)
 				}
+				o.Image = &src
 			}
-			return f.Session().Run(cmd.Context(), env, session.Step("eeprom.verify", verify))
+			return f.Session().Run(cmd.Context(), env, session.Step("eeprom.verify", eeprom.VerifyStage(o)))
 		},
 	}
 	cmd.Flags().StringVar(&file, "file", "", "verify this image file instead of the board's EEPROM")

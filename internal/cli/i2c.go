@@ -2,14 +2,11 @@ package cli
 
 import (
 	"github.com/aihat/aihat/pkg/i2c"
-	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
 
-// I2CScanOptions are `aihat i2c scan`'s flags.
-type I2CScanOptions struct {
-	Buses []int
-}
+// I2CScanOptions are `aihat i2c scan`'s flags: i2c.scan's options.
+type I2CScanOptions = i2c.ScanOptions
 
 func newCmdI2C(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
@@ -25,11 +22,8 @@ an SMBus quick write elsewhere) and compare what answers with the devices the pl
 expects. Bus 0 is i2c_vc (the HAT ID pins), bus 1 is i2c_arm (GPIO2/3).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var scan stage.Func // the table's: the plan's buses
-			if len(opts.Buses) > 0 {
-				scan = i2c.ScanStage(opts.Buses...)
-			}
-			return f.Session().RunStage(cmd.Context(), "i2c.scan", scan)
+			// No --bus: the plan's buses.
+			return f.Session().RunStage(cmd.Context(), "i2c.scan", i2c.ScanStage(*opts))
 		},
 	}
 	scan.Flags().IntSliceVar(&opts.Buses, "bus", nil, "bus number(s) to scan (default: the buses the plan lists)")

@@ -21,7 +21,7 @@ type LoadtestOptions struct {
 }
 
 // apply lays the flags given over the plan's options.
-func (o *LoadtestOptions) apply(base loadtest.Options) loadtest.Options {
+func (o *LoadtestOptions) apply(base loadtest.RunOptions) loadtest.RunOptions {
 	for _, f := range []struct {
 		v   time.Duration
 		dst *time.Duration

@@ -3,7 +3,6 @@ package cli
 import (
 	"github.com/aihat/aihat/pkg/power"
 	"github.com/aihat/aihat/pkg/report"
-	"github.com/aihat/aihat/pkg/stage"
 	"github.com/spf13/cobra"
 )
 
@@ -43,7 +42,7 @@ to idle afterwards.`,
 			if railsF != nil {
 				return railsF(ro)
 			}
-			return f.Session().RunStage(cmd.Context(), "power.rails", power.Rails(*ro))
+			return f.Session().RunStage(cmd.Context(), "power.rails", power.RailsStage(*ro))
 		},
 	}
 	rails.Flags().IntVar(&ro.Samples, "samples", 0, "number of samples (default: the plan's power.samples)")
@@ -75,7 +74,7 @@ source (pmic, or a monitor rail such as HAT_5V) use that run's power.rails means
 maxima as their steady and peak figures.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var budget stage.Func // the table's: the plan's figures
+			var o power.BudgetOptions // the plan's figures
 			if bo.FromRun != "" {
 				run, err := report.ReadJSONFile(bo.FromRun)
 				if err != nil {
@@ -85,9 +84,9 @@ maxima as their steady and peak figures.`,
 				if err != nil {
 					return usageErrorf("--from-run %s: %v", bo.FromRun, err)
 				}
-				budget = power.BudgetStageFrom(measured)
+				o.Measured = measured
 			}
-			return f.Session().RunStage(cmd.Context(), "power.budget", budget)
+			return f.Session().RunStage(cmd.Context(), "power.budget", power.BudgetStage(o))
 		},
 	}
 	budget.Flags().StringVar(&bo.FromRun, "from-run", "", "run record (JSON, from -o json or --report-dir) whose power.rails figures replace the plan's")

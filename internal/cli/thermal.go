@@ -14,7 +14,7 @@ import (
 
 // ThermalSoakOptions are `aihat thermal soak`'s flags; zero values keep
 // the plan's thermal section.
-type ThermalSoakOptions = thermal.Options
+type ThermalSoakOptions = thermal.SoakOptions
 
 // newCmdThermal builds the thermal commands. soakF, when not nil, receives
 // `thermal soak`'s options instead of running the stage (flags → options
@@ -59,7 +59,7 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 			if f.IO.ErrTTY && !f.Global.Verbose {
 				run.Live = liveSoakLine(cmd.Context(), f.IO.ErrOut)
 			}
-			return f.Session().Run(cmd.Context(), env, session.Step("thermal.soak", thermal.Soak(run)))
+			return f.Session().Run(cmd.Context(), env, session.Step("thermal.soak", thermal.SoakStage(run)))
 		},
 	}
 	fl := soak.Flags()

@@ -28,8 +28,8 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 )
 
-// Options say what to run and how.
-type Options struct {
+// BenchOptions say what to run and how.
+type BenchOptions struct {
 	// Model is an ONNX file; when empty Synth ("50M") and Quant ("int4")
 	// name a synthetic model, generated once into CacheDir.
 	Model    string
@@ -60,18 +60,18 @@ type Options struct {
 	PromptTokens int
 	NewTokens    int
 	// Session, when set, is an already opened model (the CLI opens it
-	// first so load errors are one line); Run takes it over and closes it
+	// first so load errors are one line); BenchStage takes it over and closes it
 	// when done, so a sweep holds one model at a time.
 	Session *infer.Session
 }
 
 // FromPlan fills options from the plan's bench section.
-func FromPlan(p plan.BenchPlan) (Options, error) {
+func FromPlan(p plan.BenchPlan) (BenchOptions, error) {
 	d, err := p.DurationValue()
 	if err != nil {
-		return Options{}, err
+		return BenchOptions{}, err
 	}
-	return Options{
+	return BenchOptions{
 		Model: p.Model, Synth: p.Synth, Quant: p.Quant, Runtime: p.Runtime, HEF: p.HEF, Endpoint: p.Endpoint,
 		Infer:  infer.Options{Providers: p.Providers, Threads: p.Threads},
 		Warmup: p.Warmup, Iterations: p.Iterations, Duration: d,
@@ -79,7 +79,7 @@ func FromPlan(p plan.BenchPlan) (Options, error) {
 	}, nil
 }
 
-func (o Options) withDefaults() Options {
+func (o BenchOptions) withDefaults() BenchOptions {
 	if o.Runtime == "" {
 		o.Runtime = "ort"
 	}
@@ -106,7 +106,7 @@ func (o Options) withDefaults() Options {
 
 // ModelName names the model in the step name: the synthetic model's
 // "synth-50M-int4" or the file's base name without .onnx/.hef.
-func (o Options) ModelName() string {
+func (o BenchOptions) ModelName() string {
 	o = o.withDefaults()
 	switch {
 	case o.Runtime == "hailortcli":
@@ -120,16 +120,16 @@ func (o Options) ModelName() string {
 }
 
 // StepName is "bench.<model>".
-func (o Options) StepName() string { return "bench." + o.ModelName() }
+func (o BenchOptions) StepName() string { return "bench." + o.ModelName() }
 
 // model is the model o names, as pkg/models opens it.
-func (o Options) model() models.Spec {
+func (o BenchOptions) model() models.Spec {
 	return models.Spec{Model: o.Model, Synth: o.Synth, Quant: o.Quant, CacheDir: o.CacheDir, Inputs: o.Inputs, Infer: o.Infer}
 }
 
 // Open opens the model o names (synthesizing it first if needed) and, for
 // a plain model, checks that its inputs can be filled: models.Open.
-func Open(o Options) (*infer.Session, error) { return models.Open(o.model()) }
+func Open(o BenchOptions) (*infer.Session, error) { return models.Open(o.model()) }
 
 // FallbackLimit is the limit bench.cpu_fallback for a policy: a run
 // that fell back to a later provider (the CPU) is a marginal pass, a
@@ -147,24 +147,21 @@ func FallbackLimit(policy string) (plan.LimitSpec, error) {
 	return plan.LimitSpec{}, fmt.Errorf("cpu fallback %q: choose marginal, fail or pass", policy)
 }
 
-// Stage returns the benchmark as a stage function.
-func Stage(opts Options) stage.Func {
+// BenchStage is the benchmark o says (a step named o.StepName(),
+// bench.<model>). The table's entry is BenchStage with the plan's bench
+// section (FromPlan), read when the stage starts; a command passes the
+// plan's options with its flags over them.
+func BenchStage(o BenchOptions) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
-		return Run(ctx, env, step, opts)
+		return runBench(ctx, env, step, o)
 	}
 }
 
-// PlanStage runs the plan's benchmark (bringup's "bench").
-func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
-	opts, err := FromPlan(env.Plan.Bench)
-	if err != nil {
-		return err
-	}
-	return Run(ctx, env, step, opts)
-}
+// planOptions are the plan's bench section as options: the table's entry.
+func planOptions(p *plan.Plan) (BenchOptions, error) { return FromPlan(p.Bench) }
 
-// Run benchmarks into step.
-func Run(ctx context.Context, env *stage.Env, step *report.Step, opts Options) error {
+// runBench benchmarks into step.
+func runBench(ctx context.Context, env *stage.Env, step *report.Step, opts BenchOptions) error {
 	env, err := withFallbackLimit(env, opts.CPUFallback)
 	if err != nil {
 		return err
@@ -202,7 +199,7 @@ func withFallbackLimit(env *stage.Env, cpuFallback string) (*stage.Env, error) {
 
 // runORT benchmarks a model through ONNX Runtime: token generation for a
 // model with a KV cache, timed runs otherwise.
-func runORT(ctx context.Context, env *stage.Env, step *report.Step, opts Options) error {
+func runORT(ctx context.Context, env *stage.Env, step *report.Step, opts BenchOptions) error {
 	if opts.Expect != "" && opts.Inputs == "" {
 		return fmt.Errorf("--expect %s needs --inputs DIR: expected outputs belong to the inputs that produced them", opts.Expect)
 	}
@@ -323,7 +320,7 @@ func Loop(ctx context.Context, warmup, iterations int, d time.Duration, fn func(
 	return lat, nil
 }
 
-func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, o Options, smp *Sampler, prog *progress) error {
+func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, o BenchOptions, smp *Sampler, prog *progress) error {
 	in, notices, err := s.FillInputsNotices()
 	if err != nil {
 		return err
@@ -367,7 +364,7 @@ func runPlain(ctx context.Context, env *stage.Env, step *report.Step, s *infer.S
 // plainLoop is the timed loop of a plain model: one Run per iteration with
 // outputs allocated by ORT and freed, the board sampled and progress drawn
 // between runs.
-func plainLoop(ctx context.Context, s *infer.Session, in []ort.Value, o Options, smp *Sampler, prog *progress) ([]time.Duration, error) {
+func plainLoop(ctx context.Context, s *infer.Session, in []ort.Value, o BenchOptions, smp *Sampler, prog *progress) ([]time.Duration, error) {
 	outs, owned := s.NewOutputs()
 	defer infer.Destroy(outs)
 	raw := s.Raw()
@@ -416,7 +413,7 @@ func Latency(lat []time.Duration) Stats {
 	return Stats{Min: s[0], P50: pct(50), P90: pct(90), P99: pct(99), Max: s[len(s)-1], Mean: mean, PerSecond: float64(len(s)) / sum.Seconds()}
 }
 
-func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, c *infer.Cache, o Options, smp *Sampler, prog *progress) error {
+func runGenerative(ctx context.Context, env *stage.Env, step *report.Step, s *infer.Session, c *infer.Cache, o BenchOptions, smp *Sampler, prog *progress) error {
 	prompt := infer.Prompt(o.Infer.Seed, o.PromptTokens, c.Vocab)
 	step.Logf("generative model, %s KV-cache layout: %d cache inputs fed back from their present outputs", c.Style, len(c.Past))
 	var runs []infer.GenResult

@@ -75,7 +75,7 @@ type loadBoard struct {
 
 func (b *loadBoard) SetLoad(l board.Load) { b.loads = append(b.loads, l); b.Board.SetLoad(l) }
 
-func runStage(t *testing.T, o Options) (*report.Step, *loadBoard) {
+func runStage(t *testing.T, o BenchOptions) (*report.Step, *loadBoard) {
 	t.Helper()
 	sb, err := sim.New(sim.Options{Seed: 1})
 	if err != nil {
@@ -88,7 +88,7 @@ func runStage(t *testing.T, o Options) (*report.Step, *loadBoard) {
 	lb := &loadBoard{Board: sb}
 	env := stage.NewEnv(lb, p)
 	step := report.NewStep(o.StepName(), time.Now())
-	err = Run(context.Background(), env, step, o)
+	err = BenchStage(o)(context.Background(), env, step)
 	step.Finish(time.Now(), err)
 	return step, lb
 }
@@ -114,7 +114,7 @@ func tinyModel(t testing.TB, dir string) string {
 }
 
 func TestGenerativeBenchOnTheSim(t *testing.T) {
-	o := Options{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Providers: []string{"hailo", "cpu"}, Threads: 1}, Iterations: 2, PromptTokens: 4, NewTokens: 3}
+	o := BenchOptions{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Providers: []string{"hailo", "cpu"}, Threads: 1}, Iterations: 2, PromptTokens: 4, NewTokens: 3}
 	step, lb := runStage(t, o)
 	if step.Outcome != report.Pass || !step.Marginal {
 		t.Fatalf("outcome %s marginal %v (want a marginal PASS for the CPU fallback): %s", step.Outcome, step.Marginal, step.Error)
@@ -136,7 +136,7 @@ func TestGenerativeBenchOnTheSim(t *testing.T) {
 }
 
 func TestCPUFallbackFailsWhenThePlanSaysSo(t *testing.T) {
-	o := Options{Model: tinyModel(t, t.TempDir()), CPUFallback: "fail", Infer: infer.Options{Providers: []string{"hailo", "cpu"}, Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
+	o := BenchOptions{Model: tinyModel(t, t.TempDir()), CPUFallback: "fail", Infer: infer.Options{Providers: []string{"hailo", "cpu"}, Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
 	step, _ := runStage(t, o)
 	if step.Outcome != report.Fail || value(t, step, "cpu_fallback").Outcome != report.Fail {
 		t.Fatalf("outcome %s", step.Outcome)
@@ -153,7 +153,7 @@ func TestPlainModelLatency(t *testing.T) {
 	data, _ := m.Marshal()
 	path := filepath.Join(t.TempDir(), "relu.onnx")
 	os.WriteFile(path, data, 0o644)
-	o := Options{Model: path, Infer: infer.Options{Dims: map[string]int64{"n": 2}, Threads: 1}, Iterations: 20}
+	o := BenchOptions{Model: path, Infer: infer.Options{Dims: map[string]int64{"n": 2}, Threads: 1}, Iterations: 20}
 	step, _ := runStage(t, o)
 	if step.Outcome != report.Pass || step.Marginal {
 		t.Fatalf("outcome %s marginal %v: %s", step.Outcome, step.Marginal, step.Error)
@@ -177,7 +177,7 @@ func TestPlainModelLatency(t *testing.T) {
 // a Hailo-10H) and the temperature comes from the benchmark summary; the
 // "not supported" lines hailortcli writes on stderr land in the log.
 func TestHailortcliRuntimeOnTheSim(t *testing.T) {
-	step, lb := runStage(t, Options{Runtime: "hailortcli", HEF: "yolov8s.hef", Duration: 2 * time.Second})
+	step, lb := runStage(t, BenchOptions{Runtime: "hailortcli", HEF: "yolov8s.hef", Duration: 2 * time.Second})
 	if step.Outcome != report.Pass {
 		t.Fatalf("%s: %s", step.Outcome, step.Error)
 	}
@@ -206,7 +206,7 @@ func TestHailortcliRuntimeOnTheSim(t *testing.T) {
 	if lb.loads[0].NPU != 1 {
 		t.Fatalf("NPU load not raised: %+v", lb.loads)
 	}
-	step, _ = runStage(t, Options{Runtime: "hailortcli"})
+	step, _ = runStage(t, BenchOptions{Runtime: "hailortcli"})
 	if step.Outcome != report.Error || !strings.Contains(step.Error, "--hef") {
 		t.Fatalf("no HEF: %s %q", step.Outcome, step.Error)
 	}
@@ -262,7 +262,7 @@ func TestHailortcliRuntimeOnHailo8(t *testing.T) {
 	hb := &hailo8Board{Board: sb, bench: bench}
 	env := stage.NewEnv(hb, p)
 	step := report.NewStep("bench.yolov8s", time.Now())
-	err = Run(context.Background(), env, step, Options{Runtime: "hailortcli", HEF: "yolov8s.hef", Duration: time.Second})
+	err = BenchStage(BenchOptions{Runtime: "hailortcli", HEF: "yolov8s.hef", Duration: time.Second})(context.Background(), env, step)
 	step.Finish(time.Now(), err)
 	if step.Outcome != report.Pass {
 		t.Fatalf("%s: %s %v", step.Outcome, step.Error, step.Log)
@@ -301,7 +301,7 @@ func TestFromPlanAndNames(t *testing.T) {
 	if o.StepName() != "bench.synth-50M-int4" || o.Infer.Providers[0] != "hailo" || o.CPUFallback != "" {
 		t.Fatalf("%+v %s", o, o.StepName())
 	}
-	if (Options{Model: "/x/resnet.onnx"}).StepName() != "bench.resnet" {
+	if (BenchOptions{Model: "/x/resnet.onnx"}).StepName() != "bench.resnet" {
 		t.Fatal("model step name")
 	}
 	if _, err := FromPlan(plan.BenchPlan{Duration: "soon"}); err == nil {
@@ -311,7 +311,7 @@ func TestFromPlanAndNames(t *testing.T) {
 
 // The default plan's bench: the 50M int4 synthetic model, generated into
 // the cache once, loads and generates with its KV cache on the CPU.
-func TestPlanStageRunsThe50MInt4Model(t *testing.T) {
+func TestTableEntryRunsThe50MInt4Model(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	sb, _ := sim.New(sim.Options{Seed: 1})
 	p, _ := plan.Default()
@@ -329,7 +329,7 @@ func TestPlanStageRunsThe50MInt4Model(t *testing.T) {
 	}
 	env := stage.NewEnv(sb, p)
 	step := report.NewStep("bench", time.Now())
-	err := PlanStage(context.Background(), env, step)
+	err := Spec().Run(context.Background(), env, step)
 	step.Finish(time.Now(), err)
 	if step.Outcome != report.Pass {
 		var failed []string
@@ -371,9 +371,9 @@ func TestHotEnclosureFaultFailsOnThrottling(t *testing.T) {
 	}
 	p, _ := plan.Default()
 	env := stage.NewEnv(sb, p)
-	o := Options{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
+	o := BenchOptions{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
 	step := report.NewStep(o.StepName(), time.Now())
-	err = Run(context.Background(), env, step, o)
+	err = BenchStage(o)(context.Background(), env, step)
 	step.Finish(time.Now(), err)
 	if m := value(t, step, "throttled"); step.Outcome != report.Fail || m.Outcome != report.Fail || m.Code != "BENCH_THROTTLED" {
 		t.Fatalf("step %s, throttled %+v", step.Outcome, m)
@@ -406,9 +406,9 @@ func TestUnreadableTemperatureIsAnErrorNotAGap(t *testing.T) {
 	}
 	p, _ := plan.Default()
 	env := stage.NewEnv(garbledTempBoard{sb}, p)
-	o := Options{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Providers: []string{"cpu"}, Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
+	o := BenchOptions{Model: tinyModel(t, t.TempDir()), Infer: infer.Options{Providers: []string{"cpu"}, Threads: 1}, Iterations: 1, PromptTokens: 2, NewTokens: 2}
 	step := report.NewStep(o.StepName(), time.Now())
-	step.Finish(time.Now(), Run(context.Background(), env, step, o))
+	step.Finish(time.Now(), BenchStage(o)(context.Background(), env, step))
 	m := value(t, step, "temp_max")
 	if m.Outcome != report.Error || m.Value != nil || !strings.Contains(m.Message, "abc") {
 		t.Fatalf("temp_max %+v, want an ERROR naming the unreadable value", m)
@@ -424,10 +424,10 @@ func TestInterruptedBenchKeepsPartialStatistics(t *testing.T) {
 	model := tinyModel(t, t.TempDir())
 	for _, tc := range []struct {
 		name string
-		o    Options
+		o    BenchOptions
 		keep string
 	}{
-		{"generative", Options{Model: model, Infer: infer.Options{Providers: []string{"cpu"}, Threads: 1}, Duration: 20 * time.Second, PromptTokens: 2, NewTokens: 2}, "ttft"},
+		{"generative", BenchOptions{Model: model, Infer: infer.Options{Providers: []string{"cpu"}, Threads: 1}, Duration: 20 * time.Second, PromptTokens: 2, NewTokens: 2}, "ttft"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sb, _ := sim.New(sim.Options{Seed: 1})
@@ -437,7 +437,7 @@ func TestInterruptedBenchKeepsPartialStatistics(t *testing.T) {
 			// the timed runs, the second only after at least one of them.
 			env := stage.NewEnv(&cancelAtSample{Board: sb, at: 2, cancel: cancel}, p)
 			step := report.NewStep(tc.o.StepName(), time.Now())
-			err := Run(ctx, env, step, tc.o)
+			err := BenchStage(tc.o)(ctx, env, step)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("err = %v, want the interruption returned", err)
 			}

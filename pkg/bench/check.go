@@ -15,7 +15,7 @@ import (
 // number compared), the largest absolute and relative errors over float
 // outputs, and one log line per output. A wrong answer FAILs the step, so
 // a runtime or NPU that is fast but wrong does not look good.
-func checkOutputs(env *stage.Env, step *report.Step, s *infer.Session, in []ort.Value, o Options) error {
+func checkOutputs(env *stage.Env, step *report.Step, s *infer.Session, in []ort.Value, o BenchOptions) error {
 	diffs, err := s.Check(in, o.Expect)
 	if err != nil {
 		return err

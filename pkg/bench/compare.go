@@ -19,17 +19,27 @@ func CompareSpec() stage.Stage {
 	}
 }
 
-// CompareStage is model.compare: both models of p over the same seeded
-// tokens, top-1 agreement and logit cosine similarity recorded (judged
-// by the plan's limits model.compare.* when it has them).
-func CompareStage(p *infer.Pair, nameA, nameB string, ids []int64) stage.Func {
+// CompareOptions are what `aihat model compare` gives model.compare.
+type CompareOptions struct {
+	// Pair holds the two models, opened.
+	Pair *infer.Pair
+	// A and B name the models (their paths), for the step's log.
+	A, B string
+	// IDs are the seeded tokens both models run over.
+	IDs []int64
+}
+
+// CompareStage is model.compare: both models of o.Pair over the same
+// seeded tokens, top-1 agreement and logit cosine similarity recorded
+// (judged by the plan's limits model.compare.* when it has them).
+func CompareStage(o CompareOptions) stage.Func {
 	return func(_ context.Context, env *stage.Env, step *report.Step) error {
-		res, err := p.Compare(ids)
+		res, err := o.Pair.Compare(o.IDs)
 		if err != nil {
 			return err
 		}
-		step.Logf("A %s, B %s, %d seeded tokens", nameA, nameB, len(ids))
-		stage.Measure(env, step, stage.M{Name: "tokens", Value: float64(len(ids)), Unit: "count"})
+		step.Logf("A %s, B %s, %d seeded tokens", o.A, o.B, len(o.IDs))
+		stage.Measure(env, step, stage.M{Name: "tokens", Value: float64(len(o.IDs)), Unit: "count"})
 		stage.Measure(env, step, stage.M{Name: "top1_agreement", Value: res.Top1, Unit: ""})
 		stage.Measure(env, step, stage.M{Name: "logit_cosine_mean", Value: res.CosineMean, Unit: ""})
 		stage.Measure(env, step, stage.M{Name: "logit_cosine_min", Value: res.CosineMin, Unit: ""})

@@ -95,9 +95,9 @@ func TestConformance(t *testing.T) {
 		if os.Getenv("CONFORMANCE_TRACE") != "" { // which model a crash in ONNX Runtime came from
 			fmt.Fprintln(os.Stderr, "seeded:", m)
 		}
-		o := Options{Model: m, Iterations: 1, Infer: infer.Options{Threads: 1, Providers: []string{"cpu"}}}
+		o := BenchOptions{Model: m, Iterations: 1, Infer: infer.Options{Threads: 1, Providers: []string{"cpu"}}}
 		step := report.NewStep(o.StepName(), time.Now())
-		err := Run(context.Background(), env, step, o)
+		err := BenchStage(o)(context.Background(), env, step)
 		step.Finish(time.Now(), err)
 		if step.Outcome == report.Pass {
 			seeded++
@@ -188,10 +188,10 @@ func judge(env *stage.Env, model string) (string, string) {
 	if class, why := direct(model, set); class != classPass {
 		return class, why
 	}
-	o := Options{Model: model, Inputs: set, Expect: set, Iterations: 1, Warmup: 0,
+	o := BenchOptions{Model: model, Inputs: set, Expect: set, Iterations: 1, Warmup: 0,
 		Infer: infer.Options{Threads: 1, Providers: []string{"cpu"}}}
 	step := report.NewStep(o.StepName(), time.Now())
-	err := Run(context.Background(), env, step, o)
+	err := BenchStage(o)(context.Background(), env, step)
 	step.Finish(time.Now(), err)
 	if step.Outcome != report.Pass {
 		why := step.Error

@@ -19,7 +19,7 @@ import (
 // commands: a Hailo-8/8L (HailoRT 4.x) runs the three-phase benchmark and
 // `run --measure-temp` for the chip temperature; a Hailo-10H (HailoRT 5.x)
 // refuses `run`, and its benchmark summary carries the temperature.
-func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o Options) error {
+func runHailortcli(ctx context.Context, env *stage.Env, step *report.Step, o BenchOptions) error {
 	if o.HEF == "" {
 		return fmt.Errorf("--runtime hailortcli needs a compiled model: pass --hef FILE.hef (or set bench.hef in the plan)")
 	}

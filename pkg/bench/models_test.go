@@ -30,7 +30,7 @@ func TestOnnxruntimeGoTestModelsAllBench(t *testing.T) {
 	}
 	for _, m := range models {
 		t.Run(filepath.Base(m), func(t *testing.T) {
-			o := Options{Model: m, Iterations: 2, Warmup: 0, Infer: infer.Options{Threads: 1,
+			o := BenchOptions{Model: m, Iterations: 2, Warmup: 0, Infer: infer.Options{Threads: 1,
 				Dims: map[string]int64{"input_vectors_dynamic_axes_1": 3}}}
 			big := strings.Contains(m, "big_compute")
 			if big && !benchBigModels {
@@ -93,7 +93,7 @@ func TestExpectFailsOnWrongAnswers(t *testing.T) {
 	write("output_0.pb", onnx.FloatTensor("", []int64{3}, []float32{2, -3, 6}))
 	half := onnx.Tensor{DataType: onnx.Float16, Dims: []int64{3}, Raw: []byte{0x00, 0x40, 0x00, 0xc2, 0x00, 0x46}} // 2, -3, 6
 	write("output_1.pb", half)
-	o := Options{Model: model, Inputs: dir, Expect: dir, Iterations: 3, Infer: infer.Options{Threads: 1}}
+	o := BenchOptions{Model: model, Inputs: dir, Expect: dir, Iterations: 3, Infer: infer.Options{Threads: 1}}
 	step, _ := runStage(t, o)
 	if step.Outcome != report.Pass || value(t, step, "outputs_matched").Value != 2.0 || value(t, step, "max_abs_error").Value != 0.0 {
 		t.Fatalf("right answers: %s %s %+v", step.Outcome, step.Error, step.Measurements)
@@ -123,7 +123,7 @@ func TestBenchDrivesAHuggingFaceExport(t *testing.T) {
 	if _, err := synth.Write(c, path); err != nil {
 		t.Fatal(err)
 	}
-	step, _ := runStage(t, Options{Model: path, Iterations: 2, PromptTokens: 8, NewTokens: 4, Infer: infer.Options{Threads: 1}})
+	step, _ := runStage(t, BenchOptions{Model: path, Iterations: 2, PromptTokens: 8, NewTokens: 4, Infer: infer.Options{Threads: 1}})
 	if step.Outcome != report.Pass {
 		t.Fatalf("%s: %s", step.Outcome, step.Error)
 	}

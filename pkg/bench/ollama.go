@@ -22,7 +22,7 @@ func ollamaStepModel(name string) string {
 // runOllama measures an LLM behind an Ollama-compatible server (hailo-ollama
 // on the AI HAT+ 2, or ollama serve on the CPU): time to first token from
 // the stream, and tokens/s from the server's own counts.
-func runOllama(ctx context.Context, env *stage.Env, step *report.Step, o Options) error {
+func runOllama(ctx context.Context, env *stage.Env, step *report.Step, o BenchOptions) error {
 	if o.Endpoint == "" || o.Model == "" {
 		return fmt.Errorf("--runtime ollama needs --endpoint URL (hailo-ollama: http://127.0.0.1:8000) and --model NAME (a model the server has pulled)")
 	}
@@ -76,7 +76,7 @@ type ollamaResults struct {
 // ollamaRequests sends the timed requests: o.Iterations of them, or as
 // many as o.Duration allows; it stops early when the server refuses or
 // answers with an error status, as the next request would meet the same.
-func ollamaRequests(ctx context.Context, step *report.Step, cl *workload.Ollama, o Options, smp *Sampler) ollamaResults {
+func ollamaRequests(ctx context.Context, step *report.Step, cl *workload.Ollama, o BenchOptions, smp *Sampler) ollamaResults {
 	rs := ollamaResults{errs: map[workload.ErrClass]int{}}
 	start := time.Now()
 	for n := 0; ; n++ {

@@ -37,7 +37,7 @@ func TestOllamaRuntime(t *testing.T) {
 	}
 	srv := ollamaServer(t, strings.TrimSpace(string(docs)), 0)
 	defer srv.Close()
-	step, _ := runStage(t, Options{Runtime: "ollama", Endpoint: srv.URL, Model: "gemma3:1b", Iterations: 3})
+	step, _ := runStage(t, BenchOptions{Runtime: "ollama", Endpoint: srv.URL, Model: "gemma3:1b", Iterations: 3})
 	if step.Name != "bench.gemma3-1b" {
 		t.Errorf("step %s, want bench.gemma3-1b", step.Name)
 	}
@@ -71,7 +71,7 @@ func TestOllamaRuntime(t *testing.T) {
 func TestOllamaRuntimeTotalOnlyAndErrors(t *testing.T) {
 	srv := ollamaServer(t, `{"response":"","done":true,"eval_count":30,"total_duration":3000000000}`, 2)
 	defer srv.Close()
-	step, _ := runStage(t, Options{Runtime: "ollama", Endpoint: srv.URL, Model: "qwen2:1.5b", Iterations: 3})
+	step, _ := runStage(t, BenchOptions{Runtime: "ollama", Endpoint: srv.URL, Model: "qwen2:1.5b", Iterations: 3})
 	if v := value(t, step, "tokens_per_s_incl_prefill").Value.(float64); v != 10 {
 		t.Errorf("%v tokens/s, want 10 (30 tokens / 3 s)", v)
 	}
@@ -88,11 +88,11 @@ func TestOllamaRuntimeRefused(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close()
-	step, _ := runStage(t, Options{Runtime: "ollama", Endpoint: url, Model: "gemma3", Iterations: 2})
+	step, _ := runStage(t, BenchOptions{Runtime: "ollama", Endpoint: url, Model: "gemma3", Iterations: 2})
 	if step.Outcome != report.Error {
 		t.Errorf("outcome %s, want ERROR", step.Outcome)
 	}
-	if err := (Options{Runtime: "ollama", Model: "gemma3"}).Check(); err == nil || !strings.Contains(err.Error(), "--endpoint") {
+	if err := (BenchOptions{Runtime: "ollama", Model: "gemma3"}).Check(); err == nil || !strings.Contains(err.Error(), "--endpoint") {
 		t.Errorf("check without endpoint: %v", err)
 	}
 }

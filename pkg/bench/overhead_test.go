@@ -91,7 +91,7 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 	}
 	runHarness := func() time.Duration {
 		t0 := time.Now()
-		lat, err := plainLoop(context.Background(), s, in, Options{Iterations: round}, smp, prog)
+		lat, err := plainLoop(context.Background(), s, in, BenchOptions{Iterations: round}, smp, prog)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -18,6 +18,6 @@ func Spec() stage.Stage {
 			"outputs_compared", "outputs_matched", "outputs_mismatched", "max_abs_error", "max_rel_error",
 			"request_errors", "tokens_per_s_incl_prefill"},
 		Subjects: true,
-		Run:      PlanStage,
+		Run:      stage.Planned(planOptions, BenchStage),
 	}
 }

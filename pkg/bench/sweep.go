@@ -13,7 +13,7 @@ import (
 // runtime, the providers, the synthetic model's size and quantization.
 // A provider this ONNX Runtime does not know is an ERROR (exit 2), as when
 // the model cannot be opened; the others are usage mistakes (UsageError).
-func (o Options) Check() error {
+func (o BenchOptions) Check() error {
 	switch o.Runtime {
 	case "", "ort", "hailortcli":
 	case "ollama":
@@ -52,7 +52,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 // usable provider is one error before any step starts. Later sizes open
 // in their own step, one model at a time. close releases the opened model
 // if its step never ran (Close is idempotent).
-func Sweep(base Options, sizes []string) (runs []Options, close func(), err error) {
+func Sweep(base BenchOptions, sizes []string) (runs []BenchOptions, close func(), err error) {
 	if len(sizes) == 0 {
 		sizes = []string{""}
 	}

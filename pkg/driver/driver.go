@@ -33,9 +33,10 @@ const (
 	kernelReleaseKey = "proc/sys/kernel/osrelease"
 )
 
-// Stage is the driver.check stage. It sets env.Findings.Driver and, when
-// hailortcli identifies the NPU, env.Findings.NPU.
-func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
+// checkRun is driver.check, the table's entry (Spec().Run). It sets
+// env.Findings.Driver and, when hailortcli identifies the NPU,
+// env.Findings.NPU.
+func checkRun(ctx context.Context, env *stage.Env, step *report.Step) error {
 	d := env.Plan.Driver
 	if err := d.Check(); err != nil {
 		return err

@@ -36,7 +36,7 @@ func runStage(t *testing.T, b board.Board, p *plan.Plan) (*report.Step, *stage.E
 	t.Helper()
 	env := stage.NewEnv(b, p)
 	step := report.NewStep("driver.check", time.Time{})
-	err := Stage(context.Background(), env, step)
+	err := Spec().Run(context.Background(), env, step)
 	step.Finish(time.Time{}, err)
 	if err != nil {
 		t.Fatalf("driver.check errored: %v", err)
@@ -156,7 +156,7 @@ func TestOtherHailoModuleIsNamed(t *testing.T) {
 
 func TestNoPCIBusIsAnError(t *testing.T) {
 	env := stage.NewEnv(mustFixture(t, t.TempDir()), defaultPlan(t))
-	err := Stage(context.Background(), env, report.NewStep("driver.check", time.Time{}))
+	err := Spec().Run(context.Background(), env, report.NewStep("driver.check", time.Time{}))
 	if err == nil || !strings.Contains(err.Error(), "sys/bus/pci/devices") {
 		t.Fatalf("err = %v", err)
 	}

@@ -11,6 +11,6 @@ func Spec() stage.Stage {
 		Measures: []string{"kernel.release", "module.loaded", "module.version",
 			"pcie.present", "pcie.address", "pcie.driver", "pcie.chip", "pcie.link_speed", "pcie.max_link_speed", "pcie.link_width",
 			"devnode.present", "devnode.path", "devnode.char_device", "devnode.accessible", "npu.*"},
-		Run: Stage,
+		Run: checkRun,
 	}
 }

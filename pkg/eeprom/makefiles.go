@@ -1,12 +1,9 @@
 package eeprom
 
 import (
-	"context"
 	"fmt"
 
-	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/safefile"
-	"github.com/aihat/aihat/pkg/stage"
 )
 
 // MakeFiles are eeprom make's inputs named as files, as eepmake takes
@@ -42,18 +39,4 @@ func (m MakeFiles) Read() ([]byte, MakeOptions, error) {
 		mo.Custom = append(mo.Custom, b)
 	}
 	return text, mo, nil
-}
-
-// VerifyFile is eeprom.verify of an image file in place of the board's
-// chip (eeprom verify --file); the file is read (bounded) before the run.
-func VerifyFile(path string) (stage.Func, error) {
-	data, err := safefile.ReadFile(path, safefile.NVMemMax)
-	if err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
-		step.Logf("read %d B from %s", len(data), path)
-		Check(env, step, Decode(data), path)
-		return nil
-	}, nil
 }

@@ -10,6 +10,6 @@ func VerifySpec() stage.Stage {
 		Section: "hat",
 		Measures: []string{"present", "image.problems", "image.bytes", "image.crc_errors", "format_version",
 			"vendor", "product", "product_id", "product_ver", "uuid", "overlay", "dt.*"},
-		Run: VerifyStage,
+		Run: VerifyStage(VerifyOptions{}),
 	}
 }

@@ -61,10 +61,32 @@ func (e *BusOpenError) Error() string {
 
 func (e *BusOpenError) Unwrap() error { return e.Err }
 
+// VerifyOptions are what `aihat eeprom verify` gives eeprom.verify.
+type VerifyOptions struct {
+	// Image, when set, is an image read before the run (eeprom verify
+	// --file), verified in place of the board's chip; nil reads the
+	// board's EEPROM as the plan's hat section says.
+	Image *Source
+}
+
 // VerifyStage is eeprom.verify: the image decodes without problems, every
 // CRC holds, and the identity meets the plan's limits; it sets
-// env.Findings.HAT.
-func VerifyStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+// env.Findings.HAT. VerifyOptions{} reads the board's EEPROM: the table's
+// entry.
+func VerifyStage(o VerifyOptions) stage.Func {
+	if o.Image == nil {
+		return verifyBoard
+	}
+	src := *o.Image
+	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
+		step.Logf("read %d B from %s", len(src.Data), src.Name)
+		Check(env, step, Decode(src.Data), src.Name)
+		return nil
+	}
+}
+
+// verifyBoard is eeprom.verify of the board's EEPROM.
+func verifyBoard(ctx context.Context, env *stage.Env, step *report.Step) error {
 	h := env.Plan.HAT
 	src, err := ReadBoard(ctx, env.Board, h)
 	if err != nil {

@@ -27,7 +27,7 @@ func runVerify(t *testing.T, mutate func(*sim.Board, *plan.Plan), faults ...stri
 	}
 	env := stage.NewEnv(b, p)
 	step := &report.Step{Name: "eeprom.verify"}
-	if err := VerifyStage(context.Background(), env, step); err != nil {
+	if err := VerifySpec().Run(context.Background(), env, step); err != nil {
 		t.Fatalf("stage error: %v", err)
 	}
 	return env, step

@@ -25,6 +25,15 @@ type WriteOptions struct {
 	WPGPIO *int
 	Bus    *int
 	Addr   *uint16
+
+	// Out, for WriteStage, receives Write's text as it goes (the
+	// command's stdout); nil: the step's log only.
+	Out io.Writer
+	// Result, for WriteStage, receives Write's own error (nil when the
+	// image was written and held), for the command's exit code and line:
+	// a read-back or write-protect failure is a failing measurement in
+	// the step, not the step's error, so the step's error cannot carry it.
+	Result *error
 }
 
 // Check says what is wrong with the options (a usage WriteError), before

@@ -27,12 +27,12 @@ func WriteSpec() stage.Stage {
 }
 
 // WriteStage is eeprom.write: Write with the plan's hat section, its text
-// going to out and into the step's log, and what was written and what the
-// read-back showed recorded. Write's own error is kept in *werr for the
-// command's exit code; a read-back or write-protect failure is a failing
-// measurement (judged by the plan's eeprom.write.* limits), anything that
-// stopped the write before its verdict is the step's error.
-func WriteStage(o WriteOptions, out io.Writer, werr *error) stage.Func {
+// going to o.Out and into the step's log, and what was written and what
+// the read-back showed recorded. Write's own error is kept in *o.Result for
+// the command's exit code; a read-back or write-protect failure is a
+// failing measurement (judged by the plan's eeprom.write.* limits),
+// anything that stopped the write before its verdict is the step's error.
+func WriteStage(o WriteOptions) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
 		stage.Measure(env, step, stage.M{Name: "image", Value: o.Image})
 		if data, err := os.ReadFile(o.Image); err == nil {
@@ -41,8 +41,14 @@ func WriteStage(o WriteOptions, out io.Writer, werr *error) stage.Func {
 			stage.Measure(env, step, stage.M{Name: "image.sha256", Value: hex.EncodeToString(sum[:])})
 		}
 		stage.Measure(env, step, stage.M{Name: "verify_only", Value: o.VerifyOnly})
-		err := Write(ctx, env.Board, env.Plan.HAT, o, io.MultiWriter(out, &lineLog{step: step}))
-		*werr = err
+		out := io.Writer(&lineLog{step: step})
+		if o.Out != nil {
+			out = io.MultiWriter(o.Out, out)
+		}
+		err := Write(ctx, env.Board, env.Plan.HAT, o, out)
+		if o.Result != nil {
+			*o.Result = err
+		}
 		verdict := err == nil || errors.Is(err, ErrReadBack) || errors.Is(err, ErrWritesIgnored) || errors.Is(err, ErrWPNotHolding)
 		if !verdict {
 			return err

@@ -89,7 +89,7 @@ func runScan(t *testing.T, b board.Board, buses ...int) *report.Step {
 	}
 	env := stage.NewEnv(b, p)
 	step := report.NewStep("i2c.scan", b.Clock().Now())
-	err = ScanStage(buses...)(context.Background(), env, step)
+	err = ScanStage(ScanOptions{Buses: buses})(context.Background(), env, step)
 	step.Finish(b.Clock().Now(), err)
 	return step
 }
@@ -154,7 +154,7 @@ func TestScanStageOnUnplannedBusRecordsWithoutFailing(t *testing.T) {
 	p.I2C.Buses = p.I2C.Buses[:1] // the plan describes bus 0 only
 	env := stage.NewEnv(b, p)
 	s := report.NewStep("i2c.scan", b.Clock().Now())
-	s.Finish(b.Clock().Now(), ScanStage(1)(context.Background(), env, s))
+	s.Finish(b.Clock().Now(), ScanStage(ScanOptions{Buses: []int{1}})(context.Background(), env, s))
 	if s.Outcome != report.Pass {
 		t.Fatalf("outcome %s", s.Outcome)
 	}
@@ -204,7 +204,7 @@ func TestMissingDeviceRemedyDependsOnTheBus(t *testing.T) {
 	p.I2C.Buses[1].Expect[0].Optional = false
 	env := stage.NewEnv(b, p)
 	s := report.NewStep("i2c.scan", b.Clock().Now())
-	s.Finish(b.Clock().Now(), ScanStage()(context.Background(), env, s))
+	s.Finish(b.Clock().Now(), ScanStage(ScanOptions{})(context.Background(), env, s))
 	hat := measurement(t, s, "bus0.0x50.present")
 	mon := measurement(t, s, "bus1.0x40.present")
 	if hat.Outcome != report.Fail || !strings.Contains(hat.Message, "ID_SD/ID_SC") {

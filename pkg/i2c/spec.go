@@ -10,6 +10,6 @@ func ScanSpec() stage.Stage {
 		Summary:  "probes addresses as i2cdetect does; expected devices present, nothing unexpected",
 		Section:  "i2c",
 		Measures: []string{"*.*.present", "*.*.unexpected", "*.devices"},
-		Run:      ScanStage(),
+		Run:      ScanStage(ScanOptions{}),
 	}
 }

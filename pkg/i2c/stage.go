@@ -11,15 +11,22 @@ import (
 	"github.com/aihat/aihat/pkg/stage"
 )
 
-// ScanStage returns the i2c.scan stage for the given buses; with none it
-// scans every bus the plan lists. Each expected device is a measurement
-// (present, or absent = FAIL unless optional); each device that answers
-// but is not expected is recorded, failing unless the plan allows it.
-func ScanStage(buses ...int) stage.Func {
+// ScanOptions are what `aihat i2c scan` gives i2c.scan.
+type ScanOptions struct {
+	// Buses are the bus numbers to scan; none scans every bus the plan
+	// lists.
+	Buses []int
+}
+
+// ScanStage is i2c.scan of o's buses (ScanOptions{}: the plan's, the
+// table's entry). Each expected device is a measurement (present, or
+// absent = FAIL unless optional); each device that answers but is not
+// expected is recorded, failing unless the plan allows it.
+func ScanStage(o ScanOptions) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
 		planned := env.Plan.I2C.Buses
-		if len(buses) > 0 {
-			planned = selectBuses(planned, buses)
+		if len(o.Buses) > 0 {
+			planned = selectBuses(planned, o.Buses)
 		}
 		if len(planned) == 0 {
 			return fmt.Errorf("no I2C bus to scan: the plan lists none (i2c.buses)")

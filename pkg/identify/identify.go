@@ -14,9 +14,10 @@ import (
 	"github.com/aihat/aihat/pkg/stage"
 )
 
-// Stage is the board.identify stage. It sets env.Findings.Board. The
-// model is held to the plan's limit board.identify.model (a pattern).
-func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
+// identifyRun is board.identify, the table's entry (Spec().Run). It sets
+// env.Findings.Board. The model is held to the plan's limit
+// board.identify.model (a pattern).
+func identifyRun(ctx context.Context, env *stage.Env, step *report.Step) error {
 	fsys := env.Board.FS()
 	id := &env.Findings.Board
 	model, err := readDTString(fsys, "model")

@@ -19,7 +19,7 @@ func runStage(t *testing.T, b board.Board) (*report.Step, *stage.Env) {
 	p, _ := plan.Default()
 	env := stage.NewEnv(b, p)
 	s := report.NewStep("board.identify", b.Clock().Now())
-	s.Finish(b.Clock().Now(), Stage(context.Background(), env, s))
+	s.Finish(b.Clock().Now(), Spec().Run(context.Background(), env, s))
 	return s, env
 }
 

@@ -9,6 +9,6 @@ func Spec() stage.Stage {
 		Summary:  "model, serial, kernel and firmware, from the board's files and vcgencmd version",
 		Section:  "board",
 		Measures: []string{"model", "serial", "kernel", "firmware"},
-		Run:      Stage,
+		Run:      identifyRun,
 	}
 }

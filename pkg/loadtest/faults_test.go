@@ -17,14 +17,14 @@ import (
 
 // faultRun runs o on a sim board with one fault, its onset moved by
 // tweak into the short run.
-func faultRun(t *testing.T, fault string, o Options, tweak func(*sim.LoadtestFaults)) *report.Step {
+func faultRun(t *testing.T, fault string, o RunOptions, tweak func(*sim.LoadtestFaults)) *report.Step {
 	t.Helper()
 	b, env := simEnv(t, sim.Options{Seed: 3, Faults: []string{fault}})
 	if tweak != nil {
 		tweak(&b.State().Loadtest)
 	}
 	step := report.NewStep("loadtest.run", time.Now())
-	step.Finish(time.Now(), Run(context.Background(), env, step, o))
+	step.Finish(time.Now(), RunStage(o)(context.Background(), env, step))
 	return step
 }
 

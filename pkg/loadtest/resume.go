@@ -56,8 +56,8 @@ type Board struct {
 }
 
 // Options returns the options the run was started with.
-func (p Params) Options() Options {
-	return Options{LoadtestDurations: p.LoadtestDurations, Runtime: p.Runtime, Endpoint: p.Endpoint,
+func (p Params) Options() RunOptions {
+	return RunOptions{LoadtestDurations: p.LoadtestDurations, Runtime: p.Runtime, Endpoint: p.Endpoint,
 		Model: p.Model, HEF: p.HEF, PID: p.PID, Board: p.Board}
 }
 
@@ -327,7 +327,7 @@ func (r *run) outageVerdicts(sweeps int) {
 
 // Started is a resumed run's first start (zero for a new run: it starts
 // now).
-func (o Options) Started() time.Time {
+func (o RunOptions) Started() time.Time {
 	if o.Resume != nil && o.Resume.Journal.Param != nil {
 		return o.Resume.Journal.Param.Start
 	}

@@ -35,7 +35,7 @@ func (c *cutAt) Health(Health)            {}
 
 // journalRun runs a sim load test into a journal at dir; live, when set,
 // sees the run. It returns the step and the board.
-func journalRun(t *testing.T, ctx context.Context, dir string, start time.Time, o Options) (*report.Step, *sim.Board) {
+func journalRun(t *testing.T, ctx context.Context, dir string, start time.Time, o RunOptions) (*report.Step, *sim.Board) {
 	t.Helper()
 	b, env := simEnv(t, sim.Options{Seed: 3, Start: start})
 	clk := b.Clock()
@@ -50,7 +50,7 @@ func journalRun(t *testing.T, ctx context.Context, dir string, start time.Time, 
 	}
 	env.Journal = j
 	step := report.NewStep(StepName, clk.Now())
-	err = Run(ctx, env, step, o)
+	err = RunStage(o)(ctx, env, step)
 	step.Finish(clk.Now(), err)
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
@@ -152,7 +152,7 @@ func TestProgressOnATerminalAndInALog(t *testing.T) {
 			b.VirtualClock().SetTimeScale(3600)
 		}
 		step := report.NewStep(StepName, time.Now())
-		if err := Run(context.Background(), env, step, o); err != nil {
+		if err := RunStage(o)(context.Background(), env, step); err != nil {
 			t.Fatal(err)
 		}
 		s := out.String()
@@ -180,7 +180,7 @@ func TestProgressFitsTheTerminal(t *testing.T) {
 	o.TTY = true
 	b.VirtualClock().SetTimeScale(3600)
 	step := report.NewStep(StepName, time.Now())
-	if err := Run(context.Background(), env, step, o); err != nil {
+	if err := RunStage(o)(context.Background(), env, step); err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
@@ -219,7 +219,7 @@ func TestLinkRetrainedDownFailsHealth(t *testing.T) {
 	o := shortSim
 	o.Live = &retrainAt{cutAt: cutAt{n: 500}, b: b}
 	step := report.NewStep(StepName, time.Now())
-	step.Finish(time.Now(), Run(context.Background(), env, step, o))
+	step.Finish(time.Now(), RunStage(o)(context.Background(), env, step))
 	m, _ := measurement(step, "health_failures")
 	if step.Outcome != report.Fail || m.Outcome != report.Fail {
 		t.Fatalf("outcome %s, health_failures %+v", step.Outcome, m)

@@ -18,8 +18,8 @@ import (
 	"github.com/aihat/aihat/pkg/workload"
 )
 
-// Options shape one load test; zero fields come from the plan.
-type Options struct {
+// RunOptions shape one load test; zero fields come from the plan.
+type RunOptions struct {
 	plan.LoadtestDurations
 	// Runtime is one of Runtimes; Model is ollama's model name or
 	// onnxruntime's ONNX file (the plan's bench model when empty); HEF is
@@ -80,22 +80,27 @@ type Health struct {
 const KindHealth = "health"
 
 // FromPlan fills options from the plan's loadtest section.
-func FromPlan(p plan.LoadtestPlan) (Options, error) {
+func FromPlan(p plan.LoadtestPlan) (RunOptions, error) {
 	d, err := p.Durations()
 	if err != nil {
-		return Options{}, err
+		return RunOptions{}, err
 	}
-	return Options{LoadtestDurations: d, Runtime: p.Runtime, Endpoint: p.Endpoint, Model: p.Model}, nil
+	return RunOptions{LoadtestDurations: d, Runtime: p.Runtime, Endpoint: p.Endpoint, Model: p.Model}, nil
 }
 
-// PlanStage runs the plan's load test (loadtest.run).
-func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
-	o, err := FromPlan(env.Plan.Loadtest)
-	if err != nil {
-		return err
+// RunStage is loadtest.run as o says. The table's entry is RunStage with
+// the plan's loadtest section (FromPlan), read when the stage starts; a
+// command passes the plan's options (or a resumed run's own) with its
+// flags over them.
+func RunStage(o RunOptions) stage.Func {
+	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
+		return runLoadtest(ctx, env, step, o)
 	}
-	return Run(ctx, env, step, o)
 }
+
+// planOptions are the plan's loadtest section as options: the table's
+// entry.
+func planOptions(p *plan.Plan) (RunOptions, error) { return FromPlan(p.Loadtest) }
 
 // run is the state one load test keeps while it runs: the watched series
 // at full resolution (a day at 1 Hz is 86 400 points, 1.4 MB each: the
@@ -103,7 +108,7 @@ func PlanStage(ctx context.Context, env *stage.Env, step *report.Step) error {
 type run struct {
 	env      *stage.Env
 	step     *report.Step
-	o        Options
+	o        RunOptions
 	w        workload.Workload
 	start    time.Time
 	nextHC   time.Time
@@ -127,9 +132,9 @@ type run struct {
 // the SoC warms (a wearing fan is stepped up more, so its raw rpm can rise).
 var watched = []string{"mem_available", "slab", "fan_rpm_full"}
 
-// Run loads the board for o.Duration, sampling every o.Interval, health
-// checks every o.HealthEvery, then judges slopes.
-func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) error {
+// runLoadtest loads the board for o.Duration, sampling every o.Interval,
+// health checks every o.HealthEvery, then judges slopes.
+func runLoadtest(ctx context.Context, env *stage.Env, step *report.Step, o RunOptions) error {
 	if o.Interval <= 0 || o.Duration <= 0 || o.HealthEvery <= 0 || o.Window <= 0 {
 		return fmt.Errorf("loadtest: duration, interval, health_every and window must be positive (%+v)", o.LoadtestDurations)
 	}
@@ -176,7 +181,7 @@ func Run(ctx context.Context, env *stage.Env, step *report.Step, o Options) erro
 
 // startRun begins the run now, or, resuming, goes on with the journaled
 // one: prev is its sweeps so far (nil for a new run).
-func startRun(env *stage.Env, step *report.Step, o Options) (r *run, prev *telemetry.Result, err error) {
+func startRun(env *stage.Env, step *report.Step, o RunOptions) (r *run, prev *telemetry.Result, err error) {
 	r = &run{env: env, step: step, o: o, start: env.Board.Clock().Now(), watch: map[string]*Windower{}}
 	r.nextHC = r.start
 	if rs := o.Resume; rs != nil && rs.Journal.Param != nil {

@@ -32,11 +32,11 @@ func simEnv(t *testing.T, so sim.Options) (*sim.Board, *stage.Env) {
 	return b, env
 }
 
-func simRun(t *testing.T, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
+func simRun(t *testing.T, o RunOptions, setup func(*sim.Board)) (*report.Step, time.Duration) {
 	return simRunSeed(t, 1, o, setup)
 }
 
-func simRunSeed(t *testing.T, seed int64, o Options, setup func(*sim.Board)) (*report.Step, time.Duration) {
+func simRunSeed(t *testing.T, seed int64, o RunOptions, setup func(*sim.Board)) (*report.Step, time.Duration) {
 	t.Helper()
 	b, env := simEnv(t, sim.Options{Seed: seed})
 	if setup != nil {
@@ -44,7 +44,7 @@ func simRunSeed(t *testing.T, seed int64, o Options, setup func(*sim.Board)) (*r
 	}
 	step := report.NewStep("loadtest.run", time.Now())
 	t0 := time.Now()
-	err := Run(context.Background(), env, step, o)
+	err := RunStage(o)(context.Background(), env, step)
 	step.Finish(time.Now(), err)
 	return step, time.Since(t0)
 }
@@ -60,7 +60,7 @@ func measurement(step *report.Step, name string) (report.Measurement, bool) {
 
 // shortSim is 3 h of virtual time at 10 s sampling: enough windows after
 // the warm-up for every slope, fast enough for make test.
-var shortSim = Options{LoadtestDurations: plan.LoadtestDurations{Duration: 3 * time.Hour, Interval: 10 * time.Second,
+var shortSim = RunOptions{LoadtestDurations: plan.LoadtestDurations{Duration: 3 * time.Hour, Interval: 10 * time.Second,
 	HealthEvery: 10 * time.Minute, Warmup: 30 * time.Minute, Window: 10 * time.Minute}}
 
 func TestHealthySimPasses(t *testing.T) {
@@ -177,7 +177,7 @@ func TestFanDegradeIsCaught(t *testing.T) {
 	step := report.NewStep("loadtest.run", time.Now())
 	o := shortSim
 	o.Interval = 30 * time.Second
-	step.Finish(time.Now(), Run(context.Background(), env, step, o))
+	step.Finish(time.Now(), RunStage(o)(context.Background(), env, step))
 	for _, m := range step.Measurements {
 		want := report.Pass
 		if m.Name == "fan_rpm_full_slope" {

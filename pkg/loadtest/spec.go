@@ -13,6 +13,6 @@ func Spec() stage.Stage {
 			"npu_outage", "workload_errors", "undervoltage_episodes",
 			"mem_available_slope", "slab_slope", "fan_rpm_full_slope", "*.rss_slope", "*.fds_slope", "latency_p99_slope", "error_rate_slope",
 			"outages", "outage_time", "reboots", "coverage"},
-		Run: PlanStage,
+		Run: stage.Planned(planOptions, RunStage),
 	}
 }

@@ -20,7 +20,7 @@ var Runtimes = []string{"model", "onnxruntime", "hailortcli", "ollama"}
 const hailortcliSeconds = 30
 
 // newWorkload builds the load o names; close releases what it opened.
-func (r *run) newWorkload(env *stage.Env, o Options) (w workload.Workload, close func(), err error) {
+func (r *run) newWorkload(env *stage.Env, o RunOptions) (w workload.Workload, close func(), err error) {
 	close = func() {}
 	switch o.Runtime {
 	case "", "model":

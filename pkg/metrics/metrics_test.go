@@ -135,9 +135,9 @@ func simRun(t testing.TB, d time.Duration, live func(*sim.Board) loadtest.Live) 
 	env := stage.NewEnv(b, p)
 	env.Progress = io.Discard
 	step := report.NewStep("loadtest.run", time.Now())
-	o := loadtest.Options{LoadtestDurations: plan.LoadtestDurations{Duration: d, Interval: 10 * time.Second,
+	o := loadtest.RunOptions{LoadtestDurations: plan.LoadtestDurations{Duration: d, Interval: 10 * time.Second,
 		HealthEvery: 10 * time.Minute, Warmup: 30 * time.Minute, Window: 10 * time.Minute}, Live: live(b)}
-	if err := loadtest.Run(context.Background(), env, step, o); err != nil {
+	if err := loadtest.RunStage(o)(context.Background(), env, step); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -49,8 +49,8 @@ const (
 // dtboMagic starts every flattened device tree blob.
 const dtboMagic = 0xd00dfeed
 
-// Stage is the overlay.check stage.
-func Stage(ctx context.Context, env *stage.Env, step *report.Step) error {
+// checkRun is overlay.check, the table's entry (Spec().Run).
+func checkRun(ctx context.Context, env *stage.Env, step *report.Step) error {
 	op := env.Plan.Overlay
 	fsys := env.Board.FS()
 

@@ -36,7 +36,7 @@ func run(t *testing.T, b board.Board, p *plan.Plan) (*report.Step, error) {
 	t.Helper()
 	env := stage.NewEnv(b, p)
 	step := report.NewStep("overlay.check", time.Time{})
-	err := Stage(context.Background(), env, step)
+	err := Spec().Run(context.Background(), env, step)
 	step.Finish(time.Time{}, err)
 	return step, err
 }

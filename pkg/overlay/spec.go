@@ -10,6 +10,6 @@ func Spec() stage.Stage {
 		Section: "overlay",
 		Measures: []string{"config.warnings", "dtparam.*", "overlay.*.configured", "overlay.*.dtbo",
 			"dt.*.present", "dt.*.compatible", "dt.*.*", "hat.present", "hat.*"},
-		Run: Stage,
+		Run: checkRun,
 	}
 }

@@ -79,7 +79,7 @@ func TestBudgetStageOverBudgetFails(t *testing.T) {
 	} {
 		env := simEnv(t)
 		env.Plan.Power.Budget = guideBudget(tc.supply)
-		step := runStage(t, env, "power.budget", BudgetStage)
+		step := runStage(t, env, "power.budget", BudgetSpec().Run)
 		m := find(t, step, "headroom_w")
 		if m.Outcome != tc.want {
 			t.Fatalf("%+v: headroom %v %s, want %s", tc.supply, m.Value, m.Outcome, tc.want)

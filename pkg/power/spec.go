@@ -14,7 +14,7 @@ func RailsSpec() stage.Stage {
 		Section: "power",
 		Measures: []string{"*.monitor_present", "*.read_errors", "*.present", "pmic.total_w.mean", "pmic.total_w.max",
 			"*.v_min", "*.v_mean", "*.v_max", "*.a_mean", "*.a_max", "*.w_mean", "*.w_max"},
-		Run: RailsStage,
+		Run: RailsStage(RailsOptions{}),
 	}
 }
 
@@ -29,7 +29,7 @@ func FlagsSpec() stage.Stage {
 		Summary:  "vcgencmd get_throttled bits (now and since boot) and the rpi_volt under-voltage alarm",
 		Section:  "power",
 		Measures: m,
-		Run:      FlagsStage,
+		Run:      flagsRun,
 	}
 }
 
@@ -41,6 +41,6 @@ func BudgetSpec() stage.Stage {
 		Section: "power",
 		Measures: []string{"idle_w", "steady_w", "worst_case_w", "margin", "budget_w", "bus_current_a",
 			"supply_w", "supply_current_a", "headroom_w"},
-		Run: BudgetStage,
+		Run: BudgetStage(BudgetOptions{}),
 	}
 }

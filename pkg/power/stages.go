@@ -55,13 +55,6 @@ type monitor struct {
 	lastEr error
 }
 
-// RailsStage is power.rails: it sets the plan's load, samples the PMIC ADC
-// and the plan's shunt monitors over a window on the board's clock, and
-// evaluates min/mean/max per rail against the plan.
-func RailsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
-	return railsRun(ctx, env, step, RailsOptions{})
-}
-
 // RailsOptions override the plan's power section for one run of
 // power.rails (the `aihat power rails` flags); zero values keep the plan's.
 type RailsOptions struct {
@@ -86,8 +79,11 @@ func (o RailsOptions) Check() error {
 	return nil
 }
 
-// Rails is power.rails with options over the plan's settings.
-func Rails(o RailsOptions) stage.Func {
+// RailsStage is power.rails: it sets the plan's load, samples the PMIC ADC
+// and the plan's shunt monitors over a window on the board's clock, and
+// evaluates min/mean/max per rail against the plan, with o over the plan's
+// settings (RailsOptions{} is the plan's: the table's entry).
+func RailsStage(o RailsOptions) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
 		return railsRun(ctx, env, step, o)
 	}
@@ -444,10 +440,10 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 	}
 }
 
-// FlagsStage is power.flags: get_throttled decoded into named flags and
+// flagsRun is power.flags, the table's entry (Spec().Run): get_throttled decoded into named flags and
 // rpi_volt's under-voltage alarm; a flag fails when the plan's limit
 // power.flags.<flag> ({equals: false}) says so.
-func FlagsStage(ctx context.Context, env *stage.Env, step *report.Step) error {
+func flagsRun(ctx context.Context, env *stage.Env, step *report.Step) error {
 	out, err := env.Board.Run(ctx, "vcgencmd", "get_throttled")
 	if err != nil {
 		return fmt.Errorf("vcgencmd get_throttled: %v (needs the Raspberry Pi firmware tools)", err)
@@ -482,17 +478,21 @@ func flagMeasure(env *stage.Env, step *report.Step, name string, set bool, what 
 	stage.Measure(env, step, stage.M{Name: name, Value: set, Code: strings.ToUpper(name), Remedy: what + ": " + remedy})
 }
 
-// BudgetStage is power.budget with the plan's figures.
-func BudgetStage(ctx context.Context, env *stage.Env, step *report.Step) error {
-	return budgetStep(env, step, nil)
+// BudgetOptions are what `aihat power budget` gives power.budget over the
+// plan's figures.
+type BudgetOptions struct {
+	// Measured are measured figures (steady W, peak W by source name:
+	// "pmic" or a monitor rail), used where the plan's components name a
+	// source (--from-run); nil keeps the plan's figures.
+	Measured map[string][2]float64
 }
 
-// BudgetStageFrom returns power.budget using measured figures (steady W,
-// peak W by source name: "pmic" or a monitor rail) where the plan's
-// components name a source.
-func BudgetStageFrom(measured map[string][2]float64) stage.Func {
+// BudgetStage is power.budget: the plan's components (or o's measured
+// figures where they name a source) plus the margin, against the plan's
+// supply. BudgetOptions{} is the plan's figures: the table's entry.
+func BudgetStage(o BudgetOptions) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
-		return budgetStep(env, step, measured)
+		return budgetStep(env, step, o.Measured)
 	}
 }
 

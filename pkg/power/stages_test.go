@@ -44,7 +44,7 @@ func TestPowerStagesOnSimFaults(t *testing.T) {
 			for _, s := range []struct {
 				name string
 				fn   stage.Func
-			}{{"power.rails", RailsStage}, {"power.flags", FlagsStage}, {"power.budget", BudgetStage}} {
+			}{{"power.rails", RailsSpec().Run}, {"power.flags", FlagsSpec().Run}, {"power.budget", BudgetSpec().Run}} {
 				step := runStage(t, env, s.name, s.fn)
 				for _, m := range step.Measurements {
 					got[s.name+"."+m.Name] = m
@@ -104,7 +104,7 @@ func TestBurstSagCaughtByMinNotByMean(t *testing.T) {
 			t.Fatalf("1 s mean %d = %g V: a mean would catch it too; the test is not about bursts", i, m)
 		}
 	}
-	step := runStage(t, env, "power.rails", RailsStage)
+	step := runStage(t, env, "power.rails", RailsSpec().Run)
 	if m := find(t, step, "EXT5V.v_min"); m.Outcome != report.Fail {
 		t.Fatalf("EXT5V.v_min %v %s, want FAIL", m.Value, m.Outcome)
 	}
@@ -122,7 +122,7 @@ func TestRailsStageLoadWindowAndRestore(t *testing.T) {
 	env.Plan.Power.Interval = "100ms"
 	env.Plan.Power.Load = "npu"
 	start := b.Clock().Now()
-	step := runStage(t, env, "power.rails", RailsStage)
+	step := runStage(t, env, "power.rails", RailsSpec().Run)
 	if d := b.Clock().Since(start); d != time.Second {
 		t.Fatalf("window %s, want 1s (10 intervals of 100 ms)", d)
 	}
@@ -135,7 +135,7 @@ func TestRailsStageLoadWindowAndRestore(t *testing.T) {
 	}
 	idle := simEnv(t)
 	idle.Plan.Power.Samples, idle.Plan.Power.Load = 5, "idle"
-	is := runStage(t, idle, "power.rails", RailsStage)
+	is := runStage(t, idle, "power.rails", RailsSpec().Run)
 	if w := find(t, is, "HAT_5V.w_mean").Value.(float64); w > 2.5 {
 		t.Fatalf("HAT_5V.w_mean %g W at idle", w)
 	}
@@ -144,7 +144,7 @@ func TestRailsStageLoadWindowAndRestore(t *testing.T) {
 	}
 	bad := simEnv(t)
 	bad.Plan.Power.Load = "gpu"
-	if err := RailsStage(context.Background(), bad, report.NewStep("power.rails", time.Time{})); err == nil {
+	if err := RailsSpec().Run(context.Background(), bad, report.NewStep("power.rails", time.Time{})); err == nil {
 		t.Fatal("bad load: no error")
 	}
 }
@@ -220,7 +220,7 @@ func TestRailsInterruptedKeepsPartialStatistics(t *testing.T) {
 	})
 	step := report.NewStep("power.rails", b.Clock().Now())
 	wall := time.Now()
-	err = RailsStage(ctx, env, step)
+	err = RailsSpec().Run(ctx, env, step)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want the interruption", err)
 	}
@@ -270,7 +270,7 @@ func TestRailsSamplesWithoutAProcessAndJournalsEverySweep(t *testing.T) {
 		return nil
 	})
 	step := report.NewStep("power.rails", b.Clock().Now())
-	step.Finish(b.Clock().Now(), RailsStage(context.Background(), env, step))
+	step.Finish(b.Clock().Now(), RailsSpec().Run(context.Background(), env, step))
 	if step.Outcome == report.Error {
 		t.Fatalf("step %s: %s", step.Outcome, step.Error)
 	}

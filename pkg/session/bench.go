@@ -13,7 +13,7 @@ import (
 // Bench is a benchmark as a command asks for it.
 type Bench struct {
 	// Flags lays the command's flags over the plan's bench options.
-	Flags func(base bench.Options) (bench.Options, error)
+	Flags func(base bench.BenchOptions) (bench.BenchOptions, error)
 	// Sweep names synthetic sizes to run one after another, one step each.
 	Sweep []string
 }
@@ -45,7 +45,7 @@ func (s *Session) RunBench(ctx context.Context, b Bench) error {
 	var steps []bringup.Step
 	rows := make([]bench.SweepRow, len(runs))
 	for i, opts := range runs {
-		run := bench.Stage(opts)
+		run := bench.BenchStage(opts)
 		steps = append(steps, bringup.Step{Name: opts.StepName(), Func: func(ctx context.Context, env *stage.Env, step *report.Step) error {
 			err := run(ctx, env, step)
 			rows[i] = bench.Row(opts.ModelName(), step)

@@ -24,7 +24,8 @@ func (s *Session) WriteEEPROM(ctx context.Context, o eeprom.WriteOptions) error 
 		return err
 	}
 	var werr error
-	steps := []bringup.Step{{Name: "eeprom.write", Func: eeprom.WriteStage(o, s.io.Out, &werr)}}
+	o.Out, o.Result = s.io.Out, &werr
+	steps := []bringup.Step{{Name: "eeprom.write", Func: eeprom.WriteStage(o)}}
 	if err := s.recordOnly(ctx, env, steps); err != nil {
 		return err
 	}

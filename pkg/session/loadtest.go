@@ -13,14 +13,13 @@ import (
 	"github.com/aihat/aihat/pkg/loadtest"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
-	"github.com/aihat/aihat/pkg/stage"
 )
 
 // Loadtest is a load test as a command asks for it.
 type Loadtest struct {
 	// Flags lays the command's flags over base options: the plan's, or a
 	// resumed run's own (where flags that change them are refused).
-	Flags func(base loadtest.Options) loadtest.Options
+	Flags func(base loadtest.RunOptions) loadtest.RunOptions
 	// Resume is the directory of a killed run to take up again ("" starts
 	// a new run).
 	Resume string
@@ -51,9 +50,7 @@ func (s *Session) RunLoadtest(ctx context.Context, lt Loadtest) error {
 		return err
 	}
 	defer stopMetrics()
-	return s.Run(ctx, env, Step(loadtest.StepName, func(ctx context.Context, env *stage.Env, step *report.Step) error {
-		return loadtest.Run(ctx, env, step, run)
-	}))
+	return s.Run(ctx, env, Step(loadtest.StepName, loadtest.RunStage(run)))
 }
 
 // RunDirOf finds the run directory a load test keeps its journal in:
@@ -112,9 +109,7 @@ func (s *Session) resumeLoadtest(ctx context.Context, lt Loadtest) error {
 	}
 	defer stopMetrics()
 	s.resume = &resumeRun{dir: dir, head: j.Head, record: outage}
-	return s.Run(ctx, env, Step(loadtest.StepName, func(ctx context.Context, env *stage.Env, step *report.Step) error {
-		return loadtest.Run(ctx, env, step, run)
-	}))
+	return s.Run(ctx, env, Step(loadtest.StepName, loadtest.RunStage(run)))
 }
 
 // finishedLoadtest answers a resume of a run that had finished: nothing
@@ -142,8 +137,8 @@ func (s *Session) finishedLoadtest(dir string, j *loadtest.Journal) error {
 // that would change them are refused) or, when it was killed before the
 // load test started, the plan's with the flags; on the sim the board goes
 // on as the same boot after the journal's last record.
-func (s *Session) resumedOptions(lt Loadtest, j *loadtest.Journal, path string) (loadtest.Options, error) {
-	run := lt.Flags(loadtest.Options{})
+func (s *Session) resumedOptions(lt Loadtest, j *loadtest.Journal, path string) (loadtest.RunOptions, error) {
+	run := lt.Flags(loadtest.RunOptions{})
 	if p := j.Param; p != nil {
 		run = p.Options()
 		// The unit passes its settings again on every start: the same
@@ -176,12 +171,12 @@ func (s *Session) resumedOptions(lt Loadtest, j *loadtest.Journal, path string) 
 	return run, nil
 }
 
-func sameParams(a, b loadtest.Options) bool {
+func sameParams(a, b loadtest.RunOptions) bool {
 	return a.LoadtestDurations == b.LoadtestDurations && a.Runtime == b.Runtime && a.Endpoint == b.Endpoint &&
 		a.Model == b.Model && a.HEF == b.HEF && a.PID == b.PID
 }
 
-func describeParams(o loadtest.Options) string {
+func describeParams(o loadtest.RunOptions) string {
 	s := fmt.Sprintf("--duration %s --interval %s --health-every %s --warmup %s --window %s", o.Duration, o.Interval, o.HealthEvery, o.Warmup, o.Window)
 	if o.Runtime != "" {
 		s += " --runtime " + o.Runtime
@@ -238,10 +233,10 @@ func (s *Session) loadtestBoard() loadtest.Board {
 }
 
 // planLoadtest is the plan's loadtest section as options.
-func (s *Session) planLoadtest() (loadtest.Options, error) {
+func (s *Session) planLoadtest() (loadtest.RunOptions, error) {
 	p, err := s.Plan()
 	if err != nil {
-		return loadtest.Options{}, err
+		return loadtest.RunOptions{}, err
 	}
 	o, err := loadtest.FromPlan(p.Loadtest)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 // starts, so a port in use is an ERROR then, not hours later. stop ends
 // both (the server's scrapes in flight, the textfile's last write); it runs
 // when the command returns, on Ctrl-C too.
-func (o Loadtest) startMetrics(s *Session, env *stage.Env, run *loadtest.Options) (stop func(), err error) {
+func (o Loadtest) startMetrics(s *Session, env *stage.Env, run *loadtest.RunOptions) (stop func(), err error) {
 	stop = func() {}
 	if o.MetricsAddr == "" && o.MetricsTextfile == "" {
 		return stop, nil

@@ -22,5 +22,5 @@ func (s *Session) CompareModels(ctx context.Context, a, b string, o infer.Option
 		return err
 	}
 	ids := infer.Prompt(o.Seed, tokens, pair.CA.Vocab)
-	return s.Run(ctx, env, []bringup.Step{{Name: "model.compare", Func: bench.CompareStage(pair, a, b, ids)}})
+	return s.Run(ctx, env, []bringup.Step{{Name: "model.compare", Func: bench.CompareStage(bench.CompareOptions{Pair: pair, A: a, B: b, IDs: ids})}})
 }

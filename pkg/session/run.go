@@ -16,8 +16,10 @@ import (
 
 // Step is the table's stage name as the one step of a run: its table entry
 // point, or with, when not nil, the same stage given a command's options
-// (power.Rails(o), thermal.Soak(o), i2c.ScanStage(buses...)). Every stage
-// command runs its stage through this one shape.
+// (power.RailsStage(o), thermal.SoakStage(o), i2c.ScanStage(o): each
+// stage's one entry point, <Name>Stage(<Name>Options), whose zero or
+// plan options are the table's). Every stage command runs its stage
+// through this one shape.
 func Step(name string, with stage.Func) []bringup.Step {
 	st, ok := bringup.Lookup(name)
 	if !ok {

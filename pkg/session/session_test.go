@@ -102,7 +102,7 @@ func TestMonotonicFollowsTheSimulatedClock(t *testing.T) {
 // A finished load test's status says so; resuming it has nothing to do.
 func TestLoadtestStatusAndResumeOfAFinishedRun(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	flags := func(b loadtest.Options) loadtest.Options {
+	flags := func(b loadtest.RunOptions) loadtest.RunOptions {
 		b.Duration, b.Interval, b.Warmup = 2*time.Hour, 30*time.Second, 30*time.Minute
 		return b
 	}

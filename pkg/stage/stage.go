@@ -46,6 +46,20 @@ func NewEnv(b board.Board, p *plan.Plan) *Env {
 // all (an infrastructure problem) and makes the step ERROR.
 type Func func(ctx context.Context, env *Env, step *report.Step) error
 
+// Planned is the stage run(o) with o taken from the run's plan when the
+// stage starts: the table's entry (Spec().Run) for a stage whose options
+// are a whole set read from its plan section (bench, loadtest.run), where
+// a command passes run(o) with the plan's options and its flags over them.
+func Planned[O any](from func(*plan.Plan) (O, error), run func(O) Func) Func {
+	return func(ctx context.Context, env *Env, step *report.Step) error {
+		o, err := from(env.Plan)
+		if err != nil {
+			return err
+		}
+		return run(o)(ctx, env, step)
+	}
+}
+
 // M is a reading as a stage gives it: the value and its unit and, for when
 // it fails, the stable failure code and the message with the remedy. It
 // has no limits and no outcome: those come from the plan, in Measure.

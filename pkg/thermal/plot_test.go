@@ -11,7 +11,7 @@ import (
 
 func TestSoakWritesSVGAndPNGPlotsAsAttachments(t *testing.T) {
 	dir := t.TempDir()
-	step, _ := runSoak(t, 1, Options{Load: "cpu", NoGovernor: true, PlotDir: dir}, "fan-stall")
+	step, _ := runSoak(t, 1, SoakOptions{Load: "cpu", NoGovernor: true, PlotDir: dir}, "fan-stall")
 	if len(step.Attachments) != 2 {
 		t.Fatalf("attachments %+v", step.Attachments)
 	}

@@ -16,9 +16,9 @@ import (
 	"github.com/aihat/aihat/pkg/workload"
 )
 
-// Options override the plan's thermal section for one soak (the `aihat
+// SoakOptions override the plan's thermal section for one soak (the `aihat
 // thermal soak` flags); zero values keep the plan's.
-type Options struct {
+type SoakOptions struct {
 	Load     string
 	Duration time.Duration
 	Idle     time.Duration
@@ -57,7 +57,7 @@ type Status struct {
 }
 
 // Check says what is wrong with options given on a command line.
-func (o Options) Check() error {
+func (o SoakOptions) Check() error {
 	if o.Load != "" {
 		if _, err := workload.ParseKind(o.Load); err != nil {
 			return fmt.Errorf("--load: %v", err)
@@ -77,13 +77,9 @@ func (o Options) Check() error {
 	return nil
 }
 
-// SoakStage is thermal.soak with the plan's settings.
-func SoakStage(ctx context.Context, env *stage.Env, step *report.Step) error {
-	return soak(ctx, env, step, Options{})
-}
-
-// Soak is thermal.soak with options over the plan's settings.
-func Soak(o Options) stage.Func {
+// SoakStage is thermal.soak with o over the plan's settings
+// (SoakOptions{} is the plan's: the table's entry).
+func SoakStage(o SoakOptions) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error { return soak(ctx, env, step, o) }
 }
 
@@ -127,7 +123,7 @@ type run struct {
 
 // soakSettings are the plan's thermal section with the options applied.
 type soakSettings struct {
-	o        Options
+	o        SoakOptions
 	window   time.Duration // the steady-state slope's window
 	rate     float64       // °C/min: steady below this slope
 	interval time.Duration
@@ -193,7 +189,7 @@ type soakPlan struct {
 	curve               plan.FanCurve
 }
 
-func planSoak(tp plan.ThermalPlan, o Options) (soakPlan, error) {
+func planSoak(tp plan.ThermalPlan, o SoakOptions) (soakPlan, error) {
 	sp := soakPlan{soakSettings: soakSettings{o: o}}
 	idle, loadDur, cool, interval, window, err := tp.Durations()
 	if err != nil {
@@ -225,7 +221,7 @@ func planSoak(tp plan.ThermalPlan, o Options) (soakPlan, error) {
 	return sp, nil
 }
 
-func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) error {
+func soak(ctx context.Context, env *stage.Env, step *report.Step, o SoakOptions) error {
 	sp, err := planSoak(env.Plan.Thermal, o)
 	if err != nil {
 		return err
@@ -277,7 +273,7 @@ func soak(ctx context.Context, env *stage.Env, step *report.Step, o Options) err
 
 // soakWorkload is the options' load, or the target's default for the
 // plan's kind.
-func soakWorkload(env *stage.Env, step *report.Step, o Options, kind workload.Kind) (workload.Workload, error) {
+func soakWorkload(env *stage.Env, step *report.Step, o SoakOptions, kind workload.Kind) (workload.Workload, error) {
 	if o.Workload != nil {
 		return o.Workload, nil
 	}

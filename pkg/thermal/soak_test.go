@@ -19,12 +19,12 @@ import (
 	"github.com/aihat/aihat/pkg/workload"
 )
 
-func runSoak(t testing.TB, seed int64, o Options, faults ...string) (*report.Step, *sim.Board) {
+func runSoak(t testing.TB, seed int64, o SoakOptions, faults ...string) (*report.Step, *sim.Board) {
 	t.Helper()
 	return runSoakPlan(t, seed, o, nil, faults...)
 }
 
-func runSoakPlan(t testing.TB, seed int64, o Options, edit func(*plan.Plan), faults ...string) (*report.Step, *sim.Board) {
+func runSoakPlan(t testing.TB, seed int64, o SoakOptions, edit func(*plan.Plan), faults ...string) (*report.Step, *sim.Board) {
 	t.Helper()
 	b, err := sim.New(sim.Options{Seed: seed, Faults: faults})
 	if err != nil {
@@ -39,7 +39,7 @@ func runSoakPlan(t testing.TB, seed int64, o Options, edit func(*plan.Plan), fau
 	}
 	env := stage.NewEnv(b, p)
 	step := report.NewStep("thermal.soak", b.Clock().Now())
-	if err := Soak(o)(context.Background(), env, step); err != nil {
+	if err := SoakStage(o)(context.Background(), env, step); err != nil {
 		t.Fatal(err)
 	}
 	step.Finish(b.Clock().Now(), nil)
@@ -93,12 +93,12 @@ func TestFitRecoversTheModelsTrueSteadyStateAndTimeConstant(t *testing.T) {
 	cases := []struct {
 		name   string
 		faults []string
-		o      Options
+		o      SoakOptions
 	}{
 		// A stalled fan: one thermal resistance all the way (τ ≈ 162 s).
-		{"stalled fan, half duty", []string{"fan-stall"}, Options{Load: "cpu", Duty: 0.5, NoGovernor: true}},
+		{"stalled fan, half duty", []string{"fan-stall"}, SoakOptions{Load: "cpu", Duty: 0.5, NoGovernor: true}},
 		// A healthy fan steps its curve; the fit takes the last segment.
-		{"healthy, full load", nil, Options{Load: "cpu", NoGovernor: true}},
+		{"healthy, full load", nil, SoakOptions{Load: "cpu", NoGovernor: true}},
 	}
 	for _, c := range cases {
 		for seed := int64(1); seed <= 5; seed++ {
@@ -120,7 +120,7 @@ func TestFitRecoversTheModelsTrueSteadyStateAndTimeConstant(t *testing.T) {
 	}
 }
 
-func boardLoad(o Options) board.Load {
+func boardLoad(o SoakOptions) board.Load {
 	d := o.Duty
 	if d == 0 {
 		d = 1
@@ -138,7 +138,7 @@ func boardLoad(o Options) board.Load {
 
 // A run cut before steady state still predicts T∞ from the fit.
 func TestShortRunPredictsTheSteadyState(t *testing.T) {
-	o := Options{Load: "cpu", Duty: 0.5, NoGovernor: true, Duration: 4 * time.Minute}
+	o := SoakOptions{Load: "cpu", Duty: 0.5, NoGovernor: true, Duration: 4 * time.Minute}
 	step, b := runSoak(t, 3, o, "fan-stall")
 	if m, _ := meas(step, "steady_reached"); m.Value != false {
 		t.Fatalf("steady_reached %v after 4 min with τ ≈ 160 s", m.Value)
@@ -155,7 +155,7 @@ func TestShortRunPredictsTheSteadyState(t *testing.T) {
 
 func TestHealthySimPassesOver20Seeds(t *testing.T) {
 	for seed := int64(1); seed <= 20; seed++ {
-		step, _ := runSoak(t, seed, Options{})
+		step, _ := runSoak(t, seed, SoakOptions{})
 		if step.Outcome != report.Pass {
 			t.Errorf("seed %d: %s, failing %v", seed, step.Outcome, failing(step))
 		}
@@ -170,7 +170,7 @@ func TestEachThermalFaultFailsItsOwnMeasurement(t *testing.T) {
 		"hot-enclosure":        {"idle_temp", "THERMAL_IDLE_HOT"},
 	}
 	for fault, want := range cases {
-		step, _ := runSoak(t, 1, Options{}, fault)
+		step, _ := runSoak(t, 1, SoakOptions{}, fault)
 		m, ok := meas(step, want[0])
 		if !ok || m.Outcome != report.Fail || m.Code != want[1] || m.Message == "" {
 			t.Errorf("%s: %s = %+v, want FAIL %s with a remedy", fault, want[0], m, want[1])
@@ -187,7 +187,7 @@ func TestEachThermalFaultFailsItsOwnMeasurement(t *testing.T) {
 // machine do not add to (issue 23).
 func TestThirtyMinuteSoakIsFastOnTheSim(t *testing.T) {
 	cpu0 := cpuTime(t)
-	step, _ := runSoakPlan(t, 1, Options{Duration: 30 * time.Minute}, func(p *plan.Plan) { p.Thermal.SteadyRate = 1e-9 })
+	step, _ := runSoakPlan(t, 1, SoakOptions{Duration: 30 * time.Minute}, func(p *plan.Plan) { p.Thermal.SteadyRate = 1e-9 })
 	took := cpuTime(t) - cpu0
 	t.Logf("30 min soak on the sim: %s of CPU time", took)
 	if d := step.Duration; d < 32*time.Minute {
@@ -213,7 +213,7 @@ func cpuTime(t *testing.T) time.Duration {
 // firmware throttles, the ARM clock falls and the ratio of throughput
 // while throttled to throughput while not is below 1.
 func TestThrottlingIsTimedAndItsThroughputCostMeasured(t *testing.T) {
-	step, _ := runSoak(t, 1, Options{Load: "cpu", NoGovernor: true}, "fan-stall")
+	step, _ := runSoak(t, 1, SoakOptions{Load: "cpu", NoGovernor: true}, "fan-stall")
 	if v := value(t, step, "throttled_time"); v < 60 {
 		t.Fatalf("throttled_time %v s", v)
 	}
@@ -231,14 +231,14 @@ func TestThrottlingIsTimedAndItsThroughputCostMeasured(t *testing.T) {
 		t.Fatalf("arm clock min %v Hz", lo)
 	}
 	// Healthy: neither is reached, said so.
-	ok, _ := runSoak(t, 1, Options{Load: "cpu"})
+	ok, _ := runSoak(t, 1, SoakOptions{Load: "cpu"})
 	if m, _ := meas(ok, "time_to_80c"); m.Value != "not reached" {
 		t.Fatalf("healthy time_to_80c %v", m.Value)
 	}
 }
 
 func TestEnergyPerWorkIsPowerOverThroughput(t *testing.T) {
-	step, _ := runSoak(t, 1, Options{Load: "cpu"})
+	step, _ := runSoak(t, 1, SoakOptions{Load: "cpu"})
 	e := value(t, step, "energy_per_work")
 	var power float64
 	for _, s := range step.Series {
@@ -256,15 +256,15 @@ func TestEnergyPerWorkIsPowerOverThroughput(t *testing.T) {
 }
 
 func TestRiseOverAmbientOnlyWithAmbient(t *testing.T) {
-	step, _ := runSoak(t, 1, Options{})
+	step, _ := runSoak(t, 1, SoakOptions{})
 	if _, ok := meas(step, "rise_over_ambient"); ok {
 		t.Fatal("rise_over_ambient without --ambient")
 	}
-	step, _ = runSoak(t, 1, Options{AmbientC: 25, HasAmbient: true})
+	step, _ = runSoak(t, 1, SoakOptions{AmbientC: 25, HasAmbient: true})
 	if got, peak := value(t, step, "rise_over_ambient"), value(t, step, "soc_temp_peak"); math.Abs(got-(peak-25)) > 1e-9 {
 		t.Fatalf("rise %v, peak %v", got, peak)
 	}
-	step, _ = runSoakPlan(t, 1, Options{AmbientC: 25, HasAmbient: true}, nil, "hot-enclosure")
+	step, _ = runSoakPlan(t, 1, SoakOptions{AmbientC: 25, HasAmbient: true}, nil, "hot-enclosure")
 	if m, _ := meas(step, "rise_over_ambient"); m.Outcome != report.Fail || m.Code != "THERMAL_RISE" {
 		t.Fatalf("a hot enclosure 55+ K over a 25 °C room: %+v", m)
 	}
@@ -272,7 +272,7 @@ func TestRiseOverAmbientOnlyWithAmbient(t *testing.T) {
 
 // A plan whose curve is not the one the kernel runs finds the fan off it.
 func TestFanOffThePlansCurveFails(t *testing.T) {
-	step, _ := runSoakPlan(t, 1, Options{}, func(p *plan.Plan) {
+	step, _ := runSoakPlan(t, 1, SoakOptions{}, func(p *plan.Plan) {
 		c, err := PolicyCurve(p.Thermal.Policy)
 		if err != nil {
 			t.Fatal(err)
@@ -294,7 +294,7 @@ func TestFanOffThePlansCurveFails(t *testing.T) {
 // with the temperature and the fan's response; when even the reduced load
 // cannot be held under the limit, policy.held_below_limit fails.
 func TestGovernorActsAndItsHoldIsJudged(t *testing.T) {
-	step, _ := runSoak(t, 1, Options{Load: "cpu"}, "fan-stall")
+	step, _ := runSoak(t, 1, SoakOptions{Load: "cpu"}, "fan-stall")
 	var acts []string
 	for _, e := range step.Events {
 		if e.Kind == "governor" {
@@ -320,7 +320,7 @@ func TestGovernorActsAndItsHoldIsJudged(t *testing.T) {
 		t.Fatalf("peak %.1f °C with the governor", peak)
 	}
 	// A hot enclosure idles above a 76 °C limit: cutting the load cannot help.
-	step, _ = runSoakPlan(t, 1, Options{}, func(p *plan.Plan) {
+	step, _ = runSoakPlan(t, 1, SoakOptions{}, func(p *plan.Plan) {
 		p.Thermal.Policy.ReduceAboveC, p.Thermal.Policy.HysteresisC = 76, 0
 	}, "hot-enclosure")
 	if m, _ := meas(step, "policy.held_below_limit"); m.Outcome != report.Fail || m.Code != "THERMAL_POLICY" {
@@ -329,7 +329,7 @@ func TestGovernorActsAndItsHoldIsJudged(t *testing.T) {
 }
 
 func TestSeriesAndEventsGoIntoTheStep(t *testing.T) {
-	step, _ := runSoak(t, 1, Options{})
+	step, _ := runSoak(t, 1, SoakOptions{})
 	want := map[string]bool{"soc_temp": false, "npu_temp": false, "arm_clock": false, "fan_rpm": false, "fan_pwm": false, "pmic.total_w": false, "throughput": false, "duty": false}
 	for _, s := range step.Series {
 		if _, ok := want[s.Name]; ok && len(s.Buckets) > 0 {
@@ -370,7 +370,7 @@ func TestSoakStopsAtOnceOnCancel(t *testing.T) {
 		}
 		return nil
 	})
-	err := SoakStage(ctx, env, step)
+	err := SoakSpec().Run(ctx, env, step)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
@@ -396,7 +396,7 @@ func TestSoakOnACaptureIsSkipped(t *testing.T) {
 	p, _ := plan.Default()
 	step := report.NewStep("thermal.soak", time.Now())
 	wall := time.Now()
-	if err := SoakStage(context.Background(), stage.NewEnv(b, p), step); err != nil {
+	if err := SoakSpec().Run(context.Background(), stage.NewEnv(b, p), step); err != nil {
 		t.Fatal(err)
 	}
 	step.Finish(time.Now(), nil)
@@ -452,7 +452,7 @@ func TestALoadThatDiesIsAnError(t *testing.T) {
 		return 1, nil
 	}}
 	step := report.NewStep("thermal.soak", b.Clock().Now())
-	err := Soak(Options{Workload: l, Duration: 5 * time.Minute, Idle: time.Minute})(context.Background(), stage.NewEnv(b, p), step)
+	err := SoakStage(SoakOptions{Workload: l, Duration: 5 * time.Minute, Idle: time.Minute})(context.Background(), stage.NewEnv(b, p), step)
 	if err == nil || !strings.Contains(err.Error(), "flaky runtime: device lost") {
 		t.Fatalf("err %v", err)
 	}

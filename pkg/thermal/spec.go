@@ -12,6 +12,6 @@ func SoakSpec() stage.Stage {
 			"rise_over_ambient", "time_to_soft_throttle", "time_to_80c", "throttled_time", "arm_clock_min", "arm_clock_mean",
 			"throughput_ratio", "throughput_mean", "energy_per_work", "fan.stall", "fan.rpm.*", "fan.follows_curve",
 			"policy.held_below_limit"},
-		Run: SoakStage,
+		Run: SoakStage(SoakOptions{}),
 	}
 }
