@@ -15,25 +15,10 @@ import (
 // width): see internal/iostreams.
 type IOStreams = iostreams.IOStreams
 
-// GlobalOptions are the flags every command shares.
-type GlobalOptions struct {
-	Target    string
-	Root      string
-	Faults    []string
-	Seed      int64
-	TimeScale float64
-	PlanFile  string
-	Serial    string
-	Station   string
-	Operator  string
-	Output    string
-	ReportDir string
-	// ReportDirFlat writes the report set straight into ReportDir (fixed
-	// paths for CI) instead of ReportDir/<serial>/<run-id>/.
-	ReportDirFlat bool
-	Strict        bool
-	Verbose       bool
-}
+// GlobalOptions are the flags every command shares: the session's
+// options, which Session completes with what no flag sets (the station's
+// serial source, the build, the host, which board flags were given).
+type GlobalOptions = session.Options
 
 // BuildInfo is what `aihat version` prints.
 type BuildInfo struct {
@@ -73,14 +58,11 @@ var Targets = session.Targets
 // Session is this invocation's run session, made from the flags once.
 func (f *Factory) Session() *session.Session {
 	if f.session == nil {
-		g := f.Global
-		f.session = session.New(session.Options{
-			Target: g.Target, Root: g.Root, Faults: g.Faults, Seed: g.Seed, TimeScale: g.TimeScale,
-			PlanFile: g.PlanFile, Serial: g.Serial, Station: g.Station, Operator: g.Operator,
-			Output: g.Output, ReportDir: g.ReportDir, ReportDirFlat: g.ReportDirFlat,
-			SerialSource: f.Station.Get("serial_source"), Strict: g.Strict, Verbose: g.Verbose,
-			ToolVersion: f.Build.Version, Host: f.Host, Given: f.given,
-		}, session.IO{Out: f.IO.Out, ErrOut: f.IO.ErrOut, Color: f.IO.Color(), ErrTTY: f.IO.ErrTTY, Width: f.IO.Width, ErrWidth: f.IO.ErrWidth})
+		o := f.Global
+		o.SerialSource, o.ToolVersion = f.Station.Get("serial_source"), f.Build.Version
+		o.Host, o.Given = f.Host, f.given
+		f.session = session.New(o, session.IO{Out: f.IO.Out, ErrOut: f.IO.ErrOut, Color: f.IO.Color(),
+			ErrTTY: f.IO.ErrTTY, Width: f.IO.Width, ErrWidth: f.IO.ErrWidth})
 	}
 	return f.session
 }
