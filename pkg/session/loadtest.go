@@ -13,6 +13,7 @@ import (
 	"github.com/aihat/aihat/pkg/loadtest"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/sim"
+	"github.com/aihat/aihat/pkg/stage"
 )
 
 // Loadtest is a load test as a command asks for it.
@@ -42,7 +43,12 @@ func (s *Session) RunLoadtest(ctx context.Context, lt Loadtest) error {
 	if err != nil {
 		return usageErrorf("plan: %v", err)
 	}
-	run := lt.Flags(base)
+	return s.runLoadtest(ctx, env, lt, lt.Flags(base))
+}
+
+// runLoadtest runs the load test, new or resumed, on this board with its
+// live metrics when asked for.
+func (s *Session) runLoadtest(ctx context.Context, env *stage.Env, lt Loadtest, run loadtest.RunOptions) error {
 	run.Board = s.loadtestBoard()
 	run.TTY = s.io.ErrTTY && !s.opts.Verbose
 	stopMetrics, err := lt.startMetrics(s, env, &run)
@@ -101,15 +107,8 @@ func (s *Session) resumeLoadtest(ctx context.Context, lt Loadtest) error {
 	fmt.Fprintf(s.io.ErrOut, "resuming run %s in %s after %d sweeps: %s without samples; %s\n", j.Head.ID, dir, j.Sweeps,
 		outage.To.Sub(outage.From).Round(time.Second), outage.Cause)
 	run.Resume = &loadtest.Resume{Journal: j, Outage: outage}
-	run.Board = s.loadtestBoard()
-	run.TTY = s.io.ErrTTY && !s.opts.Verbose
-	stopMetrics, err := lt.startMetrics(s, env, &run)
-	if err != nil {
-		return err
-	}
-	defer stopMetrics()
 	s.resume = &resumeRun{dir: dir, head: j.Head, record: outage}
-	return s.Run(ctx, env, Step(loadtest.StepName, loadtest.RunStage(run)))
+	return s.runLoadtest(ctx, env, lt, run)
 }
 
 // finishedLoadtest answers a resume of a run that had finished: nothing
