@@ -6,8 +6,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/session"
+	"github.com/aihat/aihat/pkg/termline"
 	"github.com/aihat/aihat/pkg/thermal"
 	"github.com/spf13/cobra"
 )

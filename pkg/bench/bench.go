@@ -17,7 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/infer"
 	"github.com/aihat/aihat/pkg/models"
@@ -25,6 +24,7 @@ import (
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/synth"
+	"github.com/aihat/aihat/pkg/termline"
 	ort "github.com/yalue/onnxruntime_go"
 )
 

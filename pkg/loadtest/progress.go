@@ -5,8 +5,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/aihat/aihat/internal/termline"
 	"github.com/aihat/aihat/pkg/telemetry"
+	"github.com/aihat/aihat/pkg/termline"
 )
 
 // progress shows how far a load test is. On a terminal it redraws one
