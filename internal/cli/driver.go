@@ -18,7 +18,13 @@ func newCmdDriver(f *Factory) *cobra.Command {
 		Use:   "driver",
 		Short: "Kernel driver, PCIe link and device node checks",
 	}
-	cmd.AddCommand(&cobra.Command{
+	cmd.AddCommand(newCmdDriverCheck(f), newCmdDriverUdevRule(f), newCmdDriverSystemdUnit(f))
+	return cmd
+}
+
+// newCmdDriverCheck builds `driver check`: the table's driver.check.
+func newCmdDriverCheck(f *Factory) *cobra.Command {
+	return &cobra.Command{
 		Use:   "check",
 		Short: "Check the kernel module, the PCIe link and the device node (step driver.check)",
 		Long: `Check that the kernel module the plan names is loaded (and record its version and the
@@ -29,7 +35,11 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return f.Session().RunStage(cmd.Context(), "driver.check", nil)
 		},
-	})
+	}
+}
+
+// newCmdDriverUdevRule builds `driver udev-rule`.
+func newCmdDriverUdevRule(f *Factory) *cobra.Command {
 	udev := &cobra.Command{
 		Use:   "udev-rule",
 		Short: "Print the udev rule that gives the device node the plan's mode and group",
@@ -48,7 +58,11 @@ the expected link speed and width, and that its device node (/dev/h1x-0 with dri
 		},
 	}
 	addTextOutput(udev, "")
-	cmd.AddCommand(udev)
+	return udev
+}
+
+// newCmdDriverSystemdUnit builds `driver systemd-unit`.
+func newCmdDriverSystemdUnit(f *Factory) *cobra.Command {
 	opts := &DriverUnitOptions{}
 	unit := &cobra.Command{
 		Use:   "systemd-unit",
@@ -92,8 +106,7 @@ and starts once the node exists.`,
 	fl.StringArrayVar(&opts.Devices, "device", nil, "device node to give the service (repeatable; default: the one on the target)")
 	fl.StringVar(&opts.User, "user", "", "user to run a plain binary as (default root)")
 	addTextOutput(unit, "")
-	cmd.AddCommand(unit)
-	return cmd
+	return unit
 }
 
 // defaultDevice is the plan's device node that exists on the target, or

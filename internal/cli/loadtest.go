@@ -89,23 +89,7 @@ aihat's own process_* metrics. --metrics-textfile keeps the aihat_* ones in a
 file for node_exporter's textfile collector.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if o.Duration < 0 || o.Interval < 0 || o.HealthEvery < 0 || o.Warmup < 0 || o.Window < 0 || o.ServerPID < 0 {
-				return usageErrorf("durations and --server-pid must not be negative")
-			}
-			switch o.Runtime {
-			case "", "model", "onnxruntime":
-			case "hailortcli":
-				if o.HEF == "" {
-					return usageErrorf("--runtime hailortcli needs --hef PATH (a model compiled for the Hailo-10H)")
-				}
-			case "ollama":
-				if o.Endpoint == "" || o.Model == "" {
-					return usageErrorf("--runtime ollama needs --endpoint URL (hailo-ollama: http://127.0.0.1:8000) and --model NAME")
-				}
-			default:
-				return usageErrorf("--runtime %q: choose %s", o.Runtime, strings.Join(loadtest.Runtimes, ", "))
-			}
-			if err := o.checkMetrics(); err != nil {
+			if err := o.check(); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -115,6 +99,34 @@ file for node_exporter's textfile collector.`,
 				MetricsAddr: o.MetricsAddr, MetricsTextfile: o.MetricsTextfile})
 		},
 	}
+	o.addFlags(cmd)
+	cmd.AddCommand(newCmdLoadtestStatus(f))
+	return cmd
+}
+
+// check refuses flag values no run can take, before the board is opened.
+func (o *LoadtestOptions) check() error {
+	if o.Duration < 0 || o.Interval < 0 || o.HealthEvery < 0 || o.Warmup < 0 || o.Window < 0 || o.ServerPID < 0 {
+		return usageErrorf("durations and --server-pid must not be negative")
+	}
+	switch o.Runtime {
+	case "", "model", "onnxruntime":
+	case "hailortcli":
+		if o.HEF == "" {
+			return usageErrorf("--runtime hailortcli needs --hef PATH (a model compiled for the Hailo-10H)")
+		}
+	case "ollama":
+		if o.Endpoint == "" || o.Model == "" {
+			return usageErrorf("--runtime ollama needs --endpoint URL (hailo-ollama: http://127.0.0.1:8000) and --model NAME")
+		}
+	default:
+		return usageErrorf("--runtime %q: choose %s", o.Runtime, strings.Join(loadtest.Runtimes, ", "))
+	}
+	return o.checkMetrics()
+}
+
+// addFlags binds the load test's flags to o.
+func (o *LoadtestOptions) addFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.DurationVar(&o.Duration, "duration", 0, "length of the run, e.g. 24h (default: the plan's loadtest.duration)")
 	fl.DurationVar(&o.Interval, "interval", 0, "time between samples, e.g. 1s (default: the plan's loadtest.interval)")
@@ -126,11 +138,9 @@ file for node_exporter's textfile collector.`,
 	fl.StringVar(&o.Model, "model", "", "model name of --runtime ollama; ONNX file of --runtime onnxruntime (default: the plan's bench model)")
 	fl.StringVar(&o.HEF, "hef", "", "compiled model (.hef) --runtime hailortcli runs, in hailortcli benchmark runs of 30 s")
 	fl.StringVar(&o.Resume, "resume", "", "take up the killed or crashed run whose journal is in `DIR` (its --report-dir), with its own parameters and run id")
-	cmd.AddCommand(newCmdLoadtestStatus(f))
 	fl.IntVar(&o.ServerPID, "server-pid", 0, "process whose RSS and open fds are watched (default: a hailo-ollama, ollama or hailortcli found in /proc, else aihat's own)")
 	fl.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve live Prometheus metrics on HOST:PORT/metrics while the run goes, e.g. 127.0.0.1:9101 (port 0 picks a free one, printed on stderr)")
 	fl.StringVar(&o.MetricsTextfile, "metrics-textfile", "", "keep the aihat_* metrics in this .prom file for node_exporter's textfile collector (rewritten at most once a second)")
-	return cmd
 }
 
 // newCmdLoadtestStatus builds `aihat loadtest status DIR`.

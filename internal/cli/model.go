@@ -25,6 +25,12 @@ type ModelCompareOptions struct {
 
 func newCmdModel(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "model", Short: "Generate and compare reference models"}
+	cmd.AddCommand(newCmdModelSynth(f), newCmdModelCompare(f))
+	return cmd
+}
+
+// newCmdModelSynth builds `model synth`.
+func newCmdModelSynth(f *Factory) *cobra.Command {
 	so := &ModelSynthOptions{}
 	synthCmd := &cobra.Command{
 		Use:   "synth",
@@ -44,27 +50,12 @@ models keep the embedding in int8 with per-row scales.`,
 			if out == "" {
 				return usageErrorf("model synth: name the model file to write with --out FILE")
 			}
-			c := so.Config
-			if so.Params != "" {
-				p, err := synth.Preset(so.Params)
-				if err != nil {
-					return usageErrorf("--params: %v", err)
-				}
-				fl := cmd.Flags()
-				pick := func(name string, dst *int, v int) {
-					if !fl.Changed(name) {
-						*dst = v
-					}
-				}
-				pick("layers", &c.Layers, p.Layers)
-				pick("hidden", &c.Hidden, p.Hidden)
-				pick("heads", &c.Heads, p.Heads)
-				pick("ffn", &c.FFN, p.FFN)
-				pick("vocab", &c.Vocab, p.Vocab)
-				pick("context", &c.Context, p.Context)
+			c, err := so.config(cmd)
+			if err != nil {
+				return err
 			}
 			c.Seed = f.Global.Seed
-			c, err := c.Normalize()
+			c, err = c.Normalize()
 			if err != nil {
 				return usageErrorf("%v", err)
 			}
@@ -90,8 +81,37 @@ models keep the embedding in int8 with per-row scales.`,
 	fl.IntVar(&so.Config.BlockSize, "block-size", 32, "int4 block size: 32 or 128")
 	fl.StringVar(&so.Out, "out", "", "model file to write (.onnx)")
 	addTextOutput(synthCmd, "name the model file with --out FILE")
-	cmd.AddCommand(synthCmd)
+	return synthCmd
+}
 
+// config is the model the flags ask for: a --params preset, its
+// dimensions overridden by the dimension flags given.
+func (so *ModelSynthOptions) config(cmd *cobra.Command) (synth.Config, error) {
+	c := so.Config
+	if so.Params == "" {
+		return c, nil
+	}
+	p, err := synth.Preset(so.Params)
+	if err != nil {
+		return c, usageErrorf("--params: %v", err)
+	}
+	fl := cmd.Flags()
+	pick := func(name string, dst *int, v int) {
+		if !fl.Changed(name) {
+			*dst = v
+		}
+	}
+	pick("layers", &c.Layers, p.Layers)
+	pick("hidden", &c.Hidden, p.Hidden)
+	pick("heads", &c.Heads, p.Heads)
+	pick("ffn", &c.FFN, p.FFN)
+	pick("vocab", &c.Vocab, p.Vocab)
+	pick("context", &c.Context, p.Context)
+	return c, nil
+}
+
+// newCmdModelCompare builds `model compare A.onnx B.onnx`.
+func newCmdModelCompare(f *Factory) *cobra.Command {
 	co := &ModelCompareOptions{}
 	compare := &cobra.Command{
 		Use:   "compare A.onnx B.onnx",
@@ -108,6 +128,5 @@ models keep the embedding in int8 with per-row scales.`,
 	compare.Flags().IntVar(&co.Tokens, "tokens", 64, "length of the seeded token stream")
 	compare.Flags().StringVar(&co.OrtLib, "ort-lib", "", "path of libonnxruntime.so.1")
 	compare.Flags().IntVar(&co.Threads, "threads", 0, "ONNX Runtime intra-op threads (default: all cores)")
-	cmd.AddCommand(compare)
-	return cmd
+	return compare
 }

@@ -24,7 +24,13 @@ func newCmdThermal(f *Factory, soakF func(*ThermalSoakOptions) error) *cobra.Com
 		Use:   "thermal",
 		Short: "Thermal soak, fan curve and the thermal policy",
 	}
+	cmd.AddCommand(newCmdThermalSoak(f, soakF), newCmdThermalFanConfig(f), newCmdThermalPolicy(f))
+	return cmd
+}
 
+// newCmdThermalSoak builds `thermal soak`. soakF, when not nil, receives
+// the options instead of running the soak (tests of flags → options).
+func newCmdThermalSoak(f *Factory, soakF func(*ThermalSoakOptions) error) *cobra.Command {
 	o := &ThermalSoakOptions{}
 	soak := &cobra.Command{
 		Use:   "soak",
@@ -71,8 +77,11 @@ event. With --report-dir the plots are written there as thermal.soak.svg and .pn
 	fl.Float64Var(&o.AmbientC, "ambient", 0, "room temperature in °C: adds the rise over ambient")
 	fl.Float64Var(&o.Duty, "duty", 0, "the load's starting duty cycle, 0-1 (default 1)")
 	fl.BoolVar(&o.NoGovernor, "no-governor", false, "do not cut the load above the policy's limit")
-	cmd.AddCommand(soak)
+	return soak
+}
 
+// newCmdThermalFanConfig builds `thermal fan-config`.
+func newCmdThermalFanConfig(f *Factory) *cobra.Command {
 	var curve string
 	fan := &cobra.Command{
 		Use:   "fan-config",
@@ -108,8 +117,11 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 	}
 	fan.Flags().StringVar(&curve, "curve", "policy", "which curve: policy or plan")
 	addTextOutput(fan, "the lines go to stdout: redirect them into a file")
-	cmd.AddCommand(fan)
+	return fan
+}
 
+// newCmdThermalPolicy builds `thermal policy`.
+func newCmdThermalPolicy(f *Factory) *cobra.Command {
 	policy := &cobra.Command{
 		Use:   "policy",
 		Short: "Print the plan's thermal policy (fan and workload)",
@@ -130,8 +142,7 @@ plan's thermal.fan curve (the Pi 5 defaults unless the plan changes them).`,
 		},
 	}
 	addTextOutput(policy, "the policy goes to stdout")
-	cmd.AddCommand(policy)
-	return cmd
+	return policy
 }
 
 // liveSoakLine is the soak's live line on a terminal: a bar over the
