@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aihat/aihat/internal/completion"
+	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
 )
 
@@ -31,7 +32,7 @@ func MainOn(ctx context.Context, host Host, args []string, io *IOStreams, build 
 	err := root.ExecuteContext(ctx)
 	code, msg := exitCode(err)
 	if msg != "" {
-		fmt.Fprintf(io.ErrOut, "aihat: %s\n", msg)
+		fmt.Fprintf(io.ErrOut, "aihat: %s\n", report.TermSafeLines(msg))
 		if code == 64 {
 			fmt.Fprintln(io.ErrOut, "Run 'aihat --help' for usage.")
 		}

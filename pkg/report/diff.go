@@ -97,8 +97,8 @@ func Diff(a, b *Run, tol float64) []DiffRow {
 // cells (0: no limit), or one line saying nothing did.
 func WriteDiffTable(w io.Writer, a, b *Run, rows []DiffRow, tol float64, width int) error {
 	for _, line := range []string{
-		fmt.Sprintf("A: %s (%s)", a.ID, Verdict(a.Outcome, a.Marginal)),
-		fmt.Sprintf("B: %s (%s)", b.ID, Verdict(b.Outcome, b.Marginal)),
+		fmt.Sprintf("A: %s (%s)", TermSafe(a.ID), Verdict(a.Outcome, a.Marginal)),
+		fmt.Sprintf("B: %s (%s)", TermSafe(b.ID), Verdict(b.Outcome, b.Marginal)),
 	} {
 		if _, err := fmt.Fprintln(w, WrapLine(line, width)); err != nil {
 			return err
@@ -110,7 +110,7 @@ func WriteDiffTable(w io.Writer, a, b *Run, rows []DiffRow, tol float64, width i
 	}
 	t := NewTable(w, width, "Measurement", "A", "B", "B-A", "Moved")
 	for _, r := range rows {
-		t.Append(r.Key, r.A, r.B, r.Delta, r.Why)
+		t.Append(TermSafe(r.Key), TermSafe(r.A), TermSafe(r.B), TermSafe(r.Delta), TermSafe(r.Why))
 	}
 	if err := t.Render(); err != nil {
 		return err

@@ -21,7 +21,7 @@ type Observer interface {
 // Verbose (-v), W should be a Stamp writer; it prints each step's start,
 // the stage's own log lines as the stage writes them, and its end with
 // outcome, duration (board clock, to the millisecond) and the number of
-// measurements.
+// measurements. Every name, log line and error is TermSafe, one line.
 type Progress struct {
 	W       io.Writer
 	Verbose bool
@@ -30,28 +30,28 @@ type Progress struct {
 // StepStarted announces s and, when verbose, tees its log to W.
 func (p *Progress) StepStarted(s *Step) {
 	if !p.Verbose {
-		fmt.Fprintf(p.W, "== %s\n", s.Name)
+		fmt.Fprintf(p.W, "== %s\n", TermSafe(s.Name))
 		return
 	}
-	fmt.Fprintf(p.W, "start %s\n", s.Name)
-	name := s.Name
-	s.onLog = func(line string) { fmt.Fprintf(p.W, "  %s: %s\n", name, oneLine(line)) }
+	name := TermSafe(s.Name)
+	fmt.Fprintf(p.W, "start %s\n", name)
+	s.onLog = func(line string) { fmt.Fprintf(p.W, "  %s: %s\n", name, TermSafe(oneLine(line))) }
 }
 
 // StepEnded reports s's verdict.
 func (p *Progress) StepEnded(s *Step) {
 	s.onLog = nil
 	if !p.Verbose {
-		fmt.Fprintf(p.W, "   %s %s\n", s.Name, s.Outcome)
+		fmt.Fprintf(p.W, "   %s %s\n", TermSafe(s.Name), s.Outcome)
 		return
 	}
 	n := "measurements"
 	if len(s.Measurements) == 1 {
 		n = "measurement"
 	}
-	line := fmt.Sprintf("end   %s %s in %s (%d %s)", s.Name, Verdict(s.Outcome, s.Marginal), s.Duration.Round(time.Millisecond), len(s.Measurements), n)
+	line := fmt.Sprintf("end   %s %s in %s (%d %s)", TermSafe(s.Name), Verdict(s.Outcome, s.Marginal), s.Duration.Round(time.Millisecond), len(s.Measurements), n)
 	if s.Error != "" {
-		line += ": " + oneLine(s.Error)
+		line += ": " + TermSafe(oneLine(s.Error))
 	}
 	fmt.Fprintln(p.W, line)
 }

@@ -48,23 +48,25 @@ func colorize(s string, o Outcome, marginal bool, on bool) string {
 
 // WriteTable writes one row per measurement, then the messages of
 // everything that did not pass, then the run's verdict on its own line so
-// a station script can grep it. With opt.Width set every line fits it:
+// a station script can grep it. Every field is TermSafe: the table
+// holds no escape sequence but aihat's colours, and a note cannot start a
+// line, so the one line that begins "RESULT:" is the run's own. With opt.Width set every line fits it:
 // cells wrap in their columns and notes wrap, indented.
 func WriteTable(w io.Writer, r *Run, opt TableOptions) error {
 	t := NewTable(w, opt.Width, "Step", "Measurement", "Value", "Limits", "Result")
 	var notes []string
 	for _, s := range r.Steps {
 		if len(s.Measurements) == 0 {
-			t.Append(s.Name, "", "", "", colorize(Verdict(s.Outcome, s.Marginal), s.Outcome, s.Marginal, opt.Color))
+			t.Append(TermSafe(s.Name), "", "", "", colorize(Verdict(s.Outcome, s.Marginal), s.Outcome, s.Marginal, opt.Color))
 		}
 		for _, m := range s.Measurements {
-			t.Append(s.Name, m.Name, FormatValue(m), FormatLimits(m), rowResult(m, opt.Color))
+			t.Append(TermSafe(s.Name), TermSafe(m.Name), TermSafe(FormatValue(m)), TermSafe(FormatLimits(m)), rowResult(m, opt.Color))
 			if m.Outcome != Pass && m.Outcome != Skip && m.Message != "" {
-				notes = append(notes, fmt.Sprintf("%s %s.%s: %s", m.Outcome, s.Name, m.Name, oneLine(m.Message)))
+				notes = append(notes, TermSafe(fmt.Sprintf("%s %s.%s: %s", m.Outcome, s.Name, m.Name, oneLine(m.Message))))
 			}
 		}
 		if s.Error != "" {
-			notes = append(notes, fmt.Sprintf("%s %s: %s", s.Outcome, s.Name, oneLine(s.Error)))
+			notes = append(notes, TermSafe(fmt.Sprintf("%s %s: %s", s.Outcome, s.Name, oneLine(s.Error))))
 		}
 	}
 	if err := t.Render(); err != nil {
@@ -77,7 +79,7 @@ func WriteTable(w io.Writer, r *Run, opt TableOptions) error {
 		notes = append(notes, SimulatedNote)
 		verdict = "SIMULATED " + verdict
 	}
-	notes = append(notes, fmt.Sprintf("RESULT: %s (target %s, serial %s, run %s)", verdict, r.Target, orDash(r.Serial), r.ID))
+	notes = append(notes, fmt.Sprintf("RESULT: %s (target %s, serial %s, run %s)", verdict, TermSafe(r.Target), TermSafe(orDash(r.Serial)), TermSafe(r.ID)))
 	for _, n := range notes {
 		if _, err := fmt.Fprintln(w, WrapLine(n, opt.Width)); err != nil {
 			return err
@@ -91,7 +93,7 @@ func WriteTable(w io.Writer, r *Run, opt TableOptions) error {
 func rowResult(m Measurement, color bool) string {
 	v := colorize(Verdict(m.Outcome, m.Marginal), m.Outcome, m.Marginal, color)
 	if m.Code != "" && (m.Marginal || m.Outcome == Fail || m.Outcome == Error) {
-		v += " " + m.Code
+		v += " " + TermSafe(m.Code)
 	}
 	return v
 }
@@ -103,7 +105,7 @@ func runVerdict(r *Run) string {
 	if r.Outcome != Pass || !r.Marginal || len(codes) == 0 {
 		return Verdict(r.Outcome, r.Marginal)
 	}
-	return fmt.Sprintf("%s (marginal: %s)", r.Outcome, strings.Join(codes, ", "))
+	return fmt.Sprintf("%s (marginal: %s)", r.Outcome, TermSafe(strings.Join(codes, ", ")))
 }
 
 // MarginalCodes names the marginal measurements of r in run order, each

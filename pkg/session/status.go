@@ -39,7 +39,7 @@ func LoadtestStatus(w io.Writer, dir string) error {
 // writeLoadtestStatus prints a journal's status.
 func writeLoadtestStatus(w io.Writer, dir string, j *loadtest.Journal, running bool, modAge time.Duration) {
 	h := j.Head
-	fmt.Fprintf(w, "run:        %s (%s, serial %s)\n", h.ID, h.Target, orDash(h.Serial))
+	fmt.Fprintf(w, "run:        %s (%s, serial %s)\n", report.TermSafe(h.ID), report.TermSafe(h.Target), report.TermSafe(orDash(h.Serial)))
 	switch {
 	case j.Ended != nil:
 		fmt.Fprintf(w, "state:      finished %s at %s\n", j.Ended.Outcome, j.Ended.Ended.Format(time.RFC3339))
@@ -66,7 +66,7 @@ func writeLoadtestStatus(w io.Writer, dir string, j *loadtest.Journal, running b
 		fmt.Fprintf(w, "requests:   %d, %d failed\n", j.Requests, j.RequestErrors)
 	}
 	for _, o := range j.Outages {
-		fmt.Fprintf(w, "outage:     %s to %s (%s): %s\n", o.From.Format(time.RFC3339), o.To.Format(time.RFC3339), o.To.Sub(o.From).Round(time.Second), o.Cause)
+		fmt.Fprintf(w, "outage:     %s to %s (%s): %s\n", o.From.Format(time.RFC3339), o.To.Format(time.RFC3339), o.To.Sub(o.From).Round(time.Second), report.TermSafe(o.Cause))
 	}
 	if sw := j.LastSweep; sw != nil {
 		names := make([]string, 0, len(sw.Values))
@@ -76,11 +76,11 @@ func writeLoadtestStatus(w io.Writer, dir string, j *loadtest.Journal, running b
 		sort.Strings(names)
 		fmt.Fprintf(w, "last sweep: %s\n", sw.T.Format(time.RFC3339))
 		for _, n := range names {
-			fmt.Fprintf(w, "  %-28s %.6g %s\n", n, sw.Values[n], j.Units[n])
+			fmt.Fprintf(w, "  %-28s %.6g %s\n", report.TermSafe(n), sw.Values[n], report.TermSafe(j.Units[n]))
 		}
 	}
 	if j.Stats.Bad > 0 || j.Stats.Torn {
-		fmt.Fprintf(w, "journal:    %d lines, %d bad (skipped; last: %s), torn last line: %v\n", j.Stats.Lines, j.Stats.Bad, j.Stats.LastBad, j.Stats.Torn)
+		fmt.Fprintf(w, "journal:    %d lines, %d bad (skipped; last: %s), torn last line: %v\n", j.Stats.Lines, j.Stats.Bad, report.TermSafe(j.Stats.LastBad), j.Stats.Torn)
 	}
 }
 

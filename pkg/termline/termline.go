@@ -97,9 +97,14 @@ type Line struct {
 // Draw replaces the line with fields fitted to the terminal's width (one
 // column spare: some terminals wrap when the last column is written).
 // "\r" goes back to the start and "\x1b[K" clears what a longer previous
-// line left to the right.
+// line left to the right. Each field is Safe: a model's name cannot move
+// the cursor.
 func (l *Line) Draw(fields []string, sep string) {
-	s := Fit(fields, sep, Width(l.W)-1)
+	safe := make([]string, len(fields))
+	for i, f := range fields {
+		safe[i] = Safe(f)
+	}
+	s := Fit(safe, sep, Width(l.W)-1)
 	io.WriteString(l.W, "\r"+s+"\x1b[K")
 	l.drawn = true
 }
