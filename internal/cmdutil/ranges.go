@@ -140,7 +140,7 @@ func (r Range) Want() string {
 		from = "above"
 	}
 	if r.MaxOpen {
-		to = "below"
+		to = "to below"
 	} else if r.MinOpen {
 		to = "up to"
 	}
