@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -175,6 +177,14 @@ func TestOutOfRangeFlagsExit64(t *testing.T) {
 		if code != 64 || !strings.Contains(stderr, tc.want) || out != "" {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q; want 64 and %q", tc.args, code, stderr, out, tc.want)
 		}
+	}
+	// A plan value out of range: the file, line, key and range, exit 64.
+	bad := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(bad, []byte("power:\n  samples: -5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "power", "rails", "--target", "sim", "--plan", bad); code != 64 || !strings.Contains(stderr, bad+":2: power.samples -5: want a count from 1 to 10000000") {
+		t.Errorf("--plan with samples -5: exit %d, stderr %q", code, stderr)
 	}
 	// In range, and 0 where it means the plan's, the run goes on.
 	for _, args := range [][]string{
