@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aihat/aihat/internal/cmdutil"
 	"github.com/aihat/aihat/internal/completion"
 	"github.com/aihat/aihat/pkg/report"
 	"github.com/spf13/cobra"
@@ -55,9 +56,15 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// aihat --version: what `aihat version` prints, on one line.
-		// Station defaults fill the flags a command was not given.
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return f.applyStation(cmd) },
-		Version:           fmt.Sprintf("%s (commit %s, %s)", f.Build.Version, f.Build.Commit, goVersion()),
+		// Every numeric and list flag given is held to its range (exit
+		// 64), then station defaults fill the flags a command was not given.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if err := cmdutil.CheckFlags(cmd.Flags(), flagRanges); err != nil {
+				return err
+			}
+			return f.applyStation(cmd)
+		},
+		Version: fmt.Sprintf("%s (commit %s, %s)", f.Build.Version, f.Build.Commit, goVersion()),
 	}
 	root.SetVersionTemplate("aihat {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })

@@ -95,3 +95,33 @@ func TestWriteJSONIsIndentedTwoSpaces(t *testing.T) {
 		t.Errorf("%q %v", b.String(), err)
 	}
 }
+
+// A range says what it takes: a count, a finite number, a duration with
+// what 0 means; a given flag outside it is a usage error naming it, a
+// flag left at its default is not checked.
+func TestRangeSaysWhatItTakes(t *testing.T) {
+	for _, tc := range []struct {
+		r    Range
+		want string
+	}{
+		{Range{Type: "int", What: "a count", Min: 1, Max: 1000000}, "a count from 1 to 1000000"},
+		{Range{Type: "float64", What: "a duty cycle", Min: 0, MinOpen: true, Max: 1}, "a finite duty cycle above 0 up to 1"},
+		{Range{Type: "float64", What: "a fraction", Min: 0, Max: 1, MaxOpen: true}, "a finite fraction from 0 to below 1"},
+		{Range{Type: "duration", What: "a duration", Min: 1e6, Max: 3.6e12, Zero: "the plan's"}, "a duration from 1ms to 1h0m0s, or 0 for the plan's"},
+	} {
+		if got := tc.r.Want(); got != tc.want {
+			t.Errorf("%q, want %q", got, tc.want)
+		}
+	}
+	cmd := &cobra.Command{Use: "x"}
+	var n int
+	cmd.Flags().IntVar(&n, "samples", -1, "")
+	rules := []Range{{Flag: "samples", Type: "int", What: "a count", Min: 1, Max: 10}}
+	if err := CheckFlags(cmd.Flags(), rules); err != nil {
+		t.Errorf("default -1 refused: %v", err)
+	}
+	_ = cmd.Flags().Set("samples", "11")
+	if code, msg := ExitCode(CheckFlags(cmd.Flags(), rules)); code != report.ExitUsage || msg != "--samples 11: want a count from 1 to 10" {
+		t.Errorf("(%d, %q)", code, msg)
+	}
+}

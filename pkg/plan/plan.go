@@ -290,9 +290,12 @@ var knownUnits = map[string]bool{
 	"B/h": true, "count/h": true, "rpm/h": true, "s/h": true, "1/h": true,
 }
 
-// validate checks what the YAML decoder cannot: ordered bounds, known
-// units, known stage names. root locates errors by line.
+// validate checks what the YAML decoder cannot: numbers in their ranges,
+// ordered bounds, known units, known stage names. root locates errors by line.
 func (p *Plan) validate(file string, root *yaml.Node) error {
+	if err := checkRanges(file, root); err != nil {
+		return err
+	}
 	keys := make([]string, 0, len(p.Limits))
 	for k := range p.Limits {
 		keys = append(keys, k)
