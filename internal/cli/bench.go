@@ -98,14 +98,14 @@ on one after the first (the CPU after the NPU's) is recorded, marginal by defaul
 
 // check refuses flags that exclude each other or cannot be counts.
 func (o *BenchOptions) check() error {
+	if o.Iterations < 0 || o.Duration < 0 || o.Threads < 0 {
+		return usageErrorf("--iterations, --duration and --threads must not be negative")
+	}
 	if o.Set["model"] && (o.Set["synth"] || o.Set["sweep"]) {
 		return usageErrorf("--model and --synth/--sweep exclude each other")
 	}
 	if o.Set["iterations"] && o.Set["duration"] {
 		return usageErrorf("--iterations and --duration exclude each other")
-	}
-	if o.Iterations < 0 || o.Duration < 0 || o.Threads < 0 {
-		return usageErrorf("--iterations, --duration and --threads must not be negative")
 	}
 	return nil
 }

@@ -106,9 +106,6 @@ file for node_exporter's textfile collector.`,
 
 // check refuses flag values no run can take, before the board is opened.
 func (o *LoadtestOptions) check() error {
-	if o.Duration < 0 || o.Interval < 0 || o.HealthEvery < 0 || o.Warmup < 0 || o.Window < 0 || o.ServerPID < 0 {
-		return usageErrorf("durations and --server-pid must not be negative")
-	}
 	switch o.Runtime {
 	case "", "model", "onnxruntime":
 	case "hailortcli":

@@ -118,9 +118,6 @@ func newCmdModelCompare(f *Factory) *cobra.Command {
 		Short: "Run two generative models on the same seeded tokens: top-1 agreement and logit cosine similarity (step model.compare)",
 		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if co.Tokens < 1 {
-				return usageErrorf("--tokens must be ≥ 1")
-			}
 			return f.Session().CompareModels(cmd.Context(), args[0], args[1],
 				infer.Options{LibPath: co.OrtLib, Threads: co.Threads, Seed: f.Global.Seed}, co.Tokens)
 		},

@@ -31,7 +31,7 @@ func flagsOf(root *cobra.Command) map[*cobra.Command][]*pflag.Flag {
 }
 
 // A numeric or list flag added to any command without a line in
-// flagRanges fails here; so does a line no flag uses.
+// cmdutil.FlagRanges fails here; so does a line no flag uses.
 func TestEveryNumericFlagHasARange(t *testing.T) {
 	used := map[int]bool{}
 	n := 0
@@ -39,19 +39,19 @@ func TestEveryNumericFlagHasARange(t *testing.T) {
 		for _, f := range fs {
 			n++
 			found := false
-			for i, r := range flagRanges {
+			for i, r := range cmdutil.FlagRanges {
 				if r.Flag == f.Name && r.Type == f.Value.Type() {
 					used[i], found = true, true
 				}
 			}
 			if !found {
-				t.Errorf("%s --%s (%s) has no range in flagRanges", c.CommandPath(), f.Name, f.Value.Type())
+				t.Errorf("%s --%s (%s) has no range in cmdutil.FlagRanges", c.CommandPath(), f.Name, f.Value.Type())
 			}
 		}
 	}
-	for i, r := range flagRanges {
+	for i, r := range cmdutil.FlagRanges {
 		if !used[i] {
-			t.Errorf("flagRanges[%d] (--%s %s) names no flag", i, r.Flag, r.Type)
+			t.Errorf("cmdutil.FlagRanges[%d] (--%s %s) names no flag", i, r.Flag, r.Type)
 		}
 	}
 	if n < 40 {
@@ -92,7 +92,7 @@ func overflow(typ string) string {
 func TestEveryNumericFlagRefusesOutOfRangeValues(t *testing.T) {
 	for c, fs := range flagsOf(NewRootCmd(&Factory{})) {
 		for _, f := range fs {
-			r, ok := cmdutil.RangeFor(flagRanges, f)
+			r, ok := cmdutil.RangeFor(cmdutil.FlagRanges, f)
 			if !ok {
 				continue // TestEveryNumericFlagHasARange says so
 			}
@@ -151,7 +151,7 @@ func probe(c *cobra.Command, name, v string) error {
 	if err := cmd.ParseFlags([]string{"--" + name + "=" + v}); err != nil {
 		return &UsageError{Err: err}
 	}
-	return cmdutil.CheckFlags(cmd.Flags(), flagRanges)
+	return cmdutil.CheckFlags(cmd.Flags(), cmdutil.FlagRanges)
 }
 
 // End to end: the values issue 26 found accepted now exit 64 naming the

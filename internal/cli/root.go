@@ -59,7 +59,7 @@ Exit codes: 0 PASS, 1 FAIL, 2 ERROR, 3 ABORTED, 64 usage error.`,
 		// Every numeric and list flag given is held to its range (exit
 		// 64), then station defaults fill the flags a command was not given.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if err := cmdutil.CheckFlags(cmd.Flags(), flagRanges); err != nil {
+			if err := cmdutil.CheckFlags(cmd.Flags(), cmdutil.FlagRanges); err != nil {
 				return err
 			}
 			return f.applyStation(cmd)

@@ -28,8 +28,8 @@ type KeyRange struct {
 const (
 	hr     = float64(time.Hour)
 	maxRun = 8760 * hr
-	// MaxPowerSamples bounds power.samples (power.MaxSamples; the plan
-	// cannot import the stage).
+	// MaxPowerSamples bounds power.samples and --samples; pkg/power's
+	// MaxSamples is this number (a seam may not import a stage).
 	MaxPowerSamples = 10_000_000
 )
 

@@ -23,8 +23,9 @@ const (
 	DefaultLoad    = "both"
 	// MaxSamples bounds a window's sample count: statistics are streamed,
 	// so memory does not grow with it, but a count no run can finish is a
-	// typo, not a request.
-	MaxSamples = 10_000_000
+	// typo, not a request. The plan checks power.samples against the same
+	// number.
+	MaxSamples = plan.MaxPowerSamples
 )
 
 // ParseLoad maps idle|cpu|npu|both to a board load.

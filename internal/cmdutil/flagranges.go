@@ -1,10 +1,9 @@
-package cli
+package cmdutil
 
 import (
 	"time"
 
-	"github.com/aihat/aihat/internal/cmdutil"
-	"github.com/aihat/aihat/pkg/power"
+	"github.com/aihat/aihat/pkg/plan"
 )
 
 // The ends of the ranges below, as numbers.
@@ -14,13 +13,13 @@ const (
 	year     = 8760 * hour
 )
 
-// flagRanges is what every numeric and list flag of every command accepts
+// FlagRanges is what every numeric and list flag of every command accepts
 // when given, checked before a board is opened (exit 64 naming the flag
 // and the range). A flag left unset keeps its default's meaning (often
 // "the plan's"); Zero names what an explicit 0 means where it means
-// something. TestEveryNumericFlagHasARange walks the command tree: a new
+// something. internal/cli's TestEveryNumericFlagHasARange walks the command tree: a new
 // numeric or list flag without a line here fails it.
-var flagRanges = []cmdutil.Range{
+var FlagRanges = []Range{
 	// Every command: the simulated board.
 	{Flag: "seed", Type: "int64", AnyInt: true},
 	{Flag: "time-scale", Type: "float64", What: "a number of virtual seconds per real second", Min: 0, MinOpen: true, Max: 1e9, Zero: "as fast as possible"},
@@ -36,7 +35,7 @@ var flagRanges = []cmdutil.Range{
 	{Flag: "arg", Type: "stringArray", EmptyItemOK: true},
 	{Flag: "device", Type: "stringArray"},
 	// power rails
-	{Flag: "samples", Type: "int", What: "a count", Min: 1, Max: power.MaxSamples},
+	{Flag: "samples", Type: "int", What: "a count", Min: 1, Max: plan.MaxPowerSamples},
 	// power rails, thermal soak, loadtest
 	{Flag: "interval", Type: "duration", What: "a duration", Min: float64(time.Millisecond), Max: 24 * hour, Zero: "the plan's"},
 	// bench, thermal soak, loadtest
