@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/aihat/aihat/pkg/safefile"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/aihat/aihat/pkg/report"
@@ -35,7 +35,7 @@ func WriteSpec() stage.Stage {
 func WriteStage(o WriteOptions) stage.Func {
 	return func(ctx context.Context, env *stage.Env, step *report.Step) error {
 		stage.Measure(env, step, stage.M{Name: "image", Value: o.Image})
-		if data, err := os.ReadFile(o.Image); err == nil {
+		if data, err := safefile.ReadFile(o.Image, safefile.NVMemMax); err == nil {
 			sum := sha256.Sum256(data)
 			stage.Measure(env, step, stage.M{Name: "image.bytes", Value: float64(len(data)), Unit: "B"})
 			stage.Measure(env, step, stage.M{Name: "image.sha256", Value: hex.EncodeToString(sum[:])})

@@ -1,22 +1,32 @@
 package infer
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/aihat/aihat/pkg/onnx"
+	"github.com/aihat/aihat/pkg/safefile"
 	ort "github.com/yalue/onnxruntime_go"
 )
+
+// mapModel maps the model file at path (see safefile.Map): a FIFO or
+// device is refused at once and the file is never copied into memory.
+func mapModel(path string) ([]byte, func(), error) {
+	b, unmap, err := safefile.Map(path, safefile.ModelMax)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model: %w", err)
+	}
+	return b, unmap, nil
+}
 
 // ModelInputs lists the inputs a caller may feed, in the order ONNX
 // Runtime (and the ONNX test data) numbers them: graph inputs without an
 // initializer, then those with one (optional, matched by name only).
 func ModelInputs(path string) ([]Tensor, int, error) {
-	b, err := os.ReadFile(path)
+	b, unmap, err := mapModel(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("model %s: %w", path, errors.Unwrap(err))
+		return nil, 0, err
 	}
+	defer unmap()
 	m, err := onnx.Unmarshal(b)
 	if err != nil {
 		return nil, 0, fmt.Errorf("model %s is not a valid ONNX file (%v)", path, err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/aihat/aihat/pkg/onnx"
+	"github.com/aihat/aihat/pkg/safefile"
 	ort "github.com/yalue/onnxruntime_go"
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -60,6 +61,9 @@ var numbered = regexp.MustCompile(`^(input|output)_(\d+)\.(pb|npy)$`)
 // prefix_N.npy files from dir in N order; with no numbered files it reads
 // every NAME.npy, named by its stem.
 func ReadDir(dir, prefix string, kinds func(i int, name string) onnx.Kind) ([]*Data, error) {
+	if err := safefile.CheckDir(dir); err != nil {
+		return nil, err
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, errors.Unwrap(err))
@@ -95,9 +99,9 @@ func ReadDir(dir, prefix string, kinds func(i int, name string) onnx.Kind) ([]*D
 			return nil, fmt.Errorf("%s: %s_%d is missing (files must be numbered from 0 without gaps)", dir, prefix, i)
 		}
 		path := filepath.Join(dir, f.name)
-		b, err := os.ReadFile(path)
+		b, err := safefile.ReadFile(path, safefile.TensorMax)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, errors.Unwrap(err))
+			return nil, err
 		}
 		if strings.HasSuffix(f.name, ".npy") {
 			t, err := ReadNpy(b)

@@ -1,9 +1,7 @@
 package infer
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"runtime"
 	"sort"
@@ -124,10 +122,13 @@ func Open(path string, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(path)
+	data, unmap, err := mapModel(path)
 	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", path, errors.Unwrap(err))
+		return nil, err
 	}
+	// ONNX Runtime copies what it needs when it creates a session and the
+	// Session keeps nothing that points into the mapping.
+	defer unmap()
 	m, err := onnx.Unmarshal(data)
 	if err != nil {
 		return nil, fmt.Errorf("model %s is not a valid ONNX file (%v): regenerate it with `aihat model synth` or re-export it", path, err)

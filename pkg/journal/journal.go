@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aihat/aihat/pkg/safefile"
 	"golang.org/x/sys/unix"
 )
 
@@ -251,7 +252,7 @@ func Scan(r io.Reader, fn func(Record) error) (ReadStats, error) {
 
 // ScanFile scans a journal file.
 func ScanFile(path string, fn func(Record) error) (ReadStats, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path) // a FIFO or device is refused, never waited on
 	if err != nil {
 		return ReadStats{}, err
 	}
@@ -262,7 +263,7 @@ func ScanFile(path string, fn func(Record) error) (ReadStats, error) {
 // Held reports whether a live process is writing the journal at path
 // (it holds the journal's lock): a run still going, not one killed.
 func Held(path string) (bool, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path) // a FIFO or device is refused, never waited on
 	if err != nil {
 		return false, err
 	}
@@ -279,7 +280,7 @@ func Held(path string) (bool, error) {
 
 // ReadFile reads a journal file.
 func ReadFile(path string) ([]Record, ReadStats, error) {
-	f, err := os.Open(path)
+	f, err := safefile.Open(path) // a FIFO or device is refused, never waited on
 	if err != nil {
 		return nil, ReadStats{}, err
 	}

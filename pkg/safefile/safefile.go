@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 )
 
 // ErrNotRegular is returned for a FIFO, socket or device found where a
@@ -30,11 +31,19 @@ var ErrTooLarge = errors.New("file too large")
 // EEPROM: the largest 24C-series part is 24C1025, 128 KiB. Device-tree
 // properties are small but a compiled overlay or blob can be hundreds of KiB;
 // config.txt files are a few KiB. Everything else gets 16 MiB.
+//
+// Files an operator names for a benchmark are larger: an ONNX model is one
+// protobuf message, which protobuf caps at 2 GiB (a larger model keeps its
+// weights in external data files), and it is mapped, never copied into
+// memory (Map); an input or expected-output tensor (.pb, .npy) is read
+// whole, up to 1 GiB.
 const (
 	KernelAttrMax = 64 << 10
 	NVMemMax      = 128 << 10
 	DeviceTreeMax = 1 << 20
 	DefaultMax    = 16 << 20
+	TensorMax     = 1 << 30
+	ModelMax      = 2 << 30
 )
 
 // CapFor is the size cap for a board path (slash-separated, no leading
@@ -87,24 +96,120 @@ func readCapped(name string, r io.Reader, max int64) ([]byte, error) {
 }
 
 // ReadFile reads a file given on the command line (a plan, an EEPROM image,
-// a settings file) with the same guards as the board's files.
+// a settings file, a tensor) with the same guards as the board's files; a
+// regular file larger than max is refused before it is read.
 func ReadFile(name string, max int64) ([]byte, error) {
-	fi, err := os.Stat(name)
+	f, err := Open(name)
 	if err != nil {
 		return nil, err
+	}
+	defer f.Close()
+	if err := checkSize(f, max); err != nil {
+		return nil, err
+	}
+	return readCapped(name, f, max)
+}
+
+// Open opens a regular file named on the command line for reading (a
+// journal, a model) and refuses anything else at once: a FIFO, socket or
+// device is ErrNotRegular without blocking (the file is opened
+// non-blocking and its mode checked on the open descriptor, so a FIFO
+// swapped in after the first check cannot hang the open either), a
+// directory is an error. A file that cannot be read for want of
+// permission says how to read it. Every error names the file.
+func Open(name string) (*os.File, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, hint(err)
 	}
 	if err := checkMode(name, fi); err != nil {
 		return nil, err
 	}
 	if fi.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory, not a file")}
 	}
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		return nil, hint(err)
+	}
+	fi, err = f.Stat()
+	if err == nil {
+		err = checkMode(name, fi)
+	}
+	if err == nil && fi.IsDir() {
+		err = &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory, not a file")}
+	}
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
+	return f, nil
+}
+
+// CheckDir refuses a path named as a directory of files (--inputs,
+// --expect) that is not one, before anything opens it: opening a FIFO
+// blocks until a writer appears.
+func CheckDir(name string) error {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return hint(err)
+	}
+	if err := checkMode(name, fi); err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return &fs.PathError{Op: "open", Path: name, Err: errors.New("not a directory")}
+	}
+	return nil
+}
+
+// checkSize refuses an open regular file larger than max before it is read.
+func checkSize(f *os.File, max int64) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if fi.Size() > max {
+		return &fs.PathError{Op: "read", Path: f.Name(), Err: fmt.Errorf("%w: %d bytes, more than the %d a file of its kind may hold", ErrTooLarge, fi.Size(), max)}
+	}
+	return nil
+}
+
+// hint adds to a permission error how to get past it.
+func hint(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrPermission) {
+		return &fs.PathError{Op: pe.Op, Path: pe.Path, Err: fmt.Errorf("%w (read it as a user who may, e.g. with sudo, or grant this user read access)", pe.Err)}
+	}
+	return err
+}
+
+// Map maps a regular file of at most max bytes read-only into memory
+// (a model of up to ModelMax: its pages are read as they are touched and
+// never copied into the Go heap) with the guards of Open. unmap releases
+// it; nothing may use the bytes after. A file truncated while mapped
+// faults the process (SIGBUS), as any reader of a mapped file does.
+func Map(name string, max int64) (data []byte, unmap func(), err error) {
+	f, err := Open(name)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer f.Close()
-	return readCapped(name, f, max)
+	if err := checkSize(f, max); err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi.Size() == 0 {
+		return []byte{}, func() {}, nil
+	}
+	b, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_PRIVATE)
+	if err != nil {
+		return nil, nil, &fs.PathError{Op: "mmap", Path: name, Err: err}
+	}
+	return b, func() { _ = syscall.Munmap(b) }, nil
 }
 
 // FS wraps a file system (a board's root) so that opening a special file is

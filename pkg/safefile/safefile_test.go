@@ -137,3 +137,75 @@ func TestReadFileOfOperatorFiles(t *testing.T) {
 		t.Fatalf("cap: %v", err)
 	}
 }
+
+// Open and Map, the paths for a journal and a model, refuse a FIFO and a
+// device without blocking and name the file.
+func TestOpenAndMapRefuseFIFOsAndDevicesAtOnce(t *testing.T) {
+	root := hostileRoot(t)
+	fifo := filepath.Join(root, "boot/firmware/config.txt")
+	for _, name := range []string{fifo, "/dev/zero"} {
+		var err error
+		within(t, "Open "+name, func() { _, err = Open(name) })
+		if !errors.Is(err, ErrNotRegular) || !bytes.Contains([]byte(err.Error()), []byte(name)) {
+			t.Errorf("Open(%s) = %v, want ErrNotRegular naming it", name, err)
+		}
+		within(t, "Map "+name, func() { _, _, err = Map(name, ModelMax) })
+		if !errors.Is(err, ErrNotRegular) {
+			t.Errorf("Map(%s) = %v, want ErrNotRegular", name, err)
+		}
+	}
+	if err := CheckDir(fifo); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("CheckDir(FIFO) = %v", err)
+	}
+	if err := CheckDir("/dev/zero"); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("CheckDir(/dev/zero) = %v", err)
+	}
+	if err := CheckDir(root); err != nil {
+		t.Errorf("CheckDir(dir) = %v", err)
+	}
+}
+
+// A regular file over its kind's cap is refused from its size, before a
+// byte is read; Map gives a file's bytes without copying them.
+func TestOversizeIsRefusedBeforeReadingAndMapReadsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big")
+	if err := os.WriteFile(big, make([]byte, 100), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(big, 99); !errors.Is(err, ErrTooLarge) || !bytes.Contains([]byte(err.Error()), []byte("100 bytes")) {
+		t.Errorf("ReadFile over cap = %v", err)
+	}
+	if _, _, err := Map(big, 99); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Map over cap = %v", err)
+	}
+	b, unmap, err := Map(big, 100)
+	if err != nil || len(b) != 100 {
+		t.Fatalf("Map = %d bytes, %v", len(b), err)
+	}
+	unmap()
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o644)
+	if b, unmap, err := Map(empty, 100); err != nil || len(b) != 0 {
+		t.Fatalf("Map(empty) = %d bytes, %v", len(b), err)
+	} else {
+		unmap()
+	}
+}
+
+// A file the user may not read names the path, the permission and the way
+// past it. As root (these tests' usual container) permission bits do not
+// apply, so the case is skipped there.
+func TestUnreadableFileNamesThePermission(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads a mode-000 file: permission checks do not apply")
+	}
+	name := filepath.Join(t.TempDir(), "x.eep")
+	if err := os.WriteFile(name, []byte("x"), 0o000); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadFile(name, DefaultMax)
+	if !errors.Is(err, fs.ErrPermission) || !bytes.Contains([]byte(err.Error()), []byte(name)) || !bytes.Contains([]byte(err.Error()), []byte("sudo")) {
+		t.Fatalf("err = %v", err)
+	}
+}
