@@ -162,7 +162,7 @@ The image file is the second argument, as eepmake's, or --out IMAGE.`,
 			}
 			text, mo, err := eeprom.MakeFiles{Settings: opts.Settings, DTB: opts.DTB, Custom: opts.Custom, V1: opts.V1}.Read()
 			if err != nil {
-				return usageErrorf("%v", err)
+				return fileOrUsageErrorf(err, "%v", err)
 			}
 			s, img, err := eeprom.Make(bytes.NewReader(text), opts.Settings, mo)
 			if err != nil {

@@ -25,3 +25,9 @@ var (
 	addTextOutput = cmdutil.AddTextOutput
 	writeJSON     = cmdutil.WriteJSON
 )
+
+// fileOrUsageErrorf is cmdutil.FileOrUsageErrorf: a file the user named that
+// could not be read is exit 2, a malformed value exit 64.
+func fileOrUsageErrorf(err error, format string, args ...any) error {
+	return cmdutil.FileOrUsageErrorf(err, format, args...)
+}

@@ -78,7 +78,7 @@ maxima as their steady and peak figures.`,
 			if bo.FromRun != "" {
 				run, err := report.ReadJSONFile(bo.FromRun)
 				if err != nil {
-					return usageErrorf("--from-run: %v", err)
+					return fileOrUsageErrorf(err, "--from-run: %v", err)
 				}
 				measured, err := power.MeasuredFromRun(run)
 				if err != nil {

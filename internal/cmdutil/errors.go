@@ -15,6 +15,13 @@ func UsageErrorf(format string, args ...any) error {
 	return &session.UsageError{Err: fmt.Errorf(format, args...)}
 }
 
+// FileOrUsageErrorf is UsageErrorf for a failure that may be a file the
+// user named that could not be read: that is ERROR (exit 2), naming the
+// path and the cause; a malformed value stays a usage error (exit 64).
+func FileOrUsageErrorf(err error, format string, args ...any) error {
+	return session.FileOrUsageErrorf(err, format, args...)
+}
+
 // ExitCode maps an error from a command to the process exit code and the
 // line to print (empty when the result was already reported).
 func ExitCode(err error) (int, string) {

@@ -11,6 +11,7 @@ import (
 	"github.com/aihat/aihat/pkg/devicetree"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/aihat/aihat/pkg/stage"
 )
 
@@ -23,13 +24,57 @@ type Source struct {
 // ReadBoard reads the HAT EEPROM the way the plan says: the kernel's nvmem
 // file when it exists, else the I2C bus.
 func ReadBoard(ctx context.Context, b board.Board, h plan.HATPlan) (Source, error) {
-	if h.NVMem != "" {
-		if data, err := fs.ReadFile(b.FS(), h.NVMem); err == nil {
-			return Source{Name: "/" + h.NVMem, Data: data}, nil
-		}
+	if h.NVMem == "" {
+		return ReadBus(ctx, b, h.Bus, h.Addr)
 	}
-	return ReadBus(ctx, b, h.Bus, h.Addr)
+	data, err := fs.ReadFile(b.FS(), h.NVMem)
+	switch {
+	case err == nil:
+		return Source{Name: "/" + h.NVMem, Data: data}, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return ReadBus(ctx, b, h.Bus, h.Addr) // no at24 driver bound: ask the chip
+	}
+	ne := &NVMemError{Path: "/" + h.NVMem, Err: err}
+	if !errors.Is(err, fs.ErrPermission) {
+		return Source{Name: ne.Path}, ne // not an EEPROM's file: the plan or the tree is wrong
+	}
+	// The at24 driver lets only root read the file; a user in the i2c
+	// group may still read the chip on the bus.
+	src, berr := ReadBus(ctx, b, h.Bus, h.Addr)
+	if berr == nil || ctx.Err() != nil {
+		return src, berr
+	}
+	ne.Bus = berr
+	return Source{Name: ne.Path}, ne
 }
+
+// NVMemError is the kernel's EEPROM file (the plan's hat.nvmem) that
+// exists but could not be read: not this user's to read, over the largest
+// EEPROM, or not a regular file. It names the file and the cause, never
+// "check the HAT is seated": the chip was found, the file failed.
+type NVMemError struct {
+	Path string
+	Err  error
+	Bus  error // the I2C read tried after a permission error, when it failed too
+}
+
+func (e *NVMemError) Error() string {
+	var s string
+	switch {
+	case errors.Is(e.Err, fs.ErrPermission):
+		s = fmt.Sprintf("the kernel's EEPROM file %s exists but this user may not read it (%v): the at24 driver lets only root read it; run as root (sudo)", e.Path, e.Err)
+	case errors.Is(e.Err, safefile.ErrTooLarge):
+		s = fmt.Sprintf("the kernel's EEPROM file %s is larger than any HAT EEPROM (%v): check that the plan's hat.nvmem names the HAT's at24 eeprom file", e.Path, e.Err)
+	default:
+		s = fmt.Sprintf("the kernel's EEPROM file %s cannot be read (%v): check that the plan's hat.nvmem names the HAT's at24 eeprom file", e.Path, e.Err)
+	}
+	if e.Bus != nil {
+		s += fmt.Sprintf("; reading the chip on the I2C bus instead failed too: %v", e.Bus)
+	}
+	return s
+}
+
+func (e *NVMemError) Unwrap() error { return e.Err }
 
 // ReadBus reads the whole 24C32 at addr on I2C bus n.
 func ReadBus(ctx context.Context, b board.Board, n int, addr uint16) (Source, error) {
@@ -92,6 +137,10 @@ func verifyBoard(ctx context.Context, env *stage.Env, step *report.Step) error {
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		var ne *NVMemError
+		if errors.As(err, &ne) {
+			return err // the file failed, not the HAT: the error names it and why
 		}
 		if errors.Is(err, board.ErrPresenceOnly) {
 			return err // the board sees the chip but cannot give its contents (a replayed capture): not a verdict on the HAT

@@ -2,11 +2,14 @@ package eeprom
 
 import (
 	"context"
+	"io/fs"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/safefile"
 	"github.com/aihat/aihat/pkg/sim"
 	"github.com/aihat/aihat/pkg/stage"
 )
@@ -159,5 +162,92 @@ func TestVerifyLeavesTheFirmwaresViewToOverlayCheck(t *testing.T) {
 		if strings.HasPrefix(m.Name, "dt.") {
 			t.Errorf("eeprom.verify measured the hat node: %+v", m)
 		}
+	}
+}
+
+// nvmemBoard is the sim with the plan's nvmem file failing as err says.
+type nvmemBoard struct {
+	*sim.Board
+	name string
+	err  error
+	data []byte
+}
+
+func (b nvmemBoard) FS() fs.FS { return nvmemFS{b} }
+
+type nvmemFS struct{ b nvmemBoard }
+
+func (f nvmemFS) Open(name string) (fs.File, error) {
+	if name != f.b.name {
+		return f.b.Board.FS().Open(name)
+	}
+	if f.b.err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: f.b.err}
+	}
+	return safefile.FS(fstest.MapFS{name: {Data: f.b.data}}).Open(name)
+}
+
+// When the kernel's EEPROM file exists but cannot be read, eeprom.verify's
+// error names the file and the cause (the permission, the size), not "check
+// the HAT is seated": the chip is there, the file failed. (Permission is
+// simulated: the tests run as root, whom mode bits do not stop.)
+func TestVerifyNamesAnUnreadableOrOversizeNVMemFile(t *testing.T) {
+	p, err := plan.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nv := p.HAT.NVMem
+	cases := []struct {
+		name   string
+		b      func(*sim.Board) nvmemBoard
+		want   []string
+		passes bool
+	}{
+		{"oversize", func(s *sim.Board) nvmemBoard {
+			return nvmemBoard{Board: s, name: nv, data: make([]byte, safefile.NVMemMax+1)}
+		}, []string{"/" + nv, "larger than any HAT EEPROM", "file too large"}, false},
+		{"permission, bus fails too", func(s *sim.Board) nvmemBoard {
+			return nvmemBoard{Board: s, name: nv, err: fs.ErrPermission}
+		}, []string{"/" + nv, "permission denied", "only root", "sudo", "I2C bus"}, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			faults := []string{}
+			if strings.HasPrefix(tc.name, "permission") {
+				faults = append(faults, "eeprom-nak")
+			}
+			s, err := sim.New(sim.Options{Faults: faults})
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := stage.NewEnv(tc.b(s), p)
+			step := &report.Step{Name: "eeprom.verify"}
+			err = VerifySpec().Run(context.Background(), env, step)
+			if err == nil {
+				t.Fatalf("no error; measurements %+v", step.Measurements)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "seated") {
+				t.Errorf("error %q blames the HAT's seating", err)
+			}
+		})
+	}
+	// Permission on the file but the bus readable (a user in the i2c
+	// group): the chip is read on the bus and the step passes.
+	s, err := sim.New(sim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := stage.NewEnv(nvmemBoard{Board: s, name: nv, err: fs.ErrPermission}, p)
+	step := &report.Step{Name: "eeprom.verify"}
+	if err := VerifySpec().Run(context.Background(), env, step); err != nil {
+		t.Fatalf("bus fallback: %v", err)
+	}
+	if f := failed(step); len(f) != 0 {
+		t.Fatalf("bus fallback failing: %+v", f)
 	}
 }

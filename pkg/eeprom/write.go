@@ -83,7 +83,9 @@ func writeErr(k WriteKind, format string, args ...any) error {
 func LoadImage(path string) ([]byte, error) {
 	img, err := safefile.ReadFile(path, safefile.NVMemMax)
 	if err != nil {
-		return nil, &WriteError{Kind: WriteUsage, Err: err}
+		// A file that cannot be read (missing, not this user's, a FIFO or
+		// device, over the largest EEPROM) is ERROR, not a usage mistake.
+		return nil, &WriteError{Kind: WriteErrored, Err: err}
 	}
 	im := Decode(img)
 	if !im.OK() {

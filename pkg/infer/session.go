@@ -126,9 +126,7 @@ func Open(path string, opts Options) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	// ONNX Runtime copies what it needs when it creates a session and the
-	// Session keeps nothing that points into the mapping.
-	defer unmap()
+	defer unmap() // ONNX Runtime copies the model; Session keeps no pointer into it
 	m, err := onnx.Unmarshal(data)
 	if err != nil {
 		return nil, fmt.Errorf("model %s is not a valid ONNX file (%v): regenerate it with `aihat model synth` or re-export it", path, err)

@@ -68,7 +68,7 @@ func (s *Session) ReadEEPROM(ctx context.Context, o EEPROMSource) (eeprom.Source
 	if o.File != "" {
 		b, err := safefile.ReadFile(o.File, safefile.NVMemMax)
 		if err != nil {
-			return eeprom.Source{}, usageErrorf("--file: %v", err)
+			return eeprom.Source{}, FileOrUsageErrorf(err, "--file: %v", err)
 		}
 		return eeprom.Source{Name: o.File, Data: b}, nil
 	}

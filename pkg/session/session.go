@@ -203,7 +203,7 @@ func (s *Session) Plan() (*plan.Plan, error) {
 	}
 	p, err := plan.Load(s.opts.PlanFile, bringup.Known())
 	if err != nil {
-		return nil, usageErrorf("plan: %v", err)
+		return nil, FileOrUsageErrorf(err, "plan: %v", err)
 	}
 	s.plan = p
 	return p, nil
