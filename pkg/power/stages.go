@@ -416,6 +416,7 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 	if pr.Why != "" {
 		why = " (" + pr.Why + ")"
 	}
+	missingReadings(env, step, name, s)
 	if s.v.N > 0 {
 		st := s.v
 		what := "the rail sits low under this load"
@@ -438,6 +439,22 @@ func measureRail(env *stage.Env, step *report.Step, name string, s *series, pr *
 		st := s.w
 		stage.Measure(env, step, stage.M{Name: name + ".w_mean", Value: round(st.Mean, 4), Unit: "W"})
 		stage.Measure(env, step, stage.M{Name: name + ".w_max", Value: round(st.Max, 4), Unit: "W"})
+	}
+}
+
+// missingReadings makes each limit the plan sets on a planned rail whose
+// voltage or current never came (a pmic_read_adc line missing or garbled)
+// an ERROR row naming the rail and the reading, never a limit silently
+// left unjudged.
+func missingReadings(env *stage.Env, step *report.Step, name string, s *series) {
+	if s.v.N == 0 {
+		why := fmt.Sprintf("the PMIC reported no voltage for rail %s (its pmic_read_adc volt line is missing or garbled), so its voltage limits cannot be judged", name)
+		for _, q := range []string{".v_min", ".v_mean", ".v_max"} {
+			stage.NotMeasured(env, step, name+q, "V", why)
+		}
+	}
+	if s.a.N == 0 {
+		stage.NotMeasured(env, step, name+".a_max", "A", fmt.Sprintf("the PMIC reported no current for rail %s (its pmic_read_adc current line is missing or garbled), so its current limit cannot be judged", name))
 	}
 }
 
