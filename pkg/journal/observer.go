@@ -2,10 +2,10 @@ package journal
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/rooted"
 )
 
 // Observer journals each step as the runner starts and ends it, then
@@ -50,10 +50,8 @@ func Start(dir string, c Clocks, run *report.Run) (*Writer, error) {
 	if held, _ := Held(path); held {
 		return nil, fmt.Errorf("journal %s is being written by another aihat process (a run still going in %s: aihat loadtest status %s)", path, dir, dir)
 	}
-	if _, err := os.Stat(path); err == nil {
-		if err := os.Rename(path, filepath.Join(dir, PrevFileName)); err != nil {
-			return nil, err
-		}
+	if err := keepPrev(dir); err != nil {
+		return nil, err
 	}
 	j, err := Create(path, c)
 	if err != nil {
@@ -95,3 +93,17 @@ func Finish(j *Writer, run *report.Run) error {
 
 // PrevFileName keeps the journal of the run before the current one.
 const PrevFileName = "journal.prev.jsonl"
+
+// keepPrev renames dir's journal, when there is one, to PrevFileName; a
+// link at either name is renamed or replaced, never followed.
+func keepPrev(dir string) error {
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	defer d.Close()
+	if _, err := d.Lstat(FileName); err != nil {
+		return nil
+	}
+	return d.Rename(FileName, PrevFileName)
+}

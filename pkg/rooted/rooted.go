@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -351,4 +352,44 @@ func randomSuffix() string {
 	var b [6]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// WriteAtomic writes the file rel whole or not at all: through a new
+// temporary file "."+name+".tmp*" beside it, synced, mode FileMode, then
+// renamed over rel. A link at rel is replaced, never followed.
+func (d *Dir) WriteAtomic(rel string, write func(io.Writer) error) (err error) {
+	if fi, err := d.Lstat(rel); err == nil && fi.IsDir() {
+		return &fs.PathError{Op: "write", Path: d.Path(rel), Err: syscall.EISDIR}
+	}
+	f, tmp, err := d.CreateTemp(filepath.Dir(rel), "."+filepath.Base(rel)+".tmp", "")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			d.Remove(tmp)
+		}
+	}()
+	if err = write(f); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return d.Rename(tmp, rel)
+}
+
+// WriteFile writes the file at path atomically (Dir.WriteAtomic) in its
+// directory, which is opened as a Dir.
+func WriteFile(path string, write func(io.Writer) error) error {
+	d, err := Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.WriteAtomic(filepath.Base(path), write)
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/rooted"
 	"github.com/aihat/aihat/pkg/telemetry"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -188,28 +190,11 @@ func drawPanel(pn panel, res *telemetry.Result, spans [][2]time.Time) (*plot.Plo
 	return p, true, nil
 }
 
-// writeAtomic writes a file whole or not at all.
+// writeAtomic writes a file whole or not at all, never through a link
+// planted in the report directory (rooted).
 func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), rooted.DirMode); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	os.Chmod(tmp.Name(), 0o644)
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return rooted.WriteFile(path, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
