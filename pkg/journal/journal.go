@@ -89,8 +89,13 @@ func Create(path string, c Clocks) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	f, err := d.OpenAppend(filepath.Base(path), rooted.FileMode)
-	d.Close()
+	defer d.Close()
+	return create(d, filepath.Base(path), c)
+}
+
+func create(d *rooted.Dir, name string, c Clocks) (*Writer, error) {
+	path := d.Path(name)
+	f, err := d.OpenAppend(name, rooted.FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}

@@ -181,3 +181,42 @@ func TestClaimRunDirRefusesBadSerials(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The session holds the run's directory open from its claim
+// (rooted.OpenBeneath): a DIR/<serial> swapped for a link to a look-alike
+// tree outside while the run goes on does not move the report set there.
+func TestAHeldRunDirIgnoresASerialLinkPlantedDuringTheRun(t *testing.T) {
+	dir, out := t.TempDir(), outsideCanary(t)
+	runDir, id, err := ClaimRunDir(dir, "SN1", time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := rooted.OpenBeneath(dir, runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := PrepareDirAt(d); err != nil {
+		t.Fatal(err)
+	}
+	fake := t.TempDir()
+	os.Mkdir(filepath.Join(fake, id), 0o755)
+	os.Symlink(filepath.Join(out, "canary"), filepath.Join(fake, id, RunJSONFile))
+	if err := os.Rename(filepath.Join(dir, "SN1"), filepath.Join(dir, "SN1.moved")); err != nil {
+		t.Fatal(err)
+	}
+	os.Symlink(fake, filepath.Join(dir, "SN1"))
+	if err := WriteDirAt(d, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadJSONFile(filepath.Join(dir, "SN1.moved", id, RunJSONFile)); err != nil {
+		t.Fatalf("the set is not in the claimed directory: %v", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(fake, id)); len(entries) != 1 {
+		t.Fatalf("the look-alike tree got %d entries", len(entries))
+	}
+	untouched(t, out)
+	if _, err := rooted.OpenBeneath(dir, filepath.Join(dir, "SN1", id)); !errors.Is(err, rooted.ErrLink) {
+		t.Fatalf("OpenBeneath through the planted link: %v", err)
+	}
+}

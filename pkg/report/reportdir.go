@@ -49,10 +49,11 @@ func PrepareDir(dir string) error {
 		return fmt.Errorf("report directory %s: %w", dir, err)
 	}
 	defer d.Close()
-	return prepare(d)
+	return PrepareDirAt(d)
 }
 
-func prepare(d *rooted.Dir) error {
+// PrepareDirAt is PrepareDir on a report directory held open.
+func PrepareDirAt(d *rooted.Dir) error {
 	dir := d.Name()
 	if err := d.MkdirAll(setsDir, rooted.DirMode); err != nil {
 		return fmt.Errorf("report directory %s: %w", dir, err)
@@ -79,15 +80,26 @@ func prepare(d *rooted.Dir) error {
 
 // WriteDir writes the run's report set into dir and publishes it
 // atomically (see PrepareDir for the layout).
-func WriteDir(dir string, r *Run) (err error) {
-	if err := PrepareDir(dir); err != nil {
-		return err
+func WriteDir(dir string, r *Run) error {
+	if err := os.MkdirAll(dir, rooted.DirMode); err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
 	}
 	d, err := rooted.Open(dir)
 	if err != nil {
 		return fmt.Errorf("report directory %s: %w", dir, err)
 	}
 	defer d.Close()
+	return WriteDirAt(d, r)
+}
+
+// WriteDirAt is WriteDir on a report directory held open (the session's,
+// since it claimed it): what is renamed or planted in the report
+// directory meanwhile cannot move the set.
+func WriteDirAt(d *rooted.Dir, r *Run) (err error) {
+	if err := PrepareDirAt(d); err != nil {
+		return err
+	}
+	dir := d.Name()
 	set, err := d.MkdirTemp(setsDir, "set-")
 	if err != nil {
 		return err

@@ -393,3 +393,36 @@ func WriteFile(path string, write func(io.Writer) error) error {
 	defer d.Close()
 	return d.WriteAtomic(filepath.Base(path), write)
 }
+
+// OpenDir opens the directory rel inside d as a Dir of its own, refusing a
+// link at any component; the Dir it returns can never leave d, whatever is
+// renamed or planted in d later.
+func (d *Dir) OpenDir(rel string) (*Dir, error) {
+	if err := d.NoLinks("open", rel); err != nil {
+		return nil, err
+	}
+	r, err := d.root.OpenRoot(rel)
+	if err != nil {
+		return nil, err
+	}
+	return &Dir{root: r, name: d.Path(rel)}, nil
+}
+
+// OpenBeneath opens path, a directory inside base, as a Dir (OpenDir).
+func OpenBeneath(base, path string) (*Dir, error) {
+	rel, err := filepath.Rel(base, path)
+	if err != nil || (rel != "." && !filepath.IsLocal(rel)) {
+		return nil, fmt.Errorf("%s is not inside %s", path, base)
+	}
+	b, err := Open(base)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	d, err := b.OpenDir(rel)
+	if err != nil {
+		return nil, err
+	}
+	d.name = path
+	return d, nil
+}
