@@ -31,6 +31,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aihat/aihat/pkg/rooted"
 	"github.com/aihat/aihat/pkg/safefile"
 	"golang.org/x/sys/unix"
 )
@@ -80,10 +81,22 @@ type Writer struct {
 	line      []byte // reused between appends
 }
 
-// Create opens path for appending (creating it), so a resumed run goes on
-// in the same journal.
+// Create opens path for appending (creating it, mode 0644), so a resumed
+// run goes on in the same journal. A symbolic link at path is refused
+// (rooted.ErrLink): the report directory may be shared, and aihat runs as
+// root.
 func Create(path string, c Clocks) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	d, err := rooted.Open(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer d.Close()
+	return create(d, filepath.Base(path), c)
+}
+
+func create(d *rooted.Dir, name string, c Clocks) (*Writer, error) {
+	path := d.Path(name)
+	f, err := d.OpenAppend(name, rooted.FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}

@@ -2,10 +2,9 @@ package journal
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/rooted"
 )
 
 // Observer journals each step as the runner starts and ends it, then
@@ -46,16 +45,24 @@ func (o *Observer) note(err error) {
 // before as journal.prev.jsonl (render it with --journal if that run was
 // cut off before its reports were written), and records the run's identity.
 func Start(dir string, c Clocks, run *report.Run) (*Writer, error) {
-	path := filepath.Join(dir, FileName)
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer d.Close()
+	return StartIn(d, c, run)
+}
+
+// StartIn is Start in a report directory held open.
+func StartIn(d *rooted.Dir, c Clocks, run *report.Run) (*Writer, error) {
+	path, dir := d.Path(FileName), d.Name()
 	if held, _ := Held(path); held {
 		return nil, fmt.Errorf("journal %s is being written by another aihat process (a run still going in %s: aihat loadtest status %s)", path, dir, dir)
 	}
-	if _, err := os.Stat(path); err == nil {
-		if err := os.Rename(path, filepath.Join(dir, PrevFileName)); err != nil {
-			return nil, err
-		}
+	if err := keepPrev(d); err != nil {
+		return nil, err
 	}
-	j, err := Create(path, c)
+	j, err := create(d, FileName, c)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +79,17 @@ func Start(dir string, c Clocks, run *report.Run) (*Writer, error) {
 // killed, now taken up again): appended to, never set aside, with record
 // as the KindResume record that closes the gap.
 func Resume(dir string, c Clocks, record any) (*Writer, error) {
-	j, err := Create(filepath.Join(dir, FileName), c)
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer d.Close()
+	return ResumeIn(d, c, record)
+}
+
+// ResumeIn is Resume in a report directory held open.
+func ResumeIn(d *rooted.Dir, c Clocks, record any) (*Writer, error) {
+	j, err := create(d, FileName, c)
 	if err != nil {
 		return nil, err
 	}
@@ -95,3 +112,12 @@ func Finish(j *Writer, run *report.Run) error {
 
 // PrevFileName keeps the journal of the run before the current one.
 const PrevFileName = "journal.prev.jsonl"
+
+// keepPrev renames d's journal, when there is one, to PrevFileName; a
+// link at either name is renamed or replaced, never followed.
+func keepPrev(d *rooted.Dir) error {
+	if _, err := d.Lstat(FileName); err != nil {
+		return nil
+	}
+	return d.Rename(FileName, PrevFileName)
+}

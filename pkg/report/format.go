@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/aihat/aihat/pkg/rooted"
 )
 
 // Format is a stdout format for a run.
@@ -63,31 +63,9 @@ const (
 )
 
 // writeFileAtomic writes through a temporary file in the same directory,
-// syncs it and renames it over path.
-func writeFileAtomic(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+// syncs it and renames it over path (never through a link: rooted).
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	return rooted.WriteFile(path, write)
 }
 
 // FormatValue renders a measurement's value with its unit for people.

@@ -1,14 +1,13 @@
 package report
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"github.com/aihat/aihat/pkg/rooted"
 )
 
 // A report directory holds one complete set of reports (run.json,
@@ -37,47 +36,77 @@ const minFreeBytes = 16 << 20
 
 // PrepareDir checks, before a run starts, that dir can take a report set:
 // it exists or can be made, is writable, and has room. It also lays out the
-// fixed links and removes what an earlier killed run left behind.
+// fixed links and removes what an earlier killed run left behind. Inside
+// dir, a symbolic link where aihat creates, renames or deletes is refused
+// (rooted.ErrLink), so a link planted in a shared directory cannot send a
+// write or a delete outside it.
 func PrepareDir(dir string) error {
-	if err := os.MkdirAll(filepath.Join(dir, setsDir), 0o755); err != nil {
+	if err := os.MkdirAll(dir, rooted.DirMode); err != nil {
 		return fmt.Errorf("report directory %s: %w", dir, err)
 	}
-	probe, err := os.CreateTemp(dir, ".aihat-probe*")
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	return PrepareDirAt(d)
+}
+
+// PrepareDirAt is PrepareDir on a report directory held open.
+func PrepareDirAt(d *rooted.Dir) error {
+	dir := d.Name()
+	if err := d.MkdirAll(setsDir, rooted.DirMode); err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	probe, name, err := d.CreateTemp(".", ".aihat-probe", "")
 	if err != nil {
 		return fmt.Errorf("report directory %s is not writable: %w", dir, err)
 	}
 	probe.Close()
-	os.Remove(probe.Name())
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err == nil {
-		if free := uint64(st.Bavail) * uint64(st.Bsize); free < minFreeBytes {
-			return fmt.Errorf("report directory %s has %d KiB free, a report set needs up to %d KiB: free some space or choose another --report-dir", dir, free>>10, minFreeBytes>>10)
-		}
+	d.Remove(name)
+	if free, err := d.FreeBytes(); err == nil && free < minFreeBytes {
+		return fmt.Errorf("report directory %s has %d KiB free, a report set needs up to %d KiB: free some space or choose another --report-dir", dir, free>>10, minFreeBytes>>10)
 	}
-	if err := adoptLegacySet(dir); err != nil {
+	if err := adoptLegacySet(d); err != nil {
 		return err
 	}
 	for _, name := range ReportFiles {
-		if err := ensureLink(dir, name); err != nil {
+		if err := ensureLink(d, name); err != nil {
 			return err
 		}
 	}
-	return cleanSets(dir)
+	return cleanSets(d)
 }
 
 // WriteDir writes the run's report set into dir and publishes it
 // atomically (see PrepareDir for the layout).
-func WriteDir(dir string, r *Run) (err error) {
-	if err := PrepareDir(dir); err != nil {
+func WriteDir(dir string, r *Run) error {
+	if err := os.MkdirAll(dir, rooted.DirMode); err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	return WriteDirAt(d, r)
+}
+
+// WriteDirAt is WriteDir on a report directory held open (the session's,
+// since it claimed it): what is renamed or planted in the report
+// directory meanwhile cannot move the set.
+func WriteDirAt(d *rooted.Dir, r *Run) (err error) {
+	if err := PrepareDirAt(d); err != nil {
 		return err
 	}
-	set, err := os.MkdirTemp(filepath.Join(dir, setsDir), "set-")
+	dir := d.Name()
+	set, err := d.MkdirTemp(setsDir, "set-")
 	if err != nil {
 		return err
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(set)
+			d.RemoveAll(set)
 		}
 	}()
 	writers := map[string]func(io.Writer) error{
@@ -88,25 +117,22 @@ func WriteDir(dir string, r *Run) (err error) {
 		MetricsFile:  func(w io.Writer) error { return WriteMetrics(w, r) },
 	}
 	for _, name := range ReportFiles {
-		if err := writeSynced(filepath.Join(set, name), writers[name]); err != nil {
+		if err := writeSynced(d, filepath.Join(set, name), writers[name]); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}
-	if err := os.Chmod(set, 0o755); err != nil {
+	if err := d.Sync(set); err != nil {
 		return err
 	}
-	if err := syncDir(set); err != nil {
-		return err
-	}
-	if err := swapLink(filepath.Join(dir, currentLink), filepath.Join("sets", filepath.Base(set))); err != nil {
+	if err := d.SwapLink(currentLink, filepath.Join("sets", filepath.Base(set))); err != nil {
 		return fmt.Errorf("publish the report set in %s: %w", dir, err)
 	}
-	return cleanSets(dir)
+	return cleanSets(d)
 }
 
 // writeSynced writes a new file and syncs it to the disk.
-func writeSynced(path string, write func(io.Writer) error) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+func writeSynced(d *rooted.Dir, rel string, write func(io.Writer) error) error {
+	f, err := d.Create(rel, rooted.FileMode)
 	if err != nil {
 		return err
 	}
@@ -121,101 +147,83 @@ func writeSynced(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
-// swapLink points link at target in one rename, the only atomic way to
-// replace what a path names.
-func swapLink(link, target string) error {
-	tmp := fmt.Sprintf("%s.tmp%d", link, os.Getpid())
-	os.Remove(tmp)
-	if err := os.Symlink(target, tmp); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, link); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(link))
-}
-
-// ensureLink makes DIR/name a link into the current set.
-func ensureLink(dir, name string) error {
-	p := filepath.Join(dir, name)
+// ensureLink makes DIR/name a link into the current set. A link of
+// anyone else's there is replaced, never followed.
+func ensureLink(d *rooted.Dir, name string) error {
 	want := filepath.Join(currentLink, name)
-	if got, err := os.Readlink(p); err == nil && got == want {
+	if got, err := d.Readlink(name); err == nil && got == want {
 		return nil
 	}
-	if fi, err := os.Lstat(p); err == nil && fi.IsDir() {
-		return fmt.Errorf("report directory %s: %s is a directory", dir, name)
+	if fi, err := d.Lstat(name); err == nil && fi.IsDir() {
+		return fmt.Errorf("report directory %s: %s is a directory", d.Name(), name)
 	}
-	return swapLink(p, want)
+	return d.SwapLink(name, want)
 }
 
 // adoptLegacySet moves report files written as plain files (by an older
 // aihat) into a set of their own, so they stay the current set until the
 // next run publishes a new one.
-func adoptLegacySet(dir string) error {
+func adoptLegacySet(d *rooted.Dir) error {
 	var plain []string
 	for _, name := range ReportFiles {
-		if fi, err := os.Lstat(filepath.Join(dir, name)); err == nil && fi.Mode().IsRegular() {
+		if fi, err := d.Lstat(name); err == nil && fi.Mode().IsRegular() {
 			plain = append(plain, name)
 		}
 	}
 	if len(plain) == 0 {
 		return nil
 	}
-	set, err := os.MkdirTemp(filepath.Join(dir, setsDir), "set-")
+	set, err := d.MkdirTemp(setsDir, "set-")
 	if err != nil {
 		return err
 	}
 	for _, name := range plain {
-		if err := os.Rename(filepath.Join(dir, name), filepath.Join(set, name)); err != nil {
+		if err := d.Rename(name, filepath.Join(set, name)); err != nil {
 			return err
 		}
 	}
-	os.Chmod(set, 0o755)
-	return swapLink(filepath.Join(dir, currentLink), filepath.Join("sets", filepath.Base(set)))
+	return d.SwapLink(currentLink, filepath.Join("sets", filepath.Base(set)))
 }
 
 // cleanSets removes every set but the current one and leftover temporary
-// links and files: what a killed run left behind.
-func cleanSets(dir string) error {
-	cur, _ := os.Readlink(filepath.Join(dir, currentLink))
-	entries, err := os.ReadDir(filepath.Join(dir, setsDir))
+// links and files: what a killed run left behind. A link among them is
+// removed, never followed.
+func cleanSets(d *rooted.Dir) error {
+	cur, _ := d.Readlink(currentLink)
+	entries, err := d.ReadDir(setsDir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
 		if filepath.Join("sets", e.Name()) != cur {
-			os.RemoveAll(filepath.Join(dir, setsDir, e.Name()))
+			d.RemoveAll(filepath.Join(setsDir, e.Name())) // a link is removed, not followed
 		}
 	}
 	// Every atomic writer of a run (the set's, the plots' of
 	// thermal.soak) writes "."+name+".tmp*" beside its file: a hidden temp
 	// file in the directory is always a killed run's.
-	patterns := []string{filepath.Join(dir, ".aihat", "current.tmp*"), filepath.Join(dir, ".aihat-probe*"), filepath.Join(dir, ".*.tmp*")}
+	removeMatching(d, ".aihat", "current.tmp*")
+	patterns := []string{".aihat-probe*", ".*.tmp*"}
 	for _, name := range ReportFiles {
 		// Ours and the older writer's ("."+name+".tmp*") leftovers only.
-		patterns = append(patterns, filepath.Join(dir, name+".tmp*"), filepath.Join(dir, "."+name+".tmp*"))
+		patterns = append(patterns, name+".tmp*", "."+name+".tmp*")
 	}
-	for _, pattern := range patterns {
-		m, _ := filepath.Glob(pattern)
-		for _, p := range m {
-			os.Remove(p)
-		}
-	}
+	removeMatching(d, ".", patterns...)
 	return nil
 }
 
-// syncDir makes a rename or create in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
+// removeMatching removes the entries of the directory rel whose names
+// match one of patterns.
+func removeMatching(d *rooted.Dir, rel string, patterns ...string) {
+	entries, _ := d.ReadDir(rel)
+	for _, e := range entries {
+		for _, pattern := range patterns {
+			if ok, _ := filepath.Match(pattern, e.Name()); ok {
+				d.Remove(filepath.Join(rel, e.Name()))
+				break
+			}
+		}
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, unix.EINVAL) {
-		return err
-	}
-	return nil
 }
 
 // IsTempName says whether a file name is one the report writers use for

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/aihat/aihat/pkg/rooted"
 )
 
 // LatestLink is the link a station's report directory keeps to the run
@@ -37,11 +39,19 @@ func ClaimRunDir(dir, serial string, started time.Time) (runDir, id string, err 
 	if serial == "" {
 		serial = "noserial"
 	}
-	if !validSerial.MatchString(serial) {
+	if !validSerial.MatchString(serial) || rooted.ValidElem(serial) != nil {
 		return "", "", fmt.Errorf("serial %q cannot name a report directory (letters, digits, '.', '_' and '-' only): give --serial", serial)
 	}
 	base := RunID(serial, started)
-	if err := os.MkdirAll(filepath.Join(dir, serial), 0o755); err != nil {
+	if err := os.MkdirAll(dir, rooted.DirMode); err != nil {
+		return "", "", fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return "", "", fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.MkdirAll(serial, rooted.DirMode); err != nil {
 		return "", "", fmt.Errorf("report directory %s: %w", dir, err)
 	}
 	for n := 1; n < 10000; n++ {
@@ -49,10 +59,12 @@ func ClaimRunDir(dir, serial string, started time.Time) (runDir, id string, err 
 		if n > 1 {
 			id = fmt.Sprintf("%s-%d", base, n)
 		}
-		runDir = filepath.Join(dir, serial, id)
-		err := os.Mkdir(runDir, 0o755)
+		if err := rooted.ValidElem(id); err != nil {
+			return "", "", fmt.Errorf("run id: %w", err)
+		}
+		err := d.Mkdir(filepath.Join(serial, id), rooted.DirMode)
 		if err == nil {
-			return runDir, id, nil
+			return filepath.Join(dir, serial, id), id, nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return "", "", fmt.Errorf("report directory %s: %w", dir, err)
@@ -63,13 +75,22 @@ func ClaimRunDir(dir, serial string, started time.Time) (runDir, id string, err 
 
 // PointLatest makes DIR/latest point at runDir (inside dir) in one
 // atomic rename: a reader finds the previous run or this one, never none.
+// A link at latest, wherever it points, is replaced, never followed.
 func PointLatest(dir, runDir string) error {
 	rel, err := filepath.Rel(dir, runDir)
 	if err != nil {
 		return err
 	}
-	if fi, err := os.Lstat(filepath.Join(dir, LatestLink)); err == nil && fi.Mode()&os.ModeSymlink == 0 {
+	if !filepath.IsLocal(rel) {
+		return fmt.Errorf("report directory %s: run directory %s is not inside it", dir, runDir)
+	}
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if fi, err := d.Lstat(LatestLink); err == nil && fi.Mode()&os.ModeSymlink == 0 {
 		return fmt.Errorf("report directory %s: %s exists and is not a link", dir, LatestLink)
 	}
-	return swapLink(filepath.Join(dir, LatestLink), rel)
+	return d.SwapLink(LatestLink, rel)
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/journal"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/rooted"
 	"github.com/aihat/aihat/pkg/stage"
 	"github.com/aihat/aihat/pkg/station"
 )
@@ -67,7 +69,7 @@ func (s *Session) Run(ctx context.Context, env *stage.Env, steps []bringup.Step)
 			return err
 		}
 	}
-	env.ReportDir = s.runDir
+	env.ReportDir, env.ReportRoot = s.runDir, s.runRoot
 	var jobs *journal.Observer
 	if dir := s.runDir; dir != "" {
 		// The journal keeps each step as it ends, so a run killed half
@@ -75,13 +77,7 @@ func (s *Session) Run(ctx context.Context, env *stage.Env, steps []bringup.Step)
 		head := &report.Run{Schema: report.Schema, ToolVersion: meta.ToolVersion, Target: env.Board.Name(),
 			Serial: meta.Serial, Station: meta.Station, Operator: meta.Operator, Started: env.Board.Clock().Now()}
 		clocks := journal.Clocks{Wall: env.Board.Clock().Now, Mono: monotonic(env.Board), BootID: board.BootID(env.Board)}
-		var j *journal.Writer
-		var err error
-		if s.resume != nil {
-			j, err = journal.Resume(dir, clocks, s.resume.record)
-		} else {
-			j, err = journal.Start(dir, clocks, head)
-		}
+		j, err := s.startJournal(clocks, head)
 		if err != nil {
 			return &ExitError{Code: report.ExitError, Err: fmt.Errorf("journal in %s: %w", dir, err)}
 		}
@@ -112,7 +108,7 @@ func (s *Session) Emit(r *report.Run, format report.Format) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	if dir := s.runDir; dir != "" {
-		if err := report.WriteDir(dir, r); err != nil {
+		if err := s.writeDir(r); err != nil {
 			return fmt.Errorf("write reports to %s: %w", dir, err)
 		}
 		fmt.Fprintf(s.io.PlainProgress(), "reports written to %s (%s)\n", dir, strings.Join(report.ReportFiles, ", "))
@@ -141,16 +137,67 @@ func (s *Session) claimRunDir(env *stage.Env, meta *bringup.Meta) error {
 			return &ExitError{Code: report.ExitError, Err: err}
 		}
 	}
-	if err := report.PrepareDir(runDir); err != nil {
+	root, err := openRunDir(dir, runDir)
+	if err != nil {
+		return &ExitError{Code: report.ExitError, Err: err}
+	}
+	if err := report.PrepareDirAt(root); err != nil {
+		root.Close()
 		return &ExitError{Code: report.ExitError, Err: err}
 	}
 	if runDir != dir {
 		if err := report.PointLatest(dir, runDir); err != nil {
+			root.Close()
 			return &ExitError{Code: report.ExitError, Err: err}
 		}
 	}
-	s.runDir = runDir
+	if s.runRoot != nil {
+		s.runRoot.Close()
+	}
+	s.runDir, s.runRoot = runDir, root
 	return nil
+}
+
+// openRunDir holds the run's directory open from its claim to the end of
+// the run (rooted): whatever is renamed or planted in a shared report
+// directory meanwhile, the run's journal, attachments and report set go
+// into the directory it claimed, or nowhere.
+func openRunDir(dir, runDir string) (*rooted.Dir, error) {
+	if runDir != dir {
+		d, err := rooted.OpenBeneath(dir, runDir)
+		if err != nil {
+			return nil, fmt.Errorf("report directory %s: %w", dir, err)
+		}
+		return d, nil
+	}
+	if err := os.MkdirAll(dir, rooted.DirMode); err != nil {
+		return nil, fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	d, err := rooted.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("report directory %s: %w", dir, err)
+	}
+	return d, nil
+}
+
+// startJournal starts the run's journal in its directory, or resumes the
+// journal of the run it resumes.
+func (s *Session) startJournal(clocks journal.Clocks, head *report.Run) (*journal.Writer, error) {
+	switch {
+	case s.resume != nil:
+		return journal.Resume(s.runDir, clocks, s.resume.record)
+	case s.runRoot != nil:
+		return journal.StartIn(s.runRoot, clocks, head)
+	}
+	return journal.Start(s.runDir, clocks, head)
+}
+
+// writeDir writes the run's report set into its directory.
+func (s *Session) writeDir(r *report.Run) error {
+	if s.runRoot != nil {
+		return report.WriteDirAt(s.runRoot, r)
+	}
+	return report.WriteDir(s.runDir, r)
 }
 
 // boardSerial reads the board's serial from the station's serial source
@@ -184,7 +231,7 @@ func (s *Session) recordOnly(ctx context.Context, env *stage.Env, steps []bringu
 	}
 	r := bringup.Run(ctx, env, steps, meta)
 	if dir := s.runDir; dir != "" {
-		if err := report.WriteDir(dir, r); err != nil {
+		if err := s.writeDir(r); err != nil {
 			return fmt.Errorf("write reports to %s: %w", dir, err)
 		}
 		fmt.Fprintf(s.io.ErrOut, "record written to %s (%s)\n", dir, strings.Join(report.ReportFiles, ", "))

@@ -13,6 +13,7 @@ import (
 	"github.com/aihat/aihat/pkg/bringup"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/rooted"
 	"github.com/aihat/aihat/pkg/sim"
 	"github.com/aihat/aihat/pkg/stage"
 )
@@ -70,8 +71,9 @@ type Session struct {
 
 	board   board.Board
 	plan    *plan.Plan
-	runDir  string    // where this run's report set goes (claimRunDir)
-	verbose io.Writer // -v's stamped stderr, once per invocation
+	runDir  string      // where this run's report set goes (claimRunDir)
+	runRoot *rooted.Dir // runDir, held open since the claim (nil on resume)
+	verbose io.Writer   // -v's stamped stderr, once per invocation
 	// simStart is the simulated board's boot time (zero: sim.EpochStart);
 	// a resumed sim run boots after its journal's last record.
 	simStart, simBooted time.Time
@@ -269,6 +271,9 @@ func (s *Session) observer(env *stage.Env) report.Observer {
 func (s *Session) Close() {
 	if s.board != nil {
 		s.board.Close()
+	}
+	if s.runRoot != nil {
+		s.runRoot.Close()
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/aihat/aihat/pkg/board"
 	"github.com/aihat/aihat/pkg/plan"
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/rooted"
 )
 
 // Env is what a stage works with.
@@ -28,6 +29,10 @@ type Env struct {
 	// ReportDir is where this run's report set goes ("" without
 	// --report-dir): a stage writes its attachments (plots) there.
 	ReportDir string
+	// ReportRoot, when not nil, is ReportDir held open since the session
+	// claimed it: a stage writes its attachments through it, so a link
+	// planted in a shared report directory meanwhile cannot move them.
+	ReportRoot *rooted.Dir
 }
 
 // Journal is where a long stage appends what it samples, so a run that is

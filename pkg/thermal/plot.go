@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/aihat/aihat/pkg/report"
+	"github.com/aihat/aihat/pkg/rooted"
 	"github.com/aihat/aihat/pkg/telemetry"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -60,6 +62,21 @@ func soakPanels(workUnit string) []panel {
 // it as <name>.svg and <name>.png into dir. It returns the attachments,
 // with paths relative to dir.
 func WritePlots(dir, name string, res *telemetry.Result, spans [][2]time.Time, workUnit string) ([]report.Attachment, error) {
+	return drawPlots(name, res, spans, workUnit, func(file string, b []byte) error {
+		return writeAtomic(filepath.Join(dir, file), b)
+	})
+}
+
+// WritePlotsIn is WritePlots into a report directory held open (the
+// session's, stage.Env.ReportRoot): a link planted in the report
+// directory while the soak runs cannot send the plots elsewhere.
+func WritePlotsIn(d *rooted.Dir, name string, res *telemetry.Result, spans [][2]time.Time, workUnit string) ([]report.Attachment, error) {
+	return drawPlots(name, res, spans, workUnit, func(file string, b []byte) error {
+		return d.WriteAtomic(file, func(w io.Writer) error { _, err := w.Write(b); return err })
+	})
+}
+
+func drawPlots(name string, res *telemetry.Result, spans [][2]time.Time, workUnit string, write func(file string, b []byte) error) ([]report.Attachment, error) {
 	if res == nil || len(res.Series) == 0 {
 		return nil, fmt.Errorf("nothing was sampled")
 	}
@@ -101,7 +118,7 @@ func WritePlots(dir, name string, res *telemetry.Result, spans [][2]time.Time, w
 			return atts, fmt.Errorf("render %s plot: %w", f.ext, err)
 		}
 		file := name + "." + f.ext
-		if err := writeAtomic(filepath.Join(dir, file), buf.Bytes()); err != nil {
+		if err := write(file, buf.Bytes()); err != nil {
 			return atts, err
 		}
 		atts = append(atts, report.Attachment{Name: name + " plot (" + f.ext + ")", Path: file, MediaType: f.media})
@@ -188,28 +205,11 @@ func drawPanel(pn panel, res *telemetry.Result, spans [][2]time.Time) (*plot.Plo
 	return p, true, nil
 }
 
-// writeAtomic writes a file whole or not at all.
+// writeAtomic writes a file whole or not at all, never through a link
+// planted in the report directory (rooted).
 func writeAtomic(path string, b []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), rooted.DirMode); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	os.Chmod(tmp.Name(), 0o644)
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return nil
+	return rooted.WriteFile(path, func(w io.Writer) error { _, err := w.Write(b); return err })
 }

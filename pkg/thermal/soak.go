@@ -326,7 +326,13 @@ func (r *run) plot(res *telemetry.Result, unit string) {
 	if plotDir == "" || res == nil || res.Sweeps <= 1 {
 		return
 	}
-	atts, err := WritePlots(plotDir, r.step.Name, res, r.throttleSpans(res), unit)
+	var atts []report.Attachment
+	var err error
+	if root := r.env.ReportRoot; root != nil && r.cfg.o.PlotDir == "" {
+		atts, err = WritePlotsIn(root, r.step.Name, res, r.throttleSpans(res), unit)
+	} else {
+		atts, err = WritePlots(plotDir, r.step.Name, res, r.throttleSpans(res), unit)
+	}
 	if err != nil {
 		r.step.Logf("plots not written: %v", err)
 	}
