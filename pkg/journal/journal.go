@@ -265,7 +265,7 @@ func Scan(r io.Reader, fn func(Record) error) (ReadStats, error) {
 
 // ScanFile scans a journal file.
 func ScanFile(path string, fn func(Record) error) (ReadStats, error) {
-	f, err := safefile.Open(path) // a FIFO or device is refused, never waited on
+	f, err := safefile.OpenOwn(path) // a FIFO, device or planted link is refused, never waited on or followed
 	if err != nil {
 		return ReadStats{}, err
 	}
@@ -276,7 +276,7 @@ func ScanFile(path string, fn func(Record) error) (ReadStats, error) {
 // Held reports whether a live process is writing the journal at path
 // (it holds the journal's lock): a run still going, not one killed.
 func Held(path string) (bool, error) {
-	f, err := safefile.Open(path) // a FIFO or device is refused, never waited on
+	f, err := safefile.OpenOwn(path) // a FIFO, device or planted link is refused, never waited on or followed
 	if err != nil {
 		return false, err
 	}
@@ -293,7 +293,7 @@ func Held(path string) (bool, error) {
 
 // ReadFile reads a journal file.
 func ReadFile(path string) ([]Record, ReadStats, error) {
-	f, err := safefile.Open(path) // a FIFO or device is refused, never waited on
+	f, err := safefile.OpenOwn(path) // a FIFO, device or planted link is refused, never waited on or followed
 	if err != nil {
 		return nil, ReadStats{}, err
 	}

@@ -45,3 +45,32 @@ func TestPlantedJournalLinksAreNeverWrittenThrough(t *testing.T) {
 	}
 	check()
 }
+
+// A journal.jsonl that is a link (planted: aihat never makes one) is not
+// read through: render, status and resume refuse it, naming it, and the
+// file it points at outside the report directory is never read.
+func TestAPlantedJournalLinkIsNotRead(t *testing.T) {
+	outside := t.TempDir()
+	canary := filepath.Join(outside, "secret")
+	if err := os.WriteFile(canary, []byte(`{"kind":"params","secret":"canary"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	if err := os.Symlink(canary, path); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ScanFile(path, func(Record) error {
+		t.Fatal("a record was read through the link")
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("ScanFile: %v, want an error naming the link", err)
+	}
+	if _, _, err := ReadFile(path); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("ReadFile: %v", err)
+	}
+	if _, err := Held(path); err == nil {
+		t.Fatal("Held opened the link")
+	}
+}

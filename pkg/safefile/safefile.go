@@ -117,7 +117,19 @@ func ReadFile(name string, max int64) ([]byte, error) {
 // swapped in after the first check cannot hang the open either), a
 // directory is an error. A file that cannot be read for want of
 // permission says how to read it. Every error names the file.
-func Open(name string) (*os.File, error) {
+func Open(name string) (*os.File, error) { return open(name, 0) }
+
+// OpenOwn is Open for a file aihat itself writes under a report directory
+// (a journal): a symbolic link there was planted, never made by aihat, so
+// it is refused, naming it, instead of followed to whatever it points at.
+func OpenOwn(name string) (*os.File, error) {
+	if fi, err := os.Lstat(name); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a symbolic link where aihat keeps its own file: not followed; remove it")}
+	}
+	return open(name, syscall.O_NOFOLLOW)
+}
+
+func open(name string, flags int) (*os.File, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return nil, hint(err)
@@ -128,7 +140,7 @@ func Open(name string) (*os.File, error) {
 	if fi.IsDir() {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory, not a file")}
 	}
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|flags, 0)
 	if err != nil {
 		return nil, hint(err)
 	}
