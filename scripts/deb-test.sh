@@ -15,7 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
 suite="${DEB_TEST_SUITE:-bookworm}"
-mirror="${DEB_TEST_MIRROR:-http://deb.debian.org/debian}"
+# The Debian archive apt is configured with, unless DEB_TEST_MIRROR names one.
+mirror="${DEB_TEST_MIRROR:-$(bash scripts/apt-mirror.sh)}"
 cache="${DEB_TEST_CACHE:-${HOME:-/root}/.cache/aihat/deb-test}"
 tarball="$cache/$suite-arm64.tar"
 t0=$(date +%s)

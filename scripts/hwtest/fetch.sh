@@ -13,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 pins=scripts/hwtest/debs.sha256
 cache=.cache/hwtest
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian archive apt is configured with, unless DEBIAN_MIRROR names one.
+mirror=${DEBIAN_MIRROR:-$(bash scripts/apt-mirror.sh)}
 
 # The packages, by name; the armmp kernel's ABI (6.1.0-N) is resolved by
 # --update through the linux-image-armmp / linux-headers-armmp metapackages.
